@@ -1,0 +1,3 @@
+from kanibako.cli import main
+
+main()

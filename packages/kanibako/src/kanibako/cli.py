@@ -1,0 +1,93 @@
+"""The ``kanibako`` command: a lazy root group over one module per command.
+
+Start-up speed matters (``kanibako --help`` and ``status`` run often), so this
+module imports only click and the small app/option modules; each command's
+module is imported when that command runs.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kanibako.__about__ import __version__
+from kanibako.app import App, LaunchOptions
+from kanibako.errors import as_cli_error
+from kanibako.lazy_group import LazyGroup
+from kanibako.options import launch_options, project_option
+
+# name -> ("module:attribute", one-line help shown by `kanibako --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "start": ("kanibako.commands.launch:start", "Launch the agent in a container (default)."),
+    "shell": ("kanibako.commands.launch:shell", "Open a bash shell in the container."),
+    "resume": ("kanibako.commands.launch:resume", "Resume with the agent's conversation picker."),
+    "stop": ("kanibako.commands.stop:stop", "Stop running container(s)."),
+    "status": (
+        "kanibako.commands.status:status",
+        "Show project status (mode, paths, lock, image).",
+    ),
+    "config": ("kanibako.commands.config:config", "Get/set per-project configuration."),
+    "image": ("kanibako.commands.image:image", "Manage container images."),
+    "box": ("kanibako.commands.box:box", "Project management."),
+    "workset": ("kanibako.commands.workset:workset", "Working set management."),
+    "init": ("kanibako.commands.init:init", "Initialize a decentralized project."),
+    "new": ("kanibako.commands.init:new", "Create a new decentralized project."),
+    "vault": ("kanibako.commands.vault:vault", "Vault snapshot management."),
+    "env": ("kanibako.commands.env:env", "Environment variable management."),
+    "shared": ("kanibako.commands.shared:shared", "Shared cache management."),
+    "helper": ("kanibako.commands.helper:helper", "Child kanibako spawning and messaging."),
+    "setup": ("kanibako.commands.setup:setup", "Initial setup (config and default image)."),
+    "upgrade": ("kanibako.commands.upgrade:upgrade", "Update Kanibako from git."),
+    "reauth": ("kanibako.commands.reauth:reauth", "Check auth and log in if needed."),
+}
+
+
+class RootGroup(LazyGroup):
+    """Turns library errors and OS failures into one line and an exit status."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            translated = as_cli_error(exc)
+            if translated is None:
+                raise
+            raise translated from exc
+
+
+@click.group(
+    cls=RootGroup,
+    lazy_commands=COMMANDS,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.version_option(__version__, "--version", prog_name="kanibako")
+@click.option("-v", "--verbose", is_flag=True, help="Show debug output (target, engine command).")
+@project_option
+@launch_options
+@click.pass_context
+def cli(ctx: click.Context, /, verbose: bool, project: Path | None, **launch: Any) -> None:
+    """Run AI coding agents in rootless containers, one sandbox per project.
+
+    With no command, runs `start`.
+    """
+    ctx.obj = App(verbose=verbose, project=project, launch=LaunchOptions(**launch))
+    if ctx.invoked_subcommand is None:
+        start = cli.get_command(ctx, "start")
+        if start is not None:
+            ctx.invoke(start)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli.main(prog_name="kanibako")
+    except BrokenPipeError:
+        # `kanibako box list | head` must not end in a traceback.
+        sys.stderr.close()
+        sys.exit(1)

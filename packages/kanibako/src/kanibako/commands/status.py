@@ -1,0 +1,5 @@
+"""Placeholder until issue #2 lands."""
+
+from kanibako.errors import not_built_yet
+
+status = not_built_yet("status", 2)

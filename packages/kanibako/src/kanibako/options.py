@@ -1,0 +1,65 @@
+"""Option decorators shared by several commands, so every command spells them alike."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from kanibako.app import LaunchOptions
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+project_option = click.option(
+    "-p",
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Use DIR as the project directory (default: the current directory).",
+    metavar="DIR",
+)
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def launch_options(func: F) -> F:
+    """The common launch flags of the spec's table (-i -N -S -c --distinct-auth --no-helpers)."""
+    decorators = [
+        click.option(
+            "-i", "--image", default=None, metavar="IMAGE", help="Use IMAGE for this run."
+        ),
+        click.option(
+            "-N", "--new", is_flag=True, help="Start a new conversation (skip --continue)."
+        ),
+        click.option(
+            "-S", "--safe", is_flag=True, help="Run without --dangerously-skip-permissions."
+        ),
+        click.option(
+            "-c",
+            "--command",
+            default=None,
+            metavar="CMD",
+            help="Run CMD (split like a shell would) instead of the agent.",
+        ),
+        click.option(
+            "--distinct-auth", is_flag=True, help="Use distinct credentials (no sync from host)."
+        ),
+        click.option("--no-helpers", is_flag=True, help="Launch without helper support (no hub)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def merge_launch(base: LaunchOptions, **given: Any) -> LaunchOptions:
+    """Top-level launch flags, overridden by any the subcommand itself was given."""
+    return LaunchOptions(
+        image=given.get("image") or base.image,
+        new=bool(given.get("new")) or base.new,
+        safe=bool(given.get("safe")) or base.safe,
+        command=given.get("command") or base.command,
+        distinct_auth=bool(given.get("distinct_auth")) or base.distinct_auth,
+        no_helpers=bool(given.get("no_helpers")) or base.no_helpers,
+    )

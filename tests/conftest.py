@@ -1,0 +1,56 @@
+"""Fixtures shared by the cross-package and real-engine tests.
+
+Real-engine tests never skip: a missing engine is a failure, so CI cannot go
+green without having run them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import engine_images
+
+
+@pytest.fixture
+def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A fresh HOME and XDG tree, so tests never touch the real user's state."""
+    home = tmp_path / "home"
+    for sub in (".config", ".local/share", ".cache", ".local/state", "run"):
+        (home / sub).mkdir(parents=True)
+    (home / "run").chmod(0o700)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local/state"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "run"))
+    for var in ("KANIBAKO_ENGINE", "CONTAINER_HOST", "DOCKER_HOST"):
+        monkeypatch.delenv(var, raising=False)
+    yield home
+
+
+@pytest.fixture(scope="session")
+def engine() -> str:
+    """The container engine binary for real-engine tests (fails if there is none)."""
+    name = os.environ.get("KANIBAKO_TEST_ENGINE", "podman")
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"real-engine tests need {name!r} on PATH (run scripts/host-setup.sh)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def busybox_image(engine: str) -> str:
+    """A tiny local image with /bin/sh, built from the host's busybox-static."""
+    return engine_images.ensure_busybox(engine)
+
+
+@pytest.fixture(scope="session")
+def debian_image(engine: str) -> str:
+    """A local Debian (glibc, bash) image bootstrapped from the distribution mirror."""
+    return engine_images.ensure_debian(engine)
