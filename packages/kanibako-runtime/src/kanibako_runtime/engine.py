@@ -1,0 +1,92 @@
+"""Which container engine to drive, found without running it.
+
+Detection must be nearly free (it sits on every launch), so it only looks at
+the environment and PATH: no ``podman info`` round trip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from kanibako_runtime.errors import EngineNotFoundError
+
+EngineKind = Literal["podman", "docker"]
+ENGINE_ENV = "KANIBAKO_ENGINE"
+_PREFERENCE: tuple[EngineKind, ...] = ("podman", "docker")
+
+
+@dataclass(frozen=True)
+class Engine:
+    """A container engine: its kind, its binary, and how it runs containers.
+
+    ``rootless`` is true for a local Podman run by a non-root user (where
+    ``--userns=keep-id`` applies). ``remote`` means the engine talks to another
+    host (``CONTAINER_HOST`` for ``podman --remote``, ``DOCKER_HOST``): bind
+    mount sources are then that host's paths.
+    """
+
+    kind: EngineKind
+    binary: str
+    rootless: bool = False
+    remote: bool = False
+
+    def base_argv(self) -> list[str]:
+        """The engine invocation every command starts with."""
+        if self.kind == "podman" and self.remote:
+            return [self.binary, "--remote"]
+        return [self.binary]
+
+
+def _kind_of(choice: str) -> EngineKind | None:
+    name = Path(choice).name
+    for kind in _PREFERENCE:
+        if name.startswith(kind):
+            return kind
+    return None
+
+
+def _make(kind: EngineKind, binary: str, env: Mapping[str, str], euid: int) -> Engine:
+    if kind == "podman":
+        remote = bool(env.get("CONTAINER_HOST"))
+        return Engine(kind, binary, rootless=not remote and euid != 0, remote=remote)
+    return Engine(kind, binary, rootless=False, remote=bool(env.get("DOCKER_HOST")))
+
+
+def detect_engine(
+    choice: str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    euid: int | None = None,
+) -> Engine:
+    """The engine to use: ``KANIBAKO_ENGINE``, else ``choice`` (config), else Podman, else Docker.
+
+    A choice is an engine name (``podman``, ``docker``) or a path to its binary.
+    Raises EngineNotFoundError with one line saying what is missing.
+    """
+    env = os.environ if env is None else env
+    euid = os.geteuid() if euid is None else euid
+    explicit = env.get(ENGINE_ENV) or choice
+    if explicit:
+        where = f"${ENGINE_ENV}" if env.get(ENGINE_ENV) else "config 'engine'"
+        kind = _kind_of(explicit)
+        if kind is None:
+            raise EngineNotFoundError(
+                f"unknown container engine {explicit!r} ({where}); use podman or docker"
+            )
+        binary = shutil.which(explicit, path=env.get("PATH"))
+        if binary is None:
+            raise EngineNotFoundError(f"container engine {explicit!r} ({where}) is not on PATH")
+        return _make(kind, binary, env, euid)
+    for kind in _PREFERENCE:
+        binary = shutil.which(kind, path=env.get("PATH"))
+        if binary is not None:
+            return _make(kind, binary, env, euid)
+    raise EngineNotFoundError(
+        "no container engine found: install Podman (preferred) or Docker, "
+        f"or set ${ENGINE_ENV} to one on PATH"
+    )

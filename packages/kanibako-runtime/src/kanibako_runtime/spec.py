@@ -1,0 +1,68 @@
+"""What a container should look like, independent of the engine that runs it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+
+def _frozen(mapping: Mapping[str, str] | None) -> Mapping[str, str]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A host path bind-mounted into the container (read-write unless ``read_only``)."""
+
+    source: Path
+    target: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class TmpfsMount:
+    """A tmpfs at ``target``; read-only ones hide whatever lies beneath them."""
+
+    target: str
+    read_only: bool = True
+    size: str | None = None  # engine size syntax, e.g. "64m"; None = engine default
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    """One container to run: everything the engine needs, nothing engine-specific.
+
+    ``keep_id`` asks for the host user to be the container user where the
+    engine can map it (rootless Podman: ``--userns=keep-id``; Docker as a
+    non-root user: ``--user UID:GID``); elsewhere it is ignored. ``tty`` is a
+    wish: the terminal flag is only emitted when stdin really is a terminal.
+    """
+
+    image: str
+    name: str | None = None
+    mounts: tuple[Mount, ...] = ()
+    tmpfs: tuple[TmpfsMount, ...] = ()
+    env: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+    workdir: str | None = None
+    entrypoint: str | None = None
+    command: tuple[str, ...] = ()
+    labels: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
+    keep_id: bool = True
+    user: str | None = None
+    interactive: bool = False
+    tty: bool = False
+    detach: bool = False
+    remove: bool = True
+    network: str | None = None
+    hostname: str | None = None
+    init: bool = False
+
+    def __post_init__(self) -> None:
+        # Freeze the mappings and sequences so a spec can be shared safely.
+        object.__setattr__(self, "env", _frozen(self.env))
+        object.__setattr__(self, "labels", _frozen(self.labels))
+        object.__setattr__(self, "mounts", tuple(self.mounts))
+        object.__setattr__(self, "tmpfs", tuple(self.tmpfs))
+        object.__setattr__(self, "command", tuple(self.command))
