@@ -1,0 +1,213 @@
+"""Configuration keys and their precedence: CLI flag > project.toml > kanibako.toml > defaults.
+
+Keys are spelled ``{table}_{field}`` after the TOML table holding them:
+``container_image`` is ``[container] image``, ``paths_data_path`` is
+``[paths] data_path``. Keys under ``paths_`` shape where all projects live, so
+only the global file may set them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kanibako_paths.errors import ConfigError
+from kanibako_paths.locations import KanibakoPaths
+from kanibako_paths.project import Project
+from kanibako_paths.tomlfile import read_toml, table_at, write_toml
+
+DEFAULT_IMAGE = "ghcr.io/doctorjei/kanibako-base:latest"
+
+
+@dataclass(frozen=True)
+class ConfigKey:
+    """One configuration key: where it is stored, its default and who may set it."""
+
+    name: str
+    table: str
+    field: str
+    default: str
+    description: str
+    global_only: bool = False
+
+
+def _key(name: str, default: str, description: str, *, global_only: bool = False) -> ConfigKey:
+    table, _, field = name.partition("_")
+    return ConfigKey(name, table, field, default, description, global_only)
+
+
+CONFIG_KEYS: dict[str, ConfigKey] = {
+    k.name: k
+    for k in (
+        _key("container_image", DEFAULT_IMAGE, "Container image"),
+        _key("container_engine", "", "Container engine: podman, docker, or auto-detect"),
+        _key("target_name", "", "Agent target plugin (auto-detect; falls back to no_agent)"),
+        _key("paths_data_path", "", "Override the data directory root", global_only=True),
+        _key("paths_boxes", "boxes", "Project state subdirectory", global_only=True),
+        _key("paths_agents", "agents", "Agent TOML subdirectory", global_only=True),
+        _key("paths_shared", "shared", "Shared caches subdirectory", global_only=True),
+        _key("paths_templates", "templates", "Shell templates subdirectory", global_only=True),
+    )
+}
+
+# Short names people type (the spec's example is `kanibako config image`).
+ALIASES: dict[str, str] = {
+    "image": "container_image",
+    "engine": "container_engine",
+    "target": "target_name",
+    "data_path": "paths_data_path",
+}
+
+ENGINES = ("", "podman", "docker")
+_IMAGE = re.compile(r"[^\s]+")
+_TARGET = re.compile(r"[A-Za-z0-9_.-]*")
+
+
+@dataclass(frozen=True)
+class ResolvedConfig:
+    """Every key's effective value and where it came from (cli/project/global/default)."""
+
+    values: dict[str, str]
+    sources: dict[str, str]
+
+    def __getitem__(self, key: str) -> str:
+        return self.values[canonical_key(key)]
+
+    @property
+    def container_image(self) -> str:
+        """The image to run."""
+        return self.values["container_image"]
+
+    @property
+    def target_name(self) -> str:
+        """The chosen target plugin, or ``""`` to auto-detect."""
+        return self.values["target_name"]
+
+    @property
+    def container_engine(self) -> str:
+        """The chosen engine, or ``""`` to auto-detect."""
+        return self.values["container_engine"]
+
+
+def canonical_key(key: str) -> str:
+    """The full name of ``key`` (aliases resolved); an error naming it when unknown."""
+    name = ALIASES.get(key, key)
+    if name not in CONFIG_KEYS:
+        known = ", ".join([*CONFIG_KEYS, *ALIASES])
+        raise ConfigError(f"unknown config key {key!r} (known: {known})")
+    return name
+
+
+def validate_config_value(key: str, value: str) -> str:
+    """``value`` if it is acceptable for ``key`` (which must be canonical)."""
+    if key == "container_image" and not _IMAGE.fullmatch(value):
+        raise ConfigError(f"config key {key}: an image name has no spaces and is not empty")
+    if key == "container_engine" and value not in ENGINES:
+        raise ConfigError(f"config key {key} must be podman, docker or empty, not {value!r}")
+    if key == "target_name" and not _TARGET.fullmatch(value):
+        raise ConfigError(f"config key {key}: invalid target name {value!r}")
+    if key == "paths_data_path" and value and not Path(value).expanduser().is_absolute():
+        raise ConfigError(f"config key {key} must be an absolute path, not {value!r}")
+    if key.startswith("paths_") and key != "paths_data_path" and (not value or ".." in value):
+        raise ConfigError(f"config key {key}: invalid directory name {value!r}")
+    return value
+
+
+def _lookup(table: dict[str, Any], key: ConfigKey, source: Path) -> str | None:
+    section = table_at(table, key.table, source)
+    value = section.get(key.field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{source}: [{key.table}] {key.field} must be a string")
+    return value
+
+
+def load_global_config(paths: KanibakoPaths) -> dict[str, Any]:
+    """The parsed global ``kanibako.toml`` (empty when it does not exist)."""
+    return read_toml(paths.config_file)
+
+
+def resolve_config(
+    paths: KanibakoPaths,
+    project: Project | None = None,
+    cli: Mapping[str, str | None] | None = None,
+) -> ResolvedConfig:
+    """Each key's value by precedence: ``cli`` > project.toml > kanibako.toml > default."""
+    global_table = load_global_config(paths)
+    project_table = read_toml(project.project_config_file) if project else {}
+    given = {canonical_key(k): v for k, v in (cli or {}).items() if v is not None}
+    values: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    for name, key in CONFIG_KEYS.items():
+        project_value = (
+            None if key.global_only or project is None
+            else _lookup(project_table, key, project.project_config_file)
+        )  # fmt: skip
+        for source, value in (
+            ("cli", given.get(name)),
+            ("project", project_value),
+            ("global", _lookup(global_table, key, paths.config_file)),
+            ("default", key.default),
+        ):
+            if value is not None:
+                values[name], sources[name] = value, source
+                break
+    return ResolvedConfig(values, sources)
+
+
+def _update(file: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    table = read_toml(file)
+    change(table)
+    write_toml(file, table)
+
+
+def set_config_value(target: Path, key: str, value: str, *, is_global: bool) -> str:
+    """Store ``key = value`` in ``target`` (a project.toml, or the global file)."""
+    name = canonical_key(key)
+    spec = CONFIG_KEYS[name]
+    if spec.global_only and not is_global:
+        raise ConfigError(f"config key {name} applies to every project; set it with --global")
+    validate_config_value(name, value)
+
+    def change(table: dict[str, Any]) -> None:
+        table_at(table, spec.table, target)
+        table.setdefault(spec.table, {})[spec.field] = value
+
+    _update(target, change)
+    return name
+
+
+def unset_config_value(target: Path, key: str) -> bool:
+    """Remove ``key`` from ``target``; whether it was there."""
+    spec = CONFIG_KEYS[canonical_key(key)]
+    table = read_toml(target)
+    section = table_at(table, spec.table, target)
+    if spec.field not in section:
+        return False
+    del section[spec.field]
+    if not section:
+        del table[spec.table]
+    write_toml(target, table)
+    return True
+
+
+def clear_config(target: Path, *, is_global: bool) -> list[str]:
+    """Remove every config key stored in ``target``; the names removed."""
+    table = read_toml(target)
+    removed = []
+    for name, spec in CONFIG_KEYS.items():
+        if spec.global_only and not is_global:
+            continue
+        section = table_at(table, spec.table, target)
+        if spec.field in section:
+            del section[spec.field]
+            removed.append(name)
+            if not section:
+                del table[spec.table]
+    if removed:
+        write_toml(target, table)
+    return removed

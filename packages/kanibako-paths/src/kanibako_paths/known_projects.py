@@ -1,0 +1,39 @@
+"""The list of decentralized projects this account has seen.
+
+Decentralized projects live anywhere, so ``box list`` learns about them here
+(``projects.toml`` in the data directory) when they are created or migrated.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kanibako_paths.errors import ConfigError
+from kanibako_paths.locations import KanibakoPaths
+from kanibako_paths.tomlfile import read_toml, write_toml
+
+
+def known_decentralized(paths: KanibakoPaths) -> list[Path]:
+    """Workspaces of the decentralized projects recorded so far."""
+    value = read_toml(paths.projects_file).get("decentralized", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{paths.projects_file}: decentralized must be a list of paths")
+    return [Path(v) for v in value]
+
+
+def remember_decentralized(paths: KanibakoPaths, workspace: Path) -> None:
+    """Record ``workspace`` as a decentralized project."""
+    known = known_decentralized(paths)
+    if workspace not in known:
+        _write(paths, [*known, workspace])
+
+
+def forget_decentralized(paths: KanibakoPaths, workspace: Path) -> None:
+    """Drop ``workspace`` from the record."""
+    known = known_decentralized(paths)
+    if workspace in known:
+        _write(paths, [p for p in known if p != workspace])
+
+
+def _write(paths: KanibakoPaths, workspaces: list[Path]) -> None:
+    write_toml(paths.projects_file, {"decentralized": [str(p) for p in workspaces]})

@@ -1,0 +1,158 @@
+"""A project and where each part of its state lives, for each of the three modes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kanibako_paths.box_settings import BOX_TABLE, validated_box_table
+from kanibako_paths.locations import KanibakoPaths
+from kanibako_paths.modes import ProjectMode
+from kanibako_paths.tomlfile import read_toml, table_at
+
+PROJECT_FILE = "project.toml"
+ENV_FILE = "env"
+DECENTRALIZED_DIR = ".kanibako"
+SHELL_SUBDIR = "shell"
+
+
+@dataclass(frozen=True)
+class Project:
+    """Everything known about one project's state, resolved from its directory."""
+
+    mode: ProjectMode
+    workspace: Path
+    """The project files, mounted at ``/home/agent/workspace``."""
+    metadata_dir: Path
+    """The box: ``project.toml``, ``env``, the shell and any other per-project state."""
+    shell_dir: Path
+    """The persistent home, mounted at ``/home/agent``."""
+    vault_ro: Path
+    vault_rw: Path
+    vault_enabled: bool
+    project_hash: str
+    """sha256 of the resolved workspace path (the account-centric box name)."""
+    name: str
+    layout: str
+    """``simple``, ``default`` or ``robust``."""
+    auth: str
+    """``shared`` (credentials synced from the host) or ``distinct``."""
+    project_config_file: Path
+    env_file: Path
+    initialized: bool
+    workset: str | None = None
+    """The working set's name (workset mode only)."""
+    workset_root: Path | None = None
+
+    @property
+    def vault_root(self) -> Path:
+        """The default directory holding ``share-ro`` and ``share-rw`` for this mode."""
+        return default_vault_root(self.mode, self.workspace, self.workset_root, self.name)
+
+
+def project_hash(workspace: Path) -> str:
+    """The account-centric key of a project: sha256 of its resolved path."""
+    return hashlib.sha256(str(workspace).encode("utf-8")).hexdigest()
+
+
+def default_vault_root(
+    mode: ProjectMode, workspace: Path, workset_root: Path | None, name: str
+) -> Path:
+    """Where a mode keeps the vault when ``vault_ro``/``vault_rw`` are not overridden."""
+    if mode is ProjectMode.WORKSET and workset_root is not None:
+        return workset_root / "vault" / name
+    return workspace / "vault"
+
+
+def resolve_project(paths: KanibakoPaths, directory: Path) -> Project:
+    """Detect the mode of ``directory`` and resolve where its state lives.
+
+    Detection order: inside a working set's ``workspaces/{name}`` (a registered
+    member) -> workset; ``{dir}/.kanibako/project.toml`` -> decentralized;
+    otherwise account-centric (``boxes/{sha256}``). Nothing is written.
+    """
+    from kanibako_paths.worksets import find_workset_member
+
+    directory = directory.expanduser().resolve()
+    member = find_workset_member(paths, directory)
+    if member is not None:
+        workset, name = member
+        return project_at(
+            paths,
+            ProjectMode.WORKSET,
+            workset.workspace_dir(name),
+            workset_name=workset.name,
+            workset_root=workset.root,
+            name=name,
+            default_auth=workset.auth,
+        )
+    if (directory / DECENTRALIZED_DIR / PROJECT_FILE).is_file():
+        return project_at(paths, ProjectMode.DECENTRALIZED, directory)
+    return project_at(paths, ProjectMode.ACCOUNT_CENTRIC, directory)
+
+
+def metadata_dir_for(
+    paths: KanibakoPaths,
+    mode: ProjectMode,
+    workspace: Path,
+    workset_root: Path | None = None,
+    name: str | None = None,
+) -> Path:
+    """Where ``mode`` keeps the metadata (box) of the project at ``workspace``."""
+    if mode is ProjectMode.DECENTRALIZED:
+        return workspace / DECENTRALIZED_DIR
+    if mode is ProjectMode.WORKSET:
+        if workset_root is None or name is None:
+            raise ValueError("workset mode needs the working set root and the project name")
+        return workset_root / "boxes" / name
+    return paths.boxes_dir / project_hash(workspace)
+
+
+def project_at(
+    paths: KanibakoPaths,
+    mode: ProjectMode,
+    workspace: Path,
+    *,
+    workset_name: str | None = None,
+    workset_root: Path | None = None,
+    name: str | None = None,
+    default_auth: str = "shared",
+) -> Project:
+    """The project in ``mode`` at ``workspace``, with overrides read from its ``project.toml``."""
+    workspace = workspace.expanduser().resolve()
+    name = name or workspace.name or "root"
+    metadata = metadata_dir_for(paths, mode, workspace, workset_root, name)
+    config_file = metadata / PROJECT_FILE
+    table = read_toml(config_file)
+    box = validated_box_table(table_at(table, BOX_TABLE, config_file), config_file)
+    vault_root = default_vault_root(mode, workspace, workset_root, name)
+    return Project(
+        mode=mode,
+        workspace=workspace,
+        metadata_dir=metadata,
+        shell_dir=_path(box, "shell", metadata / SHELL_SUBDIR),
+        vault_ro=_path(box, "vault_ro", vault_root / "share-ro"),
+        vault_rw=_path(box, "vault_rw", vault_root / "share-rw"),
+        vault_enabled=bool(box.get("vault_enabled", True)),
+        project_hash=project_hash(workspace),
+        name=name,
+        layout=str(box.get("layout", "default")),
+        auth=str(box.get("auth", default_auth)),
+        project_config_file=config_file,
+        env_file=metadata / ENV_FILE,
+        initialized=config_file.is_file(),
+        workset=workset_name,
+        workset_root=workset_root,
+    )
+
+
+def read_project_file(project: Project) -> dict[str, Any]:
+    """The whole ``project.toml`` of ``project`` (empty when not initialized)."""
+    return read_toml(project.project_config_file)
+
+
+def _path(box: dict[str, str | bool], key: str, default: Path) -> Path:
+    value = box.get(key)
+    return Path(value) if isinstance(value, str) else default
