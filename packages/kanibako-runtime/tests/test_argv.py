@@ -156,3 +156,9 @@ def test_spec_is_frozen_including_its_mappings() -> None:
         spec.env["A"] = "3"  # type: ignore[index]
     with pytest.raises(AttributeError):
         spec.image = "other"  # type: ignore[misc]
+
+
+def test_podman_tmpfs_does_not_copy_up_the_hidden_files() -> None:
+    spec = ContainerSpec("img", tmpfs=(TmpfsMount("/w/vault"),))
+    assert to_argv(PODMAN_ROOT, spec)[-2] == "/w/vault:ro,notmpcopyup"
+    assert to_argv(DOCKER, spec)[-2] == "/w/vault:ro"

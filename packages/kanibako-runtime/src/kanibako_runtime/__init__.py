@@ -2,6 +2,19 @@
 
 from kanibako_runtime.__about__ import __version__
 from kanibako_runtime.argv import env_file_text, process_env, to_argv
+from kanibako_runtime.containers import (
+    STOP_TIMEOUT,
+    ContainerInfo,
+    ForegroundContainer,
+    foreground,
+    inspect,
+    list_containers,
+    remove,
+    run,
+    run_detached,
+    stdin_is_terminal,
+    stop,
+)
 from kanibako_runtime.engine import ENGINE_ENV, Engine, EngineKind, detect_engine
 from kanibako_runtime.errors import (
     EngineCommandError,
@@ -10,23 +23,65 @@ from kanibako_runtime.errors import (
     KanibakoRuntimeError,
     ProjectLockedError,
 )
+from kanibako_runtime.freshness import (
+    FRESHNESS_TTL,
+    FreshnessHint,
+    cached_freshness,
+    parse_image_ref,
+    start_background_check,
+)
+from kanibako_runtime.images import (
+    ImageInfo,
+    build_image,
+    image_exists,
+    list_images,
+    local_digests,
+    pull_image,
+)
+from kanibako_runtime.lock import LOCK_FILE_NAME, LockHolder, ProjectLock, lock_holder
 from kanibako_runtime.spec import ContainerSpec, Mount, TmpfsMount
 
 __all__ = [
     "ENGINE_ENV",
+    "FRESHNESS_TTL",
+    "LOCK_FILE_NAME",
+    "STOP_TIMEOUT",
+    "ContainerInfo",
     "ContainerSpec",
     "Engine",
     "EngineCommandError",
     "EngineKind",
     "EngineNotFoundError",
+    "ForegroundContainer",
+    "FreshnessHint",
+    "ImageInfo",
     "InvalidSpecError",
     "KanibakoRuntimeError",
+    "LockHolder",
     "Mount",
+    "ProjectLock",
     "ProjectLockedError",
     "TmpfsMount",
     "__version__",
+    "build_image",
+    "cached_freshness",
     "detect_engine",
     "env_file_text",
+    "foreground",
+    "image_exists",
+    "inspect",
+    "list_containers",
+    "list_images",
+    "local_digests",
+    "lock_holder",
+    "parse_image_ref",
     "process_env",
+    "pull_image",
+    "remove",
+    "run",
+    "run_detached",
+    "start_background_check",
+    "stdin_is_terminal",
+    "stop",
     "to_argv",
 ]

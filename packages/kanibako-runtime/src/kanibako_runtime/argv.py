@@ -59,7 +59,7 @@ def _mount_arg(mount: Mount) -> str:
     return ",".join(_csv_field(f) for f in fields)
 
 
-def _tmpfs_arg(tmpfs: TmpfsMount) -> str:
+def _tmpfs_arg(engine: Engine, tmpfs: TmpfsMount) -> str:
     if not tmpfs.target.startswith("/") or ":" in tmpfs.target:
         raise InvalidSpecError(
             f"tmpfs target {tmpfs.target!r} must be an absolute path without ':'"
@@ -67,6 +67,10 @@ def _tmpfs_arg(tmpfs: TmpfsMount) -> str:
     options = ["ro" if tmpfs.read_only else "rw"]
     if tmpfs.size:
         options.append(f"size={tmpfs.size}")
+    if engine.kind == "podman":
+        # Podman copies the directory's files into a new tmpfs by default,
+        # which would defeat the point of hiding them.
+        options.append("notmpcopyup")
     return f"{tmpfs.target}:{','.join(options)}"
 
 
@@ -120,7 +124,7 @@ def to_argv(
     for mount in spec.mounts:
         argv += ["--mount", _mount_arg(mount)]
     for tmpfs in spec.tmpfs:
-        argv += ["--tmpfs", _tmpfs_arg(tmpfs)]
+        argv += ["--tmpfs", _tmpfs_arg(engine, tmpfs)]
     argv.append(spec.image)
     argv += spec.command
     return argv

@@ -1,0 +1,251 @@
+"""Running, stopping and finding containers.
+
+A foreground container is a child process of Kanibako. Whatever ends the
+session (the container exiting, Ctrl-C, SIGTERM, an error in Kanibako), the
+context manager :func:`foreground` stops the container and waits for it, so
+nothing is left running.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kanibako_runtime.argv import env_file_text, process_env, to_argv
+from kanibako_runtime.calls import engine_call, last_line
+from kanibako_runtime.engine import Engine
+from kanibako_runtime.errors import EngineCommandError, EngineNotFoundError, InvalidSpecError
+from kanibako_runtime.spec import ContainerSpec
+
+STOP_TIMEOUT = 2  # seconds the container gets to exit on SIGTERM before SIGKILL
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    """One container as the engine lists it."""
+
+    id: str
+    name: str
+    image: str
+    state: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+def _env_dir() -> Path | None:
+    # A per-user tmpfs when there is one; else the system temp dir.
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    return Path(runtime) if runtime and Path(runtime).is_dir() else None
+
+
+@contextmanager
+def _env_file(spec: ContainerSpec) -> Iterator[Path | None]:
+    """A private (0600) env file holding the spec's values, removed afterwards."""
+    text = env_file_text(spec.env)
+    if not text:
+        yield None
+        return
+    fd, name = tempfile.mkstemp(prefix="kanibako-env-", dir=_env_dir())
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        yield Path(name)
+    finally:
+        with suppress(FileNotFoundError):
+            Path(name).unlink()
+
+
+def _command(
+    engine: Engine, spec: ContainerSpec, env_file: Path | None, terminal: bool
+) -> list[str]:
+    return to_argv(
+        engine, spec, env_file=env_file, terminal=terminal, host_ids=(os.getuid(), os.getgid())
+    )
+
+
+def _child_env(spec: ContainerSpec, env_file: Path | None) -> dict[str, str]:
+    return {**os.environ, **process_env(spec.env, env_file=env_file is not None)}
+
+
+def stdin_is_terminal() -> bool:
+    """Whether a tty should be given to the container."""
+    try:
+        return sys.stdin is not None and os.isatty(sys.stdin.fileno())
+    except (ValueError, OSError):
+        return False
+
+
+class ForegroundContainer:
+    """A running ``<engine> run`` child; :meth:`wait` gives the container's exit status."""
+
+    def __init__(
+        self, engine: Engine, spec: ContainerSpec, process: subprocess.Popen[bytes]
+    ) -> None:
+        self.engine = engine
+        self.spec = spec
+        self.process = process
+
+    def wait(self) -> int:
+        """Block until the container exits; its status (engine failures are 125-127)."""
+        return self.process.wait()
+
+    def stop(self, timeout: int = STOP_TIMEOUT) -> None:
+        """Stop the container (SIGTERM, SIGKILL after ``timeout`` s) and reap the engine."""
+        if self.process.poll() is not None:
+            return
+        if self.spec.name:
+            with suppress(EngineCommandError, EngineNotFoundError):
+                stop(self.engine, self.spec.name, timeout=timeout)
+        try:
+            self.process.wait(timeout=timeout + 10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.spec.name and self.spec.remove:
+            # The engine client may have died before removing it.
+            with suppress(EngineCommandError, EngineNotFoundError):
+                remove(self.engine, self.spec.name)
+
+
+@contextmanager
+def foreground(
+    engine: Engine, spec: ContainerSpec, *, announce: Any = None
+) -> Iterator[ForegroundContainer]:
+    """Start ``spec`` attached to this process; on leaving, the container is stopped.
+
+    ``announce``, when given, is called with the engine argv before it runs
+    (for ``-v``; the argv holds no env values).
+    """
+    if spec.detach:
+        raise InvalidSpecError("foreground() needs a spec without detach")
+    terminal = stdin_is_terminal()
+    with _env_file(spec) as env_file:
+        argv = _command(engine, spec, env_file, terminal)
+        if announce is not None:
+            announce(argv)
+        try:
+            # Without a terminal the engine gets its own process group, so a
+            # Ctrl-C reaches Kanibako alone and it stops the container in order.
+            process = subprocess.Popen(
+                argv, env=_child_env(spec, env_file), process_group=None if terminal else 0
+            )
+        except FileNotFoundError as exc:
+            raise EngineNotFoundError(f"container engine {engine.binary!r} is gone") from exc
+        container = ForegroundContainer(engine, spec, process)
+        try:
+            yield container
+        finally:
+            container.stop()
+
+
+def run(engine: Engine, spec: ContainerSpec) -> int:
+    """Run ``spec`` in the foreground and return the container's exit status."""
+    with foreground(engine, spec) as container:
+        return container.wait()
+
+
+def run_detached(engine: Engine, spec: ContainerSpec) -> str:
+    """Start ``spec`` in the background; returns the container id."""
+    if not spec.detach:
+        from dataclasses import replace
+
+        spec = replace(spec, detach=True)
+    with _env_file(spec) as env_file:
+        argv = _command(engine, spec, env_file, terminal=False)
+        done = subprocess.run(
+            argv, capture_output=True, text=True, check=False, env=_child_env(spec, env_file)
+        )
+    if done.returncode != 0:
+        raise EngineCommandError(
+            f"could not start container {spec.name or spec.image}: {last_line(done)}"
+        )
+    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+
+def stop(engine: Engine, name: str, *, timeout: int = STOP_TIMEOUT) -> bool:
+    """Stop a container; False when there was no such container."""
+    done = engine_call(engine, ["stop", "--time", str(timeout), name], check=False)
+    if done.returncode == 0:
+        return True
+    if _no_such(done):
+        return False
+    raise EngineCommandError(f"could not stop {name}: {last_line(done)}")
+
+
+def remove(engine: Engine, name: str) -> bool:
+    """Remove a container (forcibly); False when there was no such container."""
+    done = engine_call(engine, ["rm", "--force", name], check=False)
+    if done.returncode == 0 and done.stdout.strip():
+        return True
+    if done.returncode == 0 or _no_such(done):
+        return False
+    raise EngineCommandError(f"could not remove {name}: {last_line(done)}")
+
+
+def _no_such(done: subprocess.CompletedProcess[str]) -> bool:
+    text = (done.stderr or "").lower()
+    return "no such container" in text or "no container with name or id" in text
+
+
+def _labels(raw: Any) -> dict[str, str]:
+    if isinstance(raw, dict):
+        return {str(k): str(v) for k, v in raw.items()}
+    if isinstance(raw, str) and raw:
+        # Docker prints labels as "k=v,k2=v2".
+        return dict(item.split("=", 1) for item in raw.split(",") if "=" in item)
+    return {}
+
+
+def _info(row: dict[str, Any]) -> ContainerInfo:
+    names = row.get("Names") or row.get("Name") or ""
+    name = names[0] if isinstance(names, list) and names else str(names).split(",")[0]
+    return ContainerInfo(
+        id=str(row.get("Id") or row.get("ID") or ""),
+        name=name.lstrip("/"),
+        image=str(row.get("Image") or ""),
+        state=str(row.get("State") or row.get("Status") or "").lower(),
+        labels=_labels(row.get("Labels")),
+    )
+
+
+def parse_ps(text: str) -> list[ContainerInfo]:
+    """Rows of ``ps --format json`` (Podman: one array; Docker: one object a line)."""
+    text = text.strip()
+    if not text:
+        return []
+    if text.startswith("["):
+        rows = json.loads(text)
+    else:
+        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return [_info(row) for row in rows]
+
+
+def list_containers(
+    engine: Engine, labels: Mapping[str, str | None], *, include_stopped: bool = False
+) -> list[ContainerInfo]:
+    """Containers carrying every label given (a None value: the label with any value)."""
+    args = ["ps", "--no-trunc"]
+    if include_stopped:
+        args.append("--all")
+    for key, value in labels.items():
+        args += ["--filter", f"label={key}" if value is None else f"label={key}={value}"]
+    args += ["--format", "json" if engine.kind == "podman" else "{{json .}}"]
+    return parse_ps(engine_call(engine, args).stdout)
+
+
+def inspect(engine: Engine, name: str) -> dict[str, Any] | None:
+    """The engine's inspect record for a container, or None when it does not exist."""
+    done = engine_call(engine, ["container", "inspect", name], check=False)
+    if done.returncode != 0:
+        if _no_such(done) or "no such object" in done.stderr.lower():
+            return None
+        raise EngineCommandError(f"could not inspect {name}: {last_line(done)}")
+    records = json.loads(done.stdout or "[]")
+    return records[0] if records else None

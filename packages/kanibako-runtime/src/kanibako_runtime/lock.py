@@ -1,0 +1,138 @@
+"""One session per project: an fcntl lock on a file in the project's metadata.
+
+The kernel drops the lock when the holding process dies, so a crash never
+leaves a project locked. The file also says who holds it (pid, container,
+start time), written after the lock is taken, so a refused second session can
+name the running one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from kanibako_runtime.errors import ProjectLockedError
+
+LOCK_FILE_NAME = "session.lock"
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds a project lock (fields may be empty if it could not be read)."""
+
+    pid: int | None
+    container: str
+    started: float | None
+
+    def describe(self) -> str:
+        """'pid 123, container kanibako-x, since 12:00:01' with what is known."""
+        parts = []
+        if self.pid:
+            parts.append(f"pid {self.pid}")
+        if self.container:
+            parts.append(f"container {self.container}")
+        if self.started:
+            parts.append("since " + time.strftime("%H:%M:%S", time.localtime(self.started)))
+        return ", ".join(parts) or "another process"
+
+
+def _read_holder(path: Path) -> LockHolder:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        data = {}
+    pid = data.get("pid")
+    started = data.get("started")
+    return LockHolder(
+        pid=pid if isinstance(pid, int) else None,
+        container=str(data.get("container") or ""),
+        started=float(started) if isinstance(started, int | float) else None,
+    )
+
+
+def lock_holder(path: Path) -> LockHolder | None:
+    """Who holds the lock at ``path`` now, or None when nobody does (cheap; no engine)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return _read_holder(path)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
+class ProjectLock:
+    """The exclusive session lock of one project; use as a context manager.
+
+    ``label`` names the project in the refusal message.
+    """
+
+    def __init__(self, path: Path, *, label: str = "") -> None:
+        self.path = path
+        self.label = label or str(path.parent)
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        """Whether this object holds the lock."""
+        return self._fd is not None
+
+    def acquire(self, *, container: str = "") -> None:
+        """Take the lock at once or raise ProjectLockedError naming the holder."""
+        if self._fd is not None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            holder = _read_holder(self.path)
+            raise ProjectLockedError(
+                f"a session is already running in {self.label} ({holder.describe()}); "
+                "use 'kanibako stop' to end it"
+            ) from None
+        self._fd = fd
+        self.note(container=container)
+
+    def note(self, *, container: str) -> None:
+        """Record who holds the lock (called again once the container has a name)."""
+        if self._fd is None:
+            return
+        record = {"pid": os.getpid(), "container": container, "started": time.time()}
+        payload = json.dumps(record).encode()
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, payload, 0)
+
+    def release(self) -> None:
+        """Drop the lock (idempotent). The file stays; only the lock means 'running'."""
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            os.ftruncate(fd, 0)
+        finally:
+            os.close(fd)
+
+    def __enter__(self) -> ProjectLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.release()

@@ -1,0 +1,75 @@
+"""The project lock: exclusive, names its holder, released by release() and by process death."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kanibako_runtime import ProjectLock, ProjectLockedError, lock_holder
+
+
+def test_second_lock_is_refused_naming_the_holder(tmp_path: Path) -> None:
+    path = tmp_path / "box" / "session.lock"
+    first = ProjectLock(path, label="/proj")
+    first.acquire(container="kanibako-abc")
+    started = time.monotonic()
+    with pytest.raises(ProjectLockedError) as info:
+        ProjectLock(path, label="/proj").acquire()
+    assert time.monotonic() - started < 1.0
+    message = str(info.value)
+    assert "/proj" in message and "kanibako-abc" in message and "pid" in message
+    first.release()
+
+
+def test_lock_is_free_again_after_release(tmp_path: Path) -> None:
+    path = tmp_path / "session.lock"
+    with ProjectLock(path):
+        assert lock_holder(path) is not None
+    assert lock_holder(path) is None
+    with ProjectLock(path) as again:
+        assert again.held
+
+
+def test_holder_reports_pid_and_container(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "session.lock"
+    lock = ProjectLock(path)
+    lock.acquire()
+    lock.note(container="kanibako-x")
+    holder = lock_holder(path)
+    assert holder is not None
+    assert holder.pid == os.getpid() and holder.container == "kanibako-x"
+    assert "kanibako-x" in holder.describe()
+    lock.release()
+    lock.release()  # idempotent
+
+
+def test_no_lock_file_means_not_held(tmp_path: Path) -> None:
+    assert lock_holder(tmp_path / "missing.lock") is None
+
+
+def test_the_kernel_releases_the_lock_when_the_holder_dies(tmp_path: Path) -> None:
+    path = tmp_path / "session.lock"
+    code = (
+        "import sys, time; from pathlib import Path; from kanibako_runtime import ProjectLock;"
+        f"ProjectLock(Path({str(path)!r})).acquire(); print('held', flush=True); time.sleep(60)"
+    )
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "held"
+        holder = lock_holder(path)
+        assert holder is not None and holder.pid == child.pid
+        with pytest.raises(ProjectLockedError):
+            ProjectLock(path).acquire()
+    finally:
+        child.kill()
+        child.wait()
+        assert child.stdout is not None
+        child.stdout.close()
+    assert lock_holder(path) is None
+    ProjectLock(path).acquire()

@@ -1,0 +1,155 @@
+"""kanibako_runtime against the real engine: run, mounts, env, detach/list/stop, images."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from kanibako_runtime import (
+    ContainerSpec,
+    Engine,
+    EngineCommandError,
+    Mount,
+    TmpfsMount,
+    detect_engine,
+    image_exists,
+    inspect,
+    list_containers,
+    list_images,
+    remove,
+    run,
+    run_detached,
+    stop,
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def eng(engine: str) -> Engine:
+    return detect_engine(engine)
+
+
+def _sh(image: str, script: str, **kw: object) -> ContainerSpec:
+    return ContainerSpec(image=image, entrypoint="/bin/sh", command=("-c", script), **kw)  # type: ignore[arg-type]
+
+
+def _output(eng: Engine, spec: ContainerSpec, capfd: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    capfd.readouterr()
+    status = run(eng, spec)
+    return status, capfd.readouterr().out
+
+
+def test_exit_status_of_the_container_is_returned(eng: Engine, busybox_image: str) -> None:
+    assert run(eng, _sh(busybox_image, "exit 7")) == 7
+    assert run(eng, _sh(busybox_image, "true")) == 0
+
+
+def test_env_values_reach_the_container_but_not_the_process_list(
+    eng: Engine, busybox_image: str, capfd: pytest.CaptureFixture[str]
+) -> None:
+    secret = f"s3cret-{uuid.uuid4().hex}"
+    spec = _sh(
+        busybox_image,
+        'printf "%s|%s|" "$TOKEN" "$MULTI"; ps -o args 2>/dev/null >/dev/null; exit 0',
+        env={"TOKEN": secret, "MULTI": "line1\nline2", "SPACED": " a b "},
+    )
+    status, out = _output(eng, spec, capfd)
+    assert status == 0
+    assert out == f"{secret}|line1\nline2|"
+
+
+def test_read_only_mount_is_really_read_only_and_rw_is_writable(
+    eng: Engine, busybox_image: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    ro, rw = tmp_path / "ro", tmp_path / "rw"
+    ro.mkdir()
+    rw.mkdir()
+    (ro / "given").write_text("x")
+    spec = _sh(
+        busybox_image,
+        "touch /ro/new 2>/dev/null && echo ro-writable; echo y > /rw/made && echo rw-ok",
+        mounts=(Mount(ro, "/ro", read_only=True), Mount(rw, "/rw")),
+    )
+    status, out = _output(eng, spec, capfd)
+    assert status == 0
+    assert out.strip() == "rw-ok"
+    assert not (ro / "new").exists()
+    assert (rw / "made").read_text() == "y\n"
+
+
+def test_read_only_tmpfs_hides_a_directory_inside_a_bind_mount(
+    eng: Engine, busybox_image: str, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    work = tmp_path / "work"
+    (work / "vault").mkdir(parents=True)
+    (work / "vault" / "secret").write_text("hidden")
+    spec = _sh(
+        busybox_image,
+        "ls -A /w/vault; touch /w/vault/x 2>/dev/null && echo writable; echo done",
+        mounts=(Mount(work, "/w"),),
+        tmpfs=(TmpfsMount("/w/vault"),),
+    )
+    status, out = _output(eng, spec, capfd)
+    assert status == 0
+    assert out.strip() == "done"
+    assert sorted(p.name for p in (work / "vault").iterdir()) == ["secret"]
+
+
+def test_detached_container_is_listed_by_label_inspected_and_stopped(
+    eng: Engine, busybox_image: str
+) -> None:
+    tag = uuid.uuid4().hex[:10]
+    name = f"kanibako-rt-{tag}"
+    spec = _sh(busybox_image, "sleep 60", name=name, labels={"io.kanibako.test": tag}, init=True)
+    container_id = run_detached(eng, spec)
+    try:
+        assert container_id
+        found = list_containers(eng, {"io.kanibako.test": tag})
+        assert [c.name for c in found] == [name]
+        assert found[0].labels["io.kanibako.test"] == tag
+        assert list_containers(eng, {"io.kanibako.test": "other"}) == []
+        record = inspect(eng, name)
+        assert record is not None and record["State"]["Running"] is True
+        assert stop(eng, name) is True
+    finally:
+        remove(eng, name)
+    assert inspect(eng, name) is None
+    assert list_containers(eng, {"io.kanibako.test": tag}, include_stopped=True) == []
+    assert stop(eng, name) is False
+
+
+def test_images_exist_and_are_listed(eng: Engine, busybox_image: str) -> None:
+    assert image_exists(eng, busybox_image)
+    assert not image_exists(eng, "localhost/kanibako-no-such-image:never")
+    assert any(busybox_image in image.names for image in list_images(eng))
+
+
+def test_starting_a_missing_image_fails_with_the_engine_reason(eng: Engine) -> None:
+    spec = ContainerSpec(image="localhost/kanibako-no-such-image:never", detach=True)
+    with pytest.raises(EngineCommandError, match="kanibako-no-such-image"):
+        run_detached(eng, spec)
+
+
+def test_env_file_is_private_and_removed(
+    eng: Engine, busybox_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime_dir = tmp_path / "run"
+    runtime_dir.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime_dir))
+    spec = _sh(busybox_image, "ls -l /proc/self/fd >/dev/null", env={"A": "1"})
+    assert run(eng, spec) == 0
+    assert list(runtime_dir.iterdir()) == []
+
+
+def test_engine_binary_is_really_the_configured_one(eng: Engine, engine: str) -> None:
+    assert eng.binary == engine
+    assert eng.rootless is (os.geteuid() != 0 and eng.kind == "podman")
+    done = subprocess.run(
+        [*eng.base_argv(), "--version"], capture_output=True, text=True, check=True
+    )
+    assert eng.kind in done.stdout.lower()
