@@ -1,0 +1,127 @@
+"""Read the hub's JSONL message log and show it the way people read a chat.
+
+```
+12:35:10  [0 → 1]  Analyze the auth module and report back.
+12:37:00  [0 → *]  Starting integration tests.
+```
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from kanibako_helpers.errors import HelperError
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One routed message."""
+
+    seq: int
+    ts: float
+    sender: int
+    to: int | str
+    text: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "ts": self.ts,
+            "from": self.sender,
+            "to": self.to,
+            "text": self.text,
+        }
+
+
+def parse_entry(line: str | bytes) -> LogEntry | None:
+    """One log line as an entry, or None when it is not one (a torn or foreign line)."""
+    try:
+        raw = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(raw, dict):
+        return None
+    seq, ts, sender, to, text = (raw.get(k) for k in ("seq", "ts", "from", "to", "text"))
+    if not (
+        isinstance(seq, int)
+        and isinstance(ts, int | float)
+        and isinstance(sender, int)
+        and (isinstance(to, int) or to == "*")
+        and isinstance(text, str)
+    ):
+        return None
+    return LogEntry(seq=seq, ts=float(ts), sender=sender, to=to, text=text)
+
+
+def format_entry(entry: LogEntry) -> str:
+    """``HH:MM:SS  [from → to]  text`` in local time; ``*`` marks a broadcast."""
+    clock = time.strftime("%H:%M:%S", time.localtime(entry.ts))
+    return f"{clock}  [{entry.sender} → {entry.to}]  {entry.text}"
+
+
+def _matches(entry: LogEntry, sender: int | None) -> bool:
+    return sender is None or entry.sender == sender
+
+
+def _entries(lines: Iterable[bytes]) -> Iterator[LogEntry]:
+    for line in lines:
+        entry = parse_entry(line)
+        if entry is not None:
+            yield entry
+
+
+def read_log(path: Path, sender: int | None = None, last: int | None = None) -> list[LogEntry]:
+    """Entries of the log at ``path`` (none if it does not exist yet), filtered and trimmed."""
+    if last is not None and last < 0:
+        raise HelperError(f"--last must not be negative: {last}")
+    try:
+        with path.open("rb") as handle:
+            kept: deque[LogEntry] = deque(maxlen=last)
+            kept.extend(e for e in _entries(handle) if _matches(e, sender))
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise HelperError(f"cannot read {path}: {exc.strerror}") from exc
+    return list(kept)
+
+
+def follow_log(
+    path: Path,
+    sender: int | None = None,
+    last: int | None = None,
+    interval: float = 0.2,
+    keep_going: Callable[[], bool] = lambda: True,
+) -> Iterator[LogEntry]:
+    """The last entries, then each new one as it is appended (like ``tail -f``)."""
+    yield from read_log(path, sender, last)
+    handle: IO[bytes] | None = None
+    offset = _size(path)
+    partial = b""
+    try:
+        while keep_going():
+            if handle is None and path.exists():
+                handle = path.open("rb")
+                handle.seek(offset)
+            chunk = handle.read() if handle is not None else b""
+            if not chunk:
+                time.sleep(interval)
+                continue
+            lines = (partial + chunk).split(b"\n")
+            partial = lines.pop()
+            yield from (e for e in _entries(lines) if _matches(e, sender))
+    finally:
+        if handle is not None:
+            handle.close()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0

@@ -1,0 +1,30 @@
+"""The hub's wire format: one JSON object per line, both ways.
+
+Requests carry ``op`` and an optional ``id`` echoed in the reply. The first
+request on a connection is ``hello`` with the caller's secret token and a
+role: ``mailbox`` (receives messages; one per helper) or ``command`` (issues
+requests only; any number). Everything else the client sends about who it is
+is ignored. Messages reach a mailbox as ``{"event": "message", ...}`` lines.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+MAX_LINE = 1024 * 1024
+"""Longest request line accepted (bytes, without the newline)."""
+
+MAX_STRIKES = 3
+"""Bad lines (oversized, not JSON, not a request) tolerated before a disconnect."""
+
+MAX_TEXT = MAX_LINE - 4096
+"""Longest message text, leaving room for the envelope."""
+
+ROLE_MAILBOX = "mailbox"
+ROLE_COMMAND = "command"
+
+
+def encode(obj: dict[str, Any]) -> bytes:
+    """One protocol line (UTF-8 JSON and a newline)."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
