@@ -1,7 +1,56 @@
-"""Placeholder until issue #4 lands."""
+"""``start``, ``shell`` and ``resume``: one session in a container, to its end.
 
-from kanibako.errors import not_built_yet
+The exit status of the command is the container's (for ``-c CMD``, CMD's),
+or 128+N when signal N ended the session.
+"""
 
-start = not_built_yet("start", 4)
-shell = not_built_yet("shell", 4)
-resume = not_built_yet("resume", 4)
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kanibako.app import App
+from kanibako.options import launch_options, merge_launch, project_option
+
+
+def _run(app: App, mode: str, project: Path | None, given: dict[str, Any]) -> None:
+    from kanibako.launch.pipeline import SessionRequest, echo_stderr, run_session
+
+    request = SessionRequest(
+        project_dir=app.project_dir(project),
+        launch=merge_launch(app.launch, **given),
+        mode=mode,  # type: ignore[arg-type]
+        verbose=app.verbose,
+    )
+    status = run_session(request, echo_stderr)
+    if status:
+        raise SystemExit(status)
+
+
+@click.command()
+@project_option
+@launch_options
+@click.pass_obj
+def start(app: App, /, project: Path | None, **launch: Any) -> None:
+    """Launch the agent in a container (continuing the last conversation unless -N)."""
+    _run(app, "start", project, launch)
+
+
+@click.command()
+@project_option
+@launch_options
+@click.pass_obj
+def shell(app: App, /, project: Path | None, **launch: Any) -> None:
+    """Open a bash shell in the project's container (no agent)."""
+    _run(app, "shell", project, launch)
+
+
+@click.command()
+@project_option
+@launch_options
+@click.pass_obj
+def resume(app: App, /, project: Path | None, **launch: Any) -> None:
+    """Launch the agent with its conversation picker."""
+    _run(app, "resume", project, launch)

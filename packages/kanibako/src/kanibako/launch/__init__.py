@@ -1,0 +1,30 @@
+"""The launch pipeline: ``start``, ``shell``, ``resume`` and what ``status`` shows of a session.
+
+This module stays import-light: ``status`` imports it, and must not pay for
+the engine, the hub or the snapshot code. The pipeline itself lives in
+:mod:`kanibako.launch.pipeline`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kanibako_paths import KanibakoPaths, Project
+
+__all__ = ["status_lines"]
+
+
+def status_lines(paths: KanibakoPaths, project: Project) -> list[tuple[str, str]]:
+    """The session part of ``kanibako status``: the lock, and the container holding it.
+
+    Cheap by design: one lock probe on a small file, no engine call. The lock
+    is shown as held only while a live process holds it (the kernel drops it
+    when the process dies).
+    """
+    from kanibako_runtime.lock import LOCK_FILE_NAME, lock_holder
+
+    holder = lock_holder(project.metadata_dir / LOCK_FILE_NAME)
+    if holder is None:
+        return [("lock", "free"), ("container", "not running")]
+    return [("lock", f"held ({holder.describe()})"), ("container", holder.container or "starting")]

@@ -1,0 +1,101 @@
+"""Starting helper containers for the hub (the hub itself never imports the runtime).
+
+A helper runs the director's image with the helper's own directory tree (the
+request's mounts), the agent's binary mounts and env, and the hub's entrypoint
+wrapper in front of the agent's command. It carries the session's labels, so
+``kanibako stop`` ends helpers together with their director.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from kanibako.launch import layout
+from kanibako_paths import Project
+from kanibako_runtime import (
+    ContainerSpec,
+    Engine,
+    EngineCommandError,
+    Mount,
+    remove,
+    run_detached,
+    stop,
+)
+
+if TYPE_CHECKING:
+    from kanibako_helpers import SpawnRequest
+
+
+@dataclass
+class HelperContainer:
+    """A started helper; ``stop`` is idempotent (the hub may call it twice)."""
+
+    engine: Engine
+    name: str
+    _stopped: bool = field(default=False, repr=False)
+    _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def stop(self) -> None:
+        """Stop and remove the container."""
+        with self._guard:
+            if self._stopped:
+                return
+            self._stopped = True
+        try:
+            stop(self.engine, self.name)
+        finally:
+            remove(self.engine, self.name)
+
+
+@dataclass
+class HelperSpawner:
+    """The hub's ``Spawner``: one per session, remembering what it started."""
+
+    engine: Engine
+    project: Project
+    image: str
+    agent_argv: list[str]
+    agent_mounts: list[Mount]
+    env: Mapping[str, str]
+    started: list[HelperContainer] = field(default_factory=list)
+
+    def spec_for(self, request: SpawnRequest) -> ContainerSpec:
+        """The helper's container (pure; tested without an engine)."""
+        mounts = [Mount(m.source, m.target, m.read_only) for m in request.mounts]
+        env = {**self.env, **request.env}
+        if request.model:
+            env["KANIBAKO_HELPER_MODEL"] = request.model
+        argv = [*request.command, *self.agent_argv] or list(self.agent_argv)
+        return ContainerSpec(
+            image=self.image,
+            name=request.container_name,
+            mounts=(*mounts, *self.agent_mounts),
+            env=env,
+            workdir=request.workdir,
+            entrypoint=argv[0],
+            command=tuple(argv[1:]),
+            labels={**layout.session_labels(self.project, role="helper")},
+            interactive=True,
+            detach=True,
+            init=True,
+        )
+
+    def __call__(self, request: SpawnRequest, /) -> HelperContainer:
+        run_detached(self.engine, self.spec_for(request))
+        helper = HelperContainer(self.engine, request.container_name)
+        self.started.append(helper)
+        return helper
+
+    def stop_all(self) -> None:
+        """Stop every helper still running (the session is over)."""
+        errors = []
+        for helper in self.started:
+            try:
+                helper.stop()
+            except EngineCommandError as exc:
+                errors.append(str(exc))
+        if errors:
+            raise EngineCommandError("; ".join(errors))
