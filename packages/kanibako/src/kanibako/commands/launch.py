@@ -34,7 +34,10 @@ def _run(app: App, mode: str, project: Path | None, given: dict[str, Any]) -> No
 @launch_options
 @click.pass_obj
 def start(app: App, /, project: Path | None, **launch: Any) -> None:
-    """Launch the agent in a container (continuing the last conversation unless -N)."""
+    """Launch the agent in a container (default).
+
+    The agent continues its last conversation unless -N is given.
+    """
     _run(app, "start", project, launch)
 
 
@@ -43,7 +46,7 @@ def start(app: App, /, project: Path | None, **launch: Any) -> None:
 @launch_options
 @click.pass_obj
 def shell(app: App, /, project: Path | None, **launch: Any) -> None:
-    """Open a bash shell in the project's container (no agent)."""
+    """Open a bash shell in the container."""
     _run(app, "shell", project, launch)
 
 
@@ -52,5 +55,5 @@ def shell(app: App, /, project: Path | None, **launch: Any) -> None:
 @launch_options
 @click.pass_obj
 def resume(app: App, /, project: Path | None, **launch: Any) -> None:
-    """Launch the agent with its conversation picker."""
+    """Resume with the agent's conversation picker."""
     _run(app, "resume", project, launch)
