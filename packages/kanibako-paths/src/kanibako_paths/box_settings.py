@@ -68,3 +68,19 @@ def _check(key: str, value: str, *, where: str) -> str:
     if value not in choices:
         raise ConfigError(f"{where} must be one of {', '.join(choices)}, not {value!r}")
     return value
+
+
+def store_box_setting(project_file: Path, key: str, value: str | bool | None) -> None:
+    """Write (or with ``None`` remove) ``[box] key`` in ``project_file``, atomically."""
+    from kanibako_paths.tomlfile import read_toml, table_at, write_toml
+
+    if key not in SETTABLE_KEYS:
+        raise ConfigError(f"unknown box setting {key!r} (settable: {', '.join(SETTABLE_KEYS)})")
+    table = read_toml(project_file)
+    box = table_at(table, BOX_TABLE, project_file)
+    if value is None:
+        box.pop(key, None)
+    else:
+        box[key] = value
+    table[BOX_TABLE] = box
+    write_toml(project_file, table)

@@ -165,13 +165,19 @@ def _update(file: Path, change: Callable[[dict[str, Any]], None]) -> None:
     write_toml(file, table)
 
 
-def set_config_value(target: Path, key: str, value: str, *, is_global: bool) -> str:
-    """Store ``key = value`` in ``target`` (a project.toml, or the global file)."""
+def check_config_assignment(key: str, value: str, *, is_global: bool) -> str:
+    """The canonical name of ``key`` if ``key = value`` may be stored (global or project)."""
     name = canonical_key(key)
-    spec = CONFIG_KEYS[name]
-    if spec.global_only and not is_global:
+    if CONFIG_KEYS[name].global_only and not is_global:
         raise ConfigError(f"config key {name} applies to every project; set it with --global")
     validate_config_value(name, value)
+    return name
+
+
+def set_config_value(target: Path, key: str, value: str, *, is_global: bool) -> str:
+    """Store ``key = value`` in ``target`` (a project.toml, or the global file)."""
+    name = check_config_assignment(key, value, is_global=is_global)
+    spec = CONFIG_KEYS[name]
 
     def change(table: dict[str, Any]) -> None:
         table_at(table, spec.table, target)

@@ -1,6 +1,67 @@
-"""Placeholder until issue #2 lands."""
+"""``kanibako init`` and ``kanibako new``: create a project's state."""
 
-from kanibako.errors import not_built_yet
+from __future__ import annotations
 
-init = not_built_yet("init", 2)
-new = not_built_yet("new", 2)
+from pathlib import Path
+
+import click
+
+from kanibako.app import App
+from kanibako.errors import CliError
+from kanibako.options import project_option
+
+local_option = click.option(
+    "--local", is_flag=True, help="Decentralized: keep all state inside the project directory."
+)
+no_vault_option = click.option(
+    "--no-vault", is_flag=True, help="Do not create the vault (share-ro, share-rw)."
+)
+
+
+@click.command()
+@local_option
+@no_vault_option
+@project_option
+@click.pass_obj
+def init(app: App, local: bool, no_vault: bool, project: Path | None) -> None:
+    """Initialize a decentralized project.
+
+    With --local the state lives in DIR itself. Without --local the project's detected mode is used (account-centric
+    unless the directory is in a working set).
+    """
+    _initialize(app, app.project_dir(project), local=local, vault=not no_vault)
+
+
+@click.command()
+@local_option
+@no_vault_option
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def new(app: App, local: bool, no_vault: bool, path: Path) -> None:
+    """Create a new decentralized project.
+
+    Creates directory PATH and initializes it (decentralized with --local).
+    """
+    directory = path.expanduser().resolve()
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise CliError(f"{directory} already exists and is not empty")
+    directory.mkdir(parents=True, exist_ok=True)
+    _initialize(app, directory, local=local, vault=not no_vault)
+
+
+def _initialize(app: App, directory: Path, *, local: bool, vault: bool) -> None:
+    from kanibako_paths import init_local, init_project, load_paths, resolve_project
+
+    if not directory.is_dir():
+        raise CliError(f"{directory} is not a directory")
+    paths = load_paths()
+    if local:
+        project = init_local(paths, directory, vault=vault)
+    else:
+        project = resolve_project(paths, directory)
+        if project.initialized:
+            click.echo(f"{directory} is already initialized ({project.mode.value}).")
+            return
+        project = init_project(paths, project, vault=vault)
+    click.echo(f"Initialized {project.mode.value} project in {project.workspace}")
+    app.debug(f"metadata {project.metadata_dir}, shell {project.shell_dir}")

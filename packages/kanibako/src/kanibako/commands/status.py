@@ -1,5 +1,68 @@
-"""Placeholder until issue #2 lands."""
+"""``kanibako status``: the project's mode, paths and image (and, with the runtime, its lock)."""
 
-from kanibako.errors import not_built_yet
+from __future__ import annotations
 
-status = not_built_yet("status", 2)
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from kanibako.app import App
+from kanibako.options import json_option, project_option
+
+if TYPE_CHECKING:
+    from kanibako_paths import KanibakoPaths, Project
+
+
+@click.command()
+@project_option
+@json_option
+@click.pass_obj
+def status(app: App, project: Path | None, as_json: bool) -> None:
+    """Show project status (mode, paths, lock, image)."""
+    from kanibako.project_context import current_project
+    from kanibako_paths import resolve_config
+
+    paths, proj = current_project(app, project)
+    config = resolve_config(paths, proj, {"container_image": app.launch.image})
+    rows: list[tuple[str, str]] = [
+        ("Project", str(proj.workspace)),
+        ("Mode", proj.mode.value + (f" ({proj.workset})" if proj.workset else "")),
+        ("Initialized", "yes" if proj.initialized else "no (initialized on first launch)"),
+        ("Metadata", str(proj.metadata_dir)),
+        ("Shell", str(proj.shell_dir)),
+        ("Vault read-only", str(proj.vault_ro) if proj.vault_enabled else "disabled"),
+        ("Vault read-write", str(proj.vault_rw) if proj.vault_enabled else "disabled"),
+        ("Auth", proj.auth),
+        ("Image", f"{config.container_image} ({config.sources['container_image']})"),
+        ("Target", config.target_name or "auto-detect"),
+        *_runtime_lines(paths, proj),
+    ]
+    if as_json:
+        from kanibako.tables import echo_json
+
+        echo_json(_as_json(rows))
+        return
+    width = max(len(label) for label, _ in rows) + 1
+    for label, value in rows:
+        click.echo(f"{label + ':':<{width}} {value}")
+
+
+def _runtime_lines(paths: KanibakoPaths, project: Project) -> list[tuple[str, str]]:
+    # The lock and running-container lines come from the launch pipeline
+    # (kanibako.launch, another issue). It may not have landed yet, and it must
+    # be imported only here so that `status` stays fast when it has: hence the
+    # guarded lazy import rather than a module-level one.
+    import importlib
+    import importlib.util
+
+    if importlib.util.find_spec("kanibako.launch") is None:
+        return []
+    status_lines: Any = getattr(importlib.import_module("kanibako.launch"), "status_lines", None)
+    if status_lines is None:
+        return []
+    return [(str(label), str(value)) for label, value in status_lines(paths, project)]
+
+
+def _as_json(rows: list[tuple[str, str]]) -> dict[str, str]:
+    return {label.lower().replace(" ", "_").replace("-", "_"): value for label, value in rows}
