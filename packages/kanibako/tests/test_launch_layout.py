@@ -1,0 +1,103 @@
+"""The container layout and the session's ContainerSpec, built without an engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kanibako.launch import layout
+from kanibako.launch.pipeline import build_spec
+from kanibako.launch.session import AgentPlan
+from kanibako_paths import KanibakoPaths, Project, ensure_initialized, load_paths, resolve_project
+from kanibako_runtime import Mount, TmpfsMount
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for var, sub in (("XDG_CONFIG_HOME", "config"), ("XDG_DATA_HOME", "data"), ("HOME", "home")):
+        (tmp_path / sub).mkdir()
+        monkeypatch.setenv(var, str(tmp_path / sub))
+    return tmp_path
+
+
+def _project(home: Path, name: str = "proj") -> tuple[KanibakoPaths, Project]:
+    paths = load_paths()
+    workspace = home / name
+    workspace.mkdir()
+    return paths, ensure_initialized(paths, resolve_project(paths, workspace))
+
+
+def test_account_centric_layout_mounts_shell_workspace_vault_and_hides_the_vault(
+    home: Path,
+) -> None:
+    _paths, project = _project(home)
+    mounts, tmpfs = layout.project_mounts(project)
+    assert mounts == [
+        Mount(project.shell_dir, "/home/agent"),
+        Mount(project.workspace, "/home/agent/workspace"),
+        Mount(project.workspace / "vault" / "share-ro", "/home/agent/share-ro", read_only=True),
+        Mount(project.workspace / "vault" / "share-rw", "/home/agent/share-rw"),
+    ]
+    assert tmpfs == [TmpfsMount("/home/agent/workspace/vault", read_only=True, size="4k")]
+
+
+def test_decentralized_layout_has_no_tmpfs_overlay(home: Path) -> None:
+    from kanibako_paths import init_local
+
+    paths = load_paths()
+    (home / "local").mkdir()
+    project = init_local(paths, home / "local")
+    _, tmpfs = layout.project_mounts(project)
+    assert tmpfs == []
+
+
+def test_vault_mounts_only_when_enabled_and_present(home: Path) -> None:
+    _paths, project = _project(home)
+    (project.vault_ro).rmdir()
+    mounts, _ = layout.project_mounts(project)
+    assert "/home/agent/share-ro" not in [m.target for m in mounts]
+    assert "/home/agent/share-rw" in [m.target for m in mounts]
+
+
+def test_shared_caches_are_mounted_only_when_their_host_dir_exists(home: Path) -> None:
+    paths, _ = _project(home)
+    (paths.global_shared_dir / "pip").mkdir(parents=True)
+    config = {"shared": {"pip": ".cache/pip", "cargo": ".cargo/registry", "bad": "/abs"}}
+    assert layout.shared_cache_mounts(paths, config) == [
+        Mount(paths.global_shared_dir / "pip", "/home/agent/.cache/pip")
+    ]
+    assert layout.shared_cache_mounts(paths, {}) == []
+
+
+def test_container_name_is_readable_and_unique_per_project(home: Path) -> None:
+    _, first = _project(home, "My Project!")
+    _, second = _project(home, "other")
+    name = layout.container_name(first)
+    assert name.startswith("kanibako-my-project-") and name.endswith(first.project_hash[:8])
+    assert name != layout.container_name(second)
+
+
+def test_spec_runs_in_the_workspace_with_home_set_and_env_layered(home: Path) -> None:
+    paths, project = _project(home)
+    paths.global_env_file.parent.mkdir(parents=True, exist_ok=True)
+    paths.global_env_file.write_text("EDITOR=nano\nSHARED=global\n")
+    project.env_file.write_text("SHARED=project\nHOME=/elsewhere\n")
+    agent = AgentPlan(env={"EDITOR": "agent", "AGENT_ONLY": "1"}, argv=["claude", "--continue"])
+    spec = build_spec(paths, project, "img", agent, None, extra_env={"HUB": "sock"})
+    assert spec.workdir == "/home/agent/workspace"
+    assert spec.entrypoint == "claude" and spec.command == ("--continue",)
+    assert spec.env["HOME"] == "/home/agent"  # Kanibako's own wins: any image works
+    assert spec.env["EDITOR"] == "nano" and spec.env["SHARED"] == "project"
+    assert spec.env["AGENT_ONLY"] == "1" and spec.env["HUB"] == "sock"
+    assert spec.labels[layout.LABEL_SESSION] == project.project_hash
+    assert spec.labels[layout.LABEL_ROLE] == "director"
+    assert spec.interactive and spec.tty and not spec.detach and spec.remove
+
+
+def test_command_replaces_the_agent_with_the_same_mounts(home: Path) -> None:
+    paths, project = _project(home)
+    agent = AgentPlan(mounts=[Mount(Path("/opt/agent"), "/opt/agent", True)], argv=["claude"])
+    spec = build_spec(paths, project, "img", agent, ["sh", "-c", "exit 3"])
+    assert (spec.entrypoint, spec.command) == ("sh", ("-c", "exit 3"))
+    assert Mount(Path("/opt/agent"), "/opt/agent", True) in spec.mounts
