@@ -1,0 +1,134 @@
+"""The helper hub's part of a session: started beside the director, stopped with it.
+
+The launch pipeline enters :func:`hub_session` and adds the yielded mounts and
+env to the director's container. On the host, a session's hub is found again
+by :func:`session_locations` (``kanibako helper ...`` run outside containers).
+
+```
+host                                           director container
+<runtime>/kanibako/<hash16>/hub.sock       ->  ~/.kanibako/helper.sock
+<runtime>/kanibako/<hash16>/tokens/0.toml  ->  ~/.kanibako/spawn.toml          (ro)
+<data>/helper-logs/<hash>.jsonl            ->  ~/.kanibako/helper-messages.jsonl (ro)
+<cache>/bundle/kanibako-<content>.pyz      ->  ~/.local/bin/kanibako           (ro)
+<shell>/helpers/                               ~/helpers/ (part of the home mount)
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from kanibako_helpers import (
+    CONTAINER_CLI,
+    CONTAINER_LOG,
+    CONTAINER_SOCKET,
+    BindMount,
+    HelperTree,
+    HubConfig,
+    HubRunner,
+    SpawnBudget,
+    Spawner,
+)
+from kanibako_helpers.layout import CONTAINER_KANIBAKO_DIR
+from kanibako_helpers.session_dir import SOCKET_NAME, session_dir
+from kanibako_paths import KanibakoPaths, Project
+from kanibako_runtime import Mount
+
+CONTAINER_DIRECTOR_CONFIG = f"{CONTAINER_KANIBAKO_DIR}/spawn.toml"
+
+
+@dataclass(frozen=True)
+class SessionLocations:
+    """Where one project's helper session lives on the host."""
+
+    socket_path: Path
+    token_dir: Path
+    log_path: Path
+    helpers_root: Path
+
+    @property
+    def director_token_file(self) -> Path:
+        return self.token_dir / "0.toml"
+
+
+@dataclass(frozen=True)
+class HubHandle:
+    """What the director's container needs to reach the hub, and the running hub."""
+
+    mounts: list[Mount]
+    env: dict[str, str]
+    locations: SessionLocations
+    runner: HubRunner
+
+
+def session_locations(paths: KanibakoPaths, project: Project) -> SessionLocations:
+    """The host paths of ``project``'s helper session (creates the private runtime dir)."""
+    private = session_dir(project.project_hash)
+    return SessionLocations(
+        socket_path=private / SOCKET_NAME,
+        token_dir=private / "tokens",
+        log_path=paths.data_dir / "helper-logs" / f"{project.project_hash}.jsonl",
+        helpers_root=project.shell_dir / "helpers",
+    )
+
+
+def init_script() -> bytes:
+    """The bundled helper-init.sh."""
+    return resources.files("kanibako").joinpath("scripts/helper-init.sh").read_bytes()
+
+
+def _bundle_cache() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("kanibako")) / "bundle"
+
+
+@contextmanager
+def hub_session(
+    paths: KanibakoPaths,
+    project: Project,
+    spawner: Spawner | None,
+    *,
+    budget: SpawnBudget | None = None,
+) -> Iterator[HubHandle]:
+    """Run the hub for the length of the ``with`` block; it stops within milliseconds after."""
+    from kanibako.self_bundle import ensure_bundle
+
+    where = session_locations(paths, project)
+    bundle = ensure_bundle(_bundle_cache())
+    config = HubConfig(
+        socket_path=where.socket_path,
+        log_path=where.log_path,
+        tree=HelperTree(where.helpers_root),
+        token_dir=where.token_dir,
+        root_budget=budget or SpawnBudget(),
+        container_prefix=f"kanibako-helper-{project.project_hash[:8]}",
+        init_script=init_script(),
+        common_mounts=(BindMount(bundle, CONTAINER_CLI, read_only=True),),
+    )
+    runner = HubRunner(config, spawner).start()
+    try:
+        where.helpers_root.mkdir(parents=True, exist_ok=True)
+        config.tree.ensure_common()
+        mounts = [
+            Mount(where.socket_path, CONTAINER_SOCKET),
+            Mount(where.director_token_file, CONTAINER_DIRECTOR_CONFIG, read_only=True),
+            Mount(where.log_path, CONTAINER_LOG, read_only=True),
+            Mount(bundle, CONTAINER_CLI, read_only=True),
+        ]
+        env = {
+            "KANIBAKO_HELPER": "0",
+            "KANIBAKO_HELPER_CONFIG": CONTAINER_DIRECTOR_CONFIG,
+            "KANIBAKO_HUB_SOCKET": CONTAINER_SOCKET,
+            "KANIBAKO_HELPER_LOG": CONTAINER_LOG,
+        }
+        yield HubHandle(mounts=mounts, env=env, locations=where, runner=runner)
+    finally:
+        runner.stop()
+        # The tokens die with the session: a later session issues new ones.
+        for token_file in where.token_dir.glob("*.toml"):
+            token_file.unlink(missing_ok=True)

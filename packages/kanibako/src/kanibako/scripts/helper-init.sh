@@ -1,0 +1,50 @@
+#!/bin/sh
+# helper-init.sh: the entrypoint wrapper of every Kanibako helper container.
+#
+#   1. register this helper's mailbox with the hub: a background listener
+#      stays connected and appends each message it receives to
+#      ~/helpers/<n>/inbox.log (the log format of `kanibako helper log`);
+#   2. source the broadcast startup scripts (~/helpers/all/ro/startup/*.sh),
+#      which the director writes for every helper;
+#   3. exec the agent command given as arguments.
+#
+# The hub knows this helper by the secret token in its read-only spawn.toml
+# (KANIBAKO_HELPER_CONFIG); nothing here can claim another identity.
+set -u
+
+config="${KANIBAKO_HELPER_CONFIG:?helper-init.sh: KANIBAKO_HELPER_CONFIG is not set}"
+helper_dir=$(dirname "$config")
+helpers_root=$(dirname "$helper_dir")
+cli="${KANIBAKO_CLI:-$HOME/.local/bin/kanibako}"
+PATH="$(dirname "$cli"):$PATH"
+export PATH
+
+ready="$helper_dir/.registered"
+rm -f "$ready"
+python3 "$cli" helper listen --inbox "$helper_dir/inbox.log" --ready "$ready" &
+listener=$!
+waited=0
+while [ ! -e "$ready" ]; do
+  if ! kill -0 "$listener" 2>/dev/null; then
+    echo "helper-init.sh: could not register with the helper hub" >&2
+    exit 1
+  fi
+  waited=$((waited + 1))
+  if [ "$waited" -gt 400 ]; then
+    echo "helper-init.sh: the helper hub did not answer within 20 s" >&2
+    exit 1
+  fi
+  sleep 0.05
+done
+
+for script in "$helpers_root"/all/ro/startup/*.sh; do
+  if [ -r "$script" ]; then
+    # shellcheck disable=SC1090
+    . "$script"
+  fi
+done
+
+if [ "$#" -eq 0 ]; then
+  set -- /bin/sh
+fi
+exec "$@"

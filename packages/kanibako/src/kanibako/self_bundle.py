@@ -1,0 +1,113 @@
+"""A self-contained build of the kanibako CLI for use inside containers.
+
+The director and every helper run ``kanibako helper ...`` from
+``~/.local/bin/kanibako``: a zipapp holding the six workspace packages'
+sources plus their pure-Python dependencies (click, platformdirs, tomli_w),
+run by the image's ``python3``. It is built from whatever is installed on the
+host and cached by the hash of its content, so an unchanged install costs one
+pass over ~2 MB of sources and nothing is rebuilt.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.metadata
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+# Import names packed into the bundle, and the distributions whose metadata
+# (entry points: the target plugins) is packed beside them.
+PACKAGES = (
+    "kanibako",
+    "kanibako_paths",
+    "kanibako_runtime",
+    "kanibako_vault",
+    "kanibako_helpers",
+    "kanibako_targets",
+    "click",
+    "platformdirs",
+    "tomli_w",
+)
+DISTRIBUTIONS = (
+    "kanibako",
+    "kanibako-paths",
+    "kanibako-runtime",
+    "kanibako-vault",
+    "kanibako-helpers",
+    "kanibako-targets",
+)
+_MAIN = b"from kanibako.cli import main\n\nmain()\n"
+_SHEBANG = b"#!/usr/bin/env python3\n"
+
+
+def _package_files(name: str) -> Iterator[tuple[str, Path]]:
+    """(archive name, host path) of every source file of the package ``name``."""
+    module = importlib.import_module(name)
+    if module.__file__ is None:
+        raise RuntimeError(f"cannot locate the sources of {name}")
+    root = Path(module.__file__).parent
+    for path in sorted(root.rglob("*")):
+        if "__pycache__" in path.parts or not path.is_file() or path.suffix in (".pyc", ".so"):
+            continue
+        yield f"{name}/{path.relative_to(root).as_posix()}", path
+
+
+def _metadata_files(dist_name: str) -> Iterator[tuple[str, bytes]]:
+    """A minimal ``.dist-info`` (METADATA, entry_points.txt) so plugin discovery works."""
+    try:
+        dist = importlib.metadata.distribution(dist_name)
+    except importlib.metadata.PackageNotFoundError:
+        return
+    folder = f"{dist_name.replace('-', '_')}-{dist.version}.dist-info"
+    for name in ("METADATA", "entry_points.txt"):
+        text = dist.read_text(name)
+        if text is not None:
+            yield f"{folder}/{name}", text.encode()
+
+
+def bundle_contents() -> list[tuple[str, bytes]]:
+    """Everything the zipapp holds, in a stable order."""
+    contents = [("__main__.py", _MAIN)]
+    for package in PACKAGES:
+        contents += [(arc, path.read_bytes()) for arc, path in _package_files(package)]
+    for dist in DISTRIBUTIONS:
+        contents += list(_metadata_files(dist))
+    return contents
+
+
+def ensure_bundle(cache_dir: Path) -> Path:
+    """The zipapp for the installed sources, built into ``cache_dir`` if not there yet."""
+    contents = bundle_contents()
+    digest = hashlib.sha256()
+    for name, data in contents:
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    target = cache_dir / f"kanibako-{digest.hexdigest()[:16]}.pyz"
+    if target.is_file():
+        return target
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".kanibako-", suffix=".pyz")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(_SHEBANG)
+            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for name, data in contents:
+                    # Fixed timestamps: the same sources give the same bytes.
+                    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                    info.compress_type = zipfile.ZIP_DEFLATED
+                    info.external_attr = 0o644 << 16
+                    archive.writestr(info, data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).chmod(0o755)
+        Path(tmp).replace(target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    for old in cache_dir.glob("kanibako-*.pyz"):
+        if old != target:
+            old.unlink(missing_ok=True)
+    return target
