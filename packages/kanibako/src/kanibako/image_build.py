@@ -1,0 +1,106 @@
+"""Building kanibako images locally from the bundled Containerfiles.
+
+An image is kanibako-base plus its layers (see kanibako.image_recipes); each
+step is built FROM the previous one's image id, and only the last is tagged.
+Every step carries the digest of the recipe up to it, so a later build can
+start from a local image that already holds a current prefix (kanibako-jvm
+serves kanibako-android's first two steps).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+
+from kanibako import image_engine
+from kanibako.image_bootstrap import BOOTSTRAP_IMAGE
+from kanibako.image_errors import ImageError
+from kanibako.image_recipes import BASE_NAME, RECIPE_LABEL, ImageRecipe, RecipeBook
+from kanibako.step_progress import StepProgress
+from kanibako_runtime import Engine, image_exists
+
+DEBIAN_IMAGE = "docker.io/library/debian:bookworm-slim"
+"""What kanibako-base is built FROM when a registry is reachable."""
+
+
+def debian_image(engine: Engine, progress: StepProgress, bootstrap: Callable[[], str]) -> str:
+    """A local Debian bookworm image for kanibako-base's FROM.
+
+    The registry's, when present or pullable; else a bootstrapped one (already
+    imported, or made now by ``bootstrap``).
+    """
+    if image_exists(engine, DEBIAN_IMAGE):
+        return DEBIAN_IMAGE
+    if image_exists(engine, BOOTSTRAP_IMAGE):
+        progress.note(f"using the bootstrapped {BOOTSTRAP_IMAGE} for kanibako-base")
+        return BOOTSTRAP_IMAGE
+    try:
+        with progress.step(f"pulling {DEBIAN_IMAGE}") as step:
+            image_engine.pull(engine, DEBIAN_IMAGE, step)
+    except ImageError:
+        progress.note("no registry for Debian either: bootstrapping it from a package mirror")
+        return bootstrap()
+    return DEBIAN_IMAGE
+
+
+def current_image(engine: Engine, digest: str) -> str | None:
+    """The newest local image built from recipe ``digest``, if any."""
+    done = subprocess.run(
+        [*engine.base_argv(), "images", "--quiet", "--no-trunc",
+         "--filter", f"label={RECIPE_LABEL}={digest}"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    ids = done.stdout.split() if done.returncode == 0 else []
+    return ids[0] if ids else None
+
+
+def build_recipe(
+    engine: Engine,
+    book: RecipeBook,
+    recipe: ImageRecipe,
+    *,
+    tag: str,
+    progress: StepProgress,
+    debian: Callable[[], str],
+    base: str | None = None,
+    reuse: bool = True,
+    fresh: bool = False,
+) -> str:
+    """Build ``recipe`` and tag it ``tag``; the image id.
+
+    ``base``: an image to use as the first ``n`` steps' result is searched for
+    when ``reuse`` (a local image stamped with a current prefix digest); a
+    given ``base`` is taken as kanibako-base. ``fresh`` rebuilds every step it
+    runs without the engine's layer cache (new packages, not only new files).
+    ``debian`` is asked for kanibako-base's FROM only when the base is built.
+    """
+    steps = recipe.steps
+    start, parent = 0, ""
+    if base is not None:
+        start, parent = 1, base
+    elif reuse:
+        for count in range(len(steps) - 1, 0, -1):
+            found = current_image(engine, book.digest(steps[:count]))
+            if found:
+                start, parent = count, found
+                progress.note(f"reusing the local build of {' + '.join(steps[:count])}")
+                break
+    if start == len(steps):
+        image_engine.tag_image(engine, parent, tag)
+        return parent
+    for index in range(start, len(steps)):
+        name = steps[index]
+        last = index == len(steps) - 1
+        build_args = {"DEBIAN_IMAGE": debian()} if name == BASE_NAME else {"BASE_IMAGE": parent}
+        what = f"building {tag}" if len(steps) == 1 else f"building {tag}: step {name}"
+        with progress.step(what) as step:
+            parent = image_engine.build(
+                engine,
+                book.containerfile(name),
+                step,
+                build_args=build_args,
+                labels={RECIPE_LABEL: book.digest(steps[: index + 1])},
+                tag=tag if last else None,
+                fresh=fresh,
+            )
+    return parent
