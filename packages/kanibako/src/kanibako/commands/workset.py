@@ -136,7 +136,7 @@ def info(app: App, name: str, as_json: bool) -> None:
 
 @workset.command()
 @click.argument("name")
-@click.argument("mode", required=False, type=click.Choice(["shared", "distinct"]))
+@click.argument("mode", required=False)
 @click.pass_obj
 def auth(app: App, name: str, mode: str | None) -> None:
     """Show or set the default auth of NAME's projects (shared or distinct)."""

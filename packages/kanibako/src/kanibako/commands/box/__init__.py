@@ -70,7 +70,7 @@ def _print_entries(entries: list[BoxEntry], as_json: bool) -> None:
 @json_option
 @click.pass_obj
 def list_(app: App, as_json: bool) -> None:
-    """List every known project with its mode and whether its workspace exists."""
+    """List known projects: mode, workspace, whether it exists."""
     from kanibako_paths import list_boxes, load_paths
 
     _print_entries(list_boxes(load_paths()), as_json)
@@ -139,7 +139,12 @@ def info(app: App, project: Path | None, as_json: bool) -> None:
 @project_option
 @click.pass_obj
 def get(app: App, key: str, project: Path | None) -> None:
-    """Print one setting: shell, vault_ro, vault_rw, layout, vault_enabled, auth, mode, ..."""
+    """Print one setting of this project.
+
+    Keys: shell, vault_ro, vault_rw, layout, vault_enabled, auth, and the
+    read-only mode, metadata, project_hash, global_shared, local_shared,
+    workspace, name, workset.
+    """
     from kanibako.project_context import current_project
 
     values = project_values(*current_project(app, project))
@@ -155,7 +160,11 @@ def get(app: App, key: str, project: Path | None) -> None:
 @project_option
 @click.pass_obj
 def set_(app: App, key: str, value: str, project: Path | None) -> None:
-    """Override a setting: shell, vault_ro, vault_rw (absolute paths), layout, vault_enabled, auth."""
+    """Override one setting of this project.
+
+    Keys: shell, vault_ro, vault_rw (absolute paths), layout (simple, default,
+    robust), vault_enabled (true/false), auth (shared, distinct).
+    """
     from kanibako.project_context import current_project, initialized_project
     from kanibako_paths import parse_box_setting, store_box_setting
 
@@ -171,7 +180,11 @@ def set_(app: App, key: str, value: str, project: Path | None) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.pass_obj
 def archive(app: App, project: Path | None, output: Path | None) -> None:
-    """Save this project's state (box, shell, env, vault) to a .tar.gz file."""
+    """Save this project's state to a .tar.gz file.
+
+    The archive holds the box (project.toml, env, shell) and the vault, not
+    the workspace files.
+    """
     from kanibako.project_context import current_project
     from kanibako_paths import archive_project, default_archive_name
 
@@ -186,7 +199,11 @@ def archive(app: App, project: Path | None, output: Path | None) -> None:
 @click.option("--force", is_flag=True, help="Replace this project's existing state.")
 @click.pass_obj
 def restore(app: App, archive_file: Path, project: Path | None, force: bool) -> None:
-    """Restore a project's state from ARCHIVE_FILE (made by `box archive`)."""
+    """Restore a project's state from an archive.
+
+    ARCHIVE_FILE is made by `box archive`; it may come from a project in
+    another mode or place.
+    """
     from kanibako.project_context import current_project
     from kanibako_paths import restore_project
 
@@ -202,7 +219,10 @@ def restore(app: App, archive_file: Path, project: Path | None, force: bool) -> 
 @project_option
 @click.pass_obj
 def purge(app: App, path: Path | None, orphans: bool, yes: bool, project: Path | None) -> None:
-    """Delete the state of the project at PATH (default: this one); the workspace is kept."""
+    """Delete a project's state (its files are kept).
+
+    PATH defaults to this project; --orphans purges every orphan.
+    """
     from kanibako.project_context import current_project
     from kanibako_paths import find_orphans, load_paths, project_at, purge_project
 
@@ -291,8 +311,8 @@ def _transfer_command(move: bool) -> click.Command:
         )
 
     command.help = (
-        f"{'Move' if move else 'Copy'} a project's state (config, env, shell, vault) to another "
-        "mode or path. SOURCE defaults to this project; DEST is the new project directory "
+        f"{'Move' if move else 'Copy'} a project's state to another mode or path.\n\n"
+        "Config, env, shell and vault go along. SOURCE defaults to this project; DEST is the new project directory "
         "(needed when leaving a working set, or to remap an orphan to where its files are now)."
         + ("" if move else " The source is left unchanged.")
     )
