@@ -1,0 +1,72 @@
+"""Running the real ``kanibako`` command in tests, and watching its sessions."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+KANIBAKO = str(Path(sys.executable).with_name("kanibako"))
+ENGINE = os.environ.get("KANIBAKO_TEST_ENGINE", "podman")
+
+
+def kanibako(
+    *args: str, cwd: Path | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run ``kanibako ARGS`` to its end (no terminal: stdin is empty)."""
+    return subprocess.run(
+        [KANIBAKO, *args],
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def start_session(*args: str) -> subprocess.Popen[str]:
+    """Start ``kanibako ARGS`` in the background (its own process group, like a terminal)."""
+    return subprocess.Popen(
+        [KANIBAKO, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def session_containers(workspace: Path | None = None) -> list[str]:
+    """Names of running kanibako session containers (of one workspace, or all)."""
+    done = subprocess.run(
+        [ENGINE, "ps", "--filter", "label=io.kanibako.session", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = json.loads(done.stdout or "[]")
+    return [
+        row["Names"][0]
+        for row in rows
+        if workspace is None or row["Labels"].get("io.kanibako.workspace") == str(workspace)
+    ]
+
+
+def wait_for(predicate: object, timeout: float = 20.0, what: str = "condition") -> None:
+    """Poll ``predicate()`` until true; fail naming ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def finish(process: subprocess.Popen[str], timeout: float = 30) -> tuple[int, str, str]:
+    """Wait for a background session; its status, stdout and stderr."""
+    out, err = process.communicate(timeout=timeout)
+    return process.returncode, out, err

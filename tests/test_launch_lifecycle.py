@@ -1,0 +1,105 @@
+"""A session's life: one per project, stoppable from anywhere, cleaned up on signals."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from kanibako_paths import load_paths, resolve_project
+from kanibako_runtime import LOCK_FILE_NAME, lock_holder
+from tests.launch_helpers import finish, kanibako, session_containers, start_session, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def _project(home: Path, name: str) -> Path:
+    path = home / name
+    path.mkdir()
+    return path
+
+
+def _background(project: Path, image: str, script: str) -> subprocess.Popen[str]:
+    return start_session(
+        "-p", str(project), "shell", "--no-helpers", "-i", image, "-c", f"sh -c '{script}'"
+    )
+
+
+def _lock_free(project: Path) -> bool:
+    box = resolve_project(load_paths(), project).metadata_dir
+    return lock_holder(box / LOCK_FILE_NAME) is None
+
+
+def _running(project: Path) -> bool:
+    return bool(session_containers(project))
+
+
+def test_second_session_is_refused_at_once_and_the_first_carries_on(
+    isolated_home: Path, busybox_image: str
+) -> None:
+    project = _project(isolated_home, "proj")
+    first = _background(project, busybox_image, "sleep 3; echo finished > done.txt")
+    try:
+        wait_for(lambda: _running(project), what="the first session's container")
+        started = time.monotonic()
+        second = kanibako("-p", str(project), "shell", "--no-helpers", "-c", "true")
+        elapsed = time.monotonic() - started
+        assert second.returncode == 1
+        assert "already running" in second.stderr
+        assert f"pid {first.pid}" in second.stderr
+        assert session_containers(project)[0] in second.stderr
+        assert elapsed < 1.0, f"refusal took {elapsed:.2f}s"
+        status, _, err = finish(first)
+    finally:
+        first.kill()
+    assert status == 0, err
+    assert (project / "done.txt").read_text() == "finished\n"
+    assert _lock_free(project) and not _running(project)
+
+
+def test_stop_path_and_stop_all_end_sessions_started_elsewhere(
+    isolated_home: Path, busybox_image: str
+) -> None:
+    one, two = _project(isolated_home, "one"), _project(isolated_home, "two")
+    first = _background(one, busybox_image, "sleep 60")
+    second = _background(two, busybox_image, "sleep 60")
+    try:
+        wait_for(lambda: _running(one) and _running(two), what="both sessions")
+        done = kanibako("stop", str(one))
+        assert done.returncode == 0, done.stderr
+        assert "stopped kanibako-one-" in done.stdout
+        status, _, _ = finish(first)
+        assert status != 0
+        assert _lock_free(one) and not _running(one)
+        assert _running(two) and not _lock_free(two)
+
+        done = kanibako("stop", "--all")
+        assert done.returncode == 0, done.stderr
+        assert "stopped kanibako-two-" in done.stdout
+        finish(second)
+        assert _lock_free(two) and not _running(two)
+        assert "no running Kanibako session" in kanibako("stop", str(two)).stdout
+    finally:
+        first.kill()
+        second.kill()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_signals_stop_the_container_and_release_the_lock(
+    isolated_home: Path, busybox_image: str, signum: int
+) -> None:
+    project = _project(isolated_home, "proj")
+    session = _background(project, busybox_image, "sleep 60")
+    try:
+        wait_for(lambda: _running(project), what="the session's container")
+        session.send_signal(signum)
+        status, _, err = finish(session, timeout=20)
+    finally:
+        session.kill()
+    assert status == 128 + signum, err
+    assert "Traceback" not in err
+    assert not _running(project)
+    assert _lock_free(project)
