@@ -1,0 +1,147 @@
+"""Writing one archive: manifest first, then members, published atomically.
+
+The archive is written to a hidden temporary file in the store, fsynced, and only
+then renamed to ``<name>.tar.xz``; on any failure the temporary file is removed.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+import sys
+import tarfile
+import time
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Self, cast
+
+from kanibako_vault.compress import xz_writer
+from kanibako_vault.manifest import (
+    DATA_PREFIX,
+    DIR,
+    FILE,
+    LINK,
+    MANIFEST_MEMBER,
+    Entry,
+    Manifest,
+    dump_manifest,
+    member_name,
+)
+from kanibako_vault.store import TEMP_PREFIX, archive_path, fsync_dir
+
+
+class ArchiveWriter:
+    """Builds ``<store>/<name>.tar.xz``; use as a context manager and call ``commit()``."""
+
+    def __init__(self, store: Path, manifest: Manifest) -> None:
+        self.store = store
+        self.manifest = manifest
+        self.temp = store / f"{TEMP_PREFIX}{manifest.name}-{secrets.token_hex(4)}.tar.xz"
+        self._fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+        self._xz = xz_writer(self._fd)
+        self._tar: tarfile.TarFile | None = None
+        self._gate = _Gate(None)
+        self._committed = False
+
+    def __enter__(self) -> Self:
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__(*sys.exc_info())
+            raise
+        return self
+
+    def _start(self) -> None:
+        self._gate = _Gate(self._xz.__enter__())
+        # Closed by commit(), or after the gate shuts in __exit__ (so nothing is written).
+        self._tar = tarfile.open(  # noqa: SIM115
+            fileobj=cast(IO[bytes], self._gate), mode="w|", format=tarfile.PAX_FORMAT
+        )
+        data = dump_manifest(self.manifest)
+        info = self._info(MANIFEST_MEMBER, tarfile.REGTYPE, 0o644, int(time.time()))
+        info.size = len(data)
+        self._tar.addfile(info, io.BytesIO(data))
+        if self.manifest.parent is None:
+            # A full archive carries its root too, so `tar -xJf` recreates its mode.
+            root = self._info(DATA_PREFIX, tarfile.DIRTYPE, self.manifest.root_mode, 0)
+            self._tar.addfile(root)
+
+    def add(self, entry: Entry, content: IO[bytes] | None = None) -> None:
+        """Add a directory or link, or a file whose ``content`` has exactly ``entry.size`` bytes."""
+        if self._tar is None:
+            raise RuntimeError("ArchiveWriter used outside its with-block")
+        mtime = entry.mtime_ns // 1_000_000_000
+        if entry.kind == DIR:
+            self._tar.addfile(
+                self._info(member_name(entry.path), tarfile.DIRTYPE, entry.mode, mtime, entry)
+            )
+        elif entry.kind == LINK:
+            info = self._info(member_name(entry.path), tarfile.SYMTYPE, entry.mode, mtime, entry)
+            info.linkname = entry.target
+            self._tar.addfile(info)
+        elif entry.kind == FILE:
+            info = self._info(member_name(entry.path), tarfile.REGTYPE, entry.mode, mtime, entry)
+            info.size = entry.size
+            self._tar.addfile(info, content)
+
+    @staticmethod
+    def _info(
+        name: str, kind: bytes, mode: int, mtime: int, entry: Entry | None = None
+    ) -> tarfile.TarInfo:
+        info = tarfile.TarInfo(name)
+        info.type = kind
+        info.mode = mode
+        info.mtime = mtime
+        if entry is not None:
+            info.uid, info.gid = entry.uid, entry.gid
+        return info
+
+    def commit(self) -> Path:
+        """Finish the archive, make it durable and give it its snapshot name."""
+        if self._tar is None:
+            raise RuntimeError("ArchiveWriter used outside its with-block")
+        self._tar.close()
+        self._tar = None
+        self._xz.__exit__(None, None, None)
+        os.fsync(self._fd)
+        os.close(self._fd)
+        self._fd = -1
+        final = archive_path(self.store, self.manifest.name)
+        self.temp.replace(final)
+        self._committed = True
+        fsync_dir(self.store)
+        return final
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._committed:
+            return
+        try:
+            if self._tar is not None:
+                # No trailer for an archive we drop: shut the gate, then close both.
+                tar, self._tar = self._tar, None
+                self._gate.shut = True
+                tar.close()
+                self._xz.__exit__(exc_type, exc, tb)
+        finally:
+            if self._fd >= 0:
+                os.close(self._fd)
+            self.temp.unlink(missing_ok=True)
+
+
+class _Gate:
+    """The tar stream's output: forwards writes to the compressor until shut."""
+
+    def __init__(self, target: IO[bytes] | None) -> None:
+        self.target = target
+        self.shut = False
+
+    def write(self, data: bytes) -> int:
+        if not self.shut and self.target is not None:
+            self.target.write(data)
+        return len(data)

@@ -1,0 +1,35 @@
+"""Snapshot names: UTC timestamps with microseconds that sort by time and never repeat.
+
+A name looks like ``20261126T223727.123456Z``; its archive is ``<name>.tar.xz``. A new
+name is always later than every name already in the store, so two snapshots in the
+same microsecond (or after the clock stepped back) still get distinct, ordered names.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+SUFFIX = ".tar.xz"
+_FORMAT = "%Y%m%dT%H%M%S.%fZ"
+_NAME = re.compile(r"\d{8}T\d{6}\.\d{6}Z")
+
+
+def is_snapshot_name(name: str) -> bool:
+    """True for a well-formed snapshot name (no path, no suffix)."""
+    return _NAME.fullmatch(name) is not None
+
+
+def name_time(name: str) -> datetime:
+    """The UTC time a well-formed snapshot name encodes."""
+    return datetime.strptime(name, _FORMAT).replace(tzinfo=UTC)
+
+
+def next_name(existing: list[str], now: datetime | None = None) -> str:
+    """A name for a new snapshot: now, or one microsecond after the latest existing one."""
+    moment = now or datetime.now(UTC)
+    if existing:
+        latest = name_time(max(existing))
+        if moment <= latest:
+            moment = latest + timedelta(microseconds=1)
+    return moment.strftime(_FORMAT)

@@ -1,0 +1,67 @@
+"""Pruning: keep the newest snapshots, delete the rest, keep every kept one restorable.
+
+A kept incremental snapshot whose parent is about to go is first rewritten as a
+self-contained archive of the same name (atomically, through the chain), so no kept
+snapshot ever depends on a deleted one. Only then are the old archives deleted; an
+interruption at any point leaves every listed snapshot restorable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from kanibako_vault.archive_read import read_manifest
+from kanibako_vault.archive_write import ArchiveWriter
+from kanibako_vault.chain import copy_files, plan_chain
+from kanibako_vault.errors import CorruptArchiveError, VaultUsageError
+from kanibako_vault.manifest import FILE
+from kanibako_vault.store import archive_path, fsync_dir, locked_store, snapshot_names
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    """Snapshots deleted, and kept ones rewritten as self-contained because of it."""
+
+    deleted: tuple[str, ...]
+    rebased: tuple[str, ...]
+
+
+def prune(store: Path, keep: int) -> PruneResult:
+    """Keep the ``keep`` newest snapshots of ``store`` and delete the others (0 deletes all)."""
+    if keep < 0:
+        raise VaultUsageError(f"--keep must be 0 or more, not {keep}")
+    with locked_store(store):
+        names = snapshot_names(store)
+        cut = max(len(names) - keep, 0)
+        dropped, kept = names[:cut], names[cut:]
+        going = set(dropped)
+        rebased = tuple(name for name in kept if _parent(store, name) in going)
+        for name in rebased:
+            make_self_contained(store, name)
+        for name in dropped:
+            archive_path(store, name).unlink(missing_ok=True)
+        fsync_dir(store)
+    return PruneResult(tuple(dropped), rebased)
+
+
+def _parent(store: Path, name: str) -> str | None:
+    try:
+        return read_manifest(archive_path(store, name)).parent
+    except CorruptArchiveError:
+        # Unreadable already; rewriting cannot save it, and it must not block pruning.
+        return None
+
+
+def make_self_contained(store: Path, name: str) -> None:
+    """Rewrite snapshot ``name`` as a full archive holding its whole tree."""
+    target, plan = plan_chain(store, name)
+    full = target.with_all_stored()
+    with ArchiveWriter(store, full) as writer:
+        for entry in full.entries:
+            if entry.kind != FILE:
+                writer.add(entry)
+        copy_files(
+            target, plan, lambda entry, content: writer.add(replace(entry, stored=True), content)
+        )
+        writer.commit()

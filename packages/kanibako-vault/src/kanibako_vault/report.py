@@ -1,0 +1,80 @@
+"""How snapshots are shown: a table for people, JSON for scripts (both CLIs use these)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kanibako_vault.snapshot import SnapshotResult
+from kanibako_vault.store import SnapshotInfo
+
+_HEADERS = ("NAME", "TIME", "SIZE", "FILES", "KIND")
+
+
+def human_size(size: int) -> str:
+    """Bytes in binary units, one decimal above KiB (``1.5 MiB``)."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if value < 1024 or unit == "TiB":
+            return f"{size} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _kind(info: SnapshotInfo) -> str:
+    if info.problem is not None:
+        return "unreadable"
+    return "full" if info.parent is None else "incremental"
+
+
+def snapshot_table(infos: list[SnapshotInfo]) -> str:
+    """The listing as aligned columns (name, local time, size, files, kind)."""
+    rows = [
+        (
+            i.name,
+            i.created.astimezone().strftime("%Y-%m-%d %H:%M:%S"),
+            human_size(i.size),
+            "?" if i.files is None else str(i.files),
+            _kind(i),
+        )
+        for i in infos
+    ]
+    widths = [max(len(r[c]) for r in [_HEADERS, *rows]) for c in range(len(_HEADERS))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in [_HEADERS, *rows]
+    )
+
+
+def snapshot_json(infos: list[SnapshotInfo]) -> list[dict[str, Any]]:
+    """The listing as JSON-ready dictionaries."""
+    return [
+        {
+            "name": i.name,
+            "time": i.created.isoformat(),
+            "size": i.size,
+            "files": i.files,
+            "kind": _kind(i),
+            "parent": i.parent,
+            "problem": i.problem,
+        }
+        for i in infos
+    ]
+
+
+def snapshot_message(result: SnapshotResult) -> str:
+    """One line saying what ``snapshot`` did."""
+    if result.snapshot is None:
+        return f"Unchanged since snapshot {result.unchanged_since}; no new snapshot needed."
+    info = result.snapshot
+    return f"Created snapshot {info.name} ({_kind(info)}, {info.files} files, {human_size(info.size)})."
+
+
+def skipped_message(result: SnapshotResult) -> str | None:
+    """A warning line listing what the snapshot left out, if anything."""
+    if not result.skipped:
+        return None
+    shown = ", ".join(result.skipped[:5]) + (", ..." if len(result.skipped) > 5 else "")
+    return (
+        f"left out {len(result.skipped)} entries (special files, unreadable files "
+        f"or links pointing outside): {shown}"
+    )

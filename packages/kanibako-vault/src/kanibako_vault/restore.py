@@ -1,0 +1,118 @@
+"""Restoring a snapshot: all or nothing.
+
+The current state is snapshotted first. The chosen snapshot is then built in a
+private temporary directory beside the target (every manifest entry and archive
+member checked on the way), verified against its manifest, and only then swapped in
+by two renames. Until that swap the target is not touched, so a damaged or hostile
+archive, a full disk or an interrupted restore leaves it exactly as it was. After
+the swap, a manifest-only snapshot records the restored tree, so the next snapshot
+finds it unchanged instead of storing everything again.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kanibako_vault.chain import copy_files, plan_chain
+from kanibako_vault.errors import CorruptArchiveError, VaultUsageError
+from kanibako_vault.manifest import Manifest
+from kanibako_vault.names import next_name
+from kanibako_vault.scan import scan_tree
+from kanibako_vault.snapshot import snapshot_locked, write_archive
+from kanibako_vault.store import fsync_dir, locked_store, resolve_name, snapshot_names
+from kanibako_vault.tree_ops import create_skeleton, finish_tree, remove_tree, write_file
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """What ``restore`` did.
+
+    ``before`` names the snapshot holding the state that was replaced (None when the
+    directory did not exist); ``current`` names the snapshot recording the restored
+    tree; ``warnings`` lists what went wrong after the swap (the old tree could not be
+    fully removed, for instance) without undoing the restore.
+    """
+
+    restored: str
+    before: str | None
+    current: str
+    warnings: tuple[str, ...] = ()
+
+
+def restore(directory: Path, store: Path, name: str) -> RestoreResult:
+    """Replace ``directory`` with snapshot ``name`` from ``store`` (a name ``list`` shows)."""
+    directory = directory.absolute()
+    with locked_store(store):
+        resolve_name(store, name)
+        if not directory.parent.is_dir():
+            raise VaultUsageError(f"directory does not exist: {directory.parent}")
+        target, plan = plan_chain(store, name)
+        before = None
+        if directory.exists():
+            taken = snapshot_locked(directory, store)
+            before = taken.snapshot.name if taken.snapshot else taken.unchanged_since
+        temp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.restore-", dir=directory.parent))
+        try:
+            create_skeleton(temp, target)
+            copy_files(target, plan, lambda entry, content: write_file(temp, entry, content))
+            finish_tree(temp, target)
+            _verify(temp, target)
+            # One sync for the whole tree: cheaper than an fsync per file, and the
+            # swap must never expose files whose data is not on disk yet.
+            os.sync()
+            warnings = _swap(temp, directory)
+        except BaseException:
+            if temp.exists():
+                remove_tree(temp)
+            raise
+        current = _record(directory, store, target)
+    return RestoreResult(name, before, current, warnings)
+
+
+def _verify(root: Path, target: Manifest) -> None:
+    built = scan_tree(root)
+    want = [(e.path, e.kind, e.size, e.target) for e in target.entries]
+    have = [(e.path, e.kind, e.size, e.target) for e in built.entries]
+    if want != have or built.skipped:
+        raise CorruptArchiveError(
+            f"snapshot {target.name}: the restored tree does not match its manifest"
+        )
+
+
+def _swap(temp: Path, directory: Path) -> tuple[str, ...]:
+    if not os.path.lexists(directory):
+        temp.rename(directory)
+        fsync_dir(directory.parent)
+        return ()
+    old = directory.parent / f".{directory.name}.old-{secrets.token_hex(4)}"
+    directory.rename(old)
+    try:
+        temp.rename(directory)
+    except BaseException:
+        old.rename(directory)
+        raise
+    fsync_dir(directory.parent)
+    try:
+        remove_tree(old)
+    except OSError as exc:
+        return (f"could not remove the replaced tree {old}: {exc.strerror}",)
+    return ()
+
+
+def _record(directory: Path, store: Path, restored: Manifest) -> str:
+    """A snapshot of the restored tree that stores nothing: its content is ``restored``'s."""
+    scan = scan_tree(directory)
+    manifest = Manifest(
+        name=next_name(snapshot_names(store)),
+        created=datetime.now(UTC).isoformat(),
+        parent=restored.name,
+        root_mode=scan.root_mode,
+        entries=tuple(replace(e, stored=False) for e in scan.entries),
+    )
+    write_archive(directory, store, manifest)
+    return manifest.name

@@ -1,0 +1,129 @@
+"""Taking a snapshot: skip when nothing changed, else store only what changed.
+
+The directory is walked with ``lstat`` only and compared with the latest snapshot's
+manifest (size, mtime, ctime, inode, mode, link target). Nothing changed: no new
+archive, and no file content read. Otherwise the new archive stores the entries that
+changed and names the latest snapshot as its parent; the rest is found through the
+chain (see restore). ``full=True``, or a latest snapshot that cannot be read, gives a
+self-contained archive.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kanibako_vault.archive_read import read_manifest
+from kanibako_vault.archive_write import ArchiveWriter
+from kanibako_vault.errors import CorruptArchiveError, VaultError
+from kanibako_vault.manifest import FILE, Entry, Manifest
+from kanibako_vault.names import next_name
+from kanibako_vault.scan import Scan, scan_tree
+from kanibako_vault.store import SnapshotInfo, archive_path, describe, locked_store, snapshot_names
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    """What ``snapshot`` did: a new snapshot, or none because nothing changed.
+
+    ``skipped`` lists entries left out (special files, links pointing outside the
+    directory, unreadable files); ``unchanged_since`` names the snapshot that already
+    holds this state when no new one was needed.
+    """
+
+    snapshot: SnapshotInfo | None
+    unchanged_since: str | None
+    skipped: tuple[str, ...]
+
+
+def snapshot(directory: Path, store: Path, *, full: bool = False) -> SnapshotResult:
+    """Snapshot ``directory`` into ``store`` (created if missing), skipping if unchanged."""
+    with locked_store(store, create=True):
+        return snapshot_locked(directory, store, full=full)
+
+
+def snapshot_locked(directory: Path, store: Path, *, full: bool = False) -> SnapshotResult:
+    """``snapshot`` for a caller already holding the store's lock."""
+    scan = scan_tree(directory)
+    names = snapshot_names(store)
+    previous = None if full or not names else _readable(store, names[-1])
+    if previous is not None and _unchanged(scan, previous):
+        return SnapshotResult(None, previous.name, scan.skipped)
+    entries, unreadable = _plan(directory, scan, previous)
+    manifest = Manifest(
+        name=next_name(names),
+        created=datetime.now(UTC).isoformat(),
+        parent=previous.name if previous is not None else None,
+        root_mode=scan.root_mode,
+        entries=entries,
+    )
+    write_archive(directory, store, manifest)
+    return SnapshotResult(describe(store, manifest.name), None, scan.skipped + unreadable)
+
+
+def _readable(store: Path, name: str) -> Manifest | None:
+    # A damaged latest archive must not block snapshots: start a new, full chain.
+    try:
+        return read_manifest(archive_path(store, name))
+    except CorruptArchiveError:
+        return None
+
+
+def _unchanged(scan: Scan, previous: Manifest) -> bool:
+    if scan.root_mode != previous.root_mode or len(scan.entries) != len(previous.entries):
+        return False
+    return all(
+        now.path == then.path and now.unchanged_from(then)
+        for now, then in zip(scan.entries, previous.entries, strict=True)
+    )
+
+
+def _plan(
+    directory: Path, scan: Scan, previous: Manifest | None
+) -> tuple[tuple[Entry, ...], tuple[str, ...]]:
+    """Mark what this archive stores; leave out files we may not read."""
+    before = {e.path: e for e in previous.entries} if previous is not None else {}
+    entries: list[Entry] = []
+    unreadable: list[str] = []
+    for entry in scan.entries:
+        old = before.get(entry.path)
+        store_it = old is None or not entry.unchanged_from(old)
+        if store_it and entry.kind == FILE and not os.access(directory / entry.path, os.R_OK):
+            # An agent can chmod 000 a file; that must not block every later launch.
+            unreadable.append(entry.path)
+            continue
+        entries.append(replace(entry, stored=store_it))
+    return tuple(entries), tuple(unreadable)
+
+
+def write_archive(directory: Path, store: Path, manifest: Manifest) -> Path:
+    """Write ``manifest`` and the content of every stored entry, read from ``directory``."""
+    with ArchiveWriter(store, manifest) as writer:
+        for entry in manifest.entries:
+            if not entry.stored:
+                continue
+            if entry.kind != FILE:
+                writer.add(entry)
+                continue
+            with _open_unchanged(directory, entry) as content:
+                writer.add(entry, content)
+        return writer.commit()
+
+
+def _open_unchanged(directory: Path, entry: Entry) -> io.FileIO:
+    """Open a scanned file without following links or blocking, and check it is the same."""
+    path = directory / entry.path
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise VaultError(f"{path} changed during the snapshot ({exc.strerror}); try again") from exc
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode) or st.st_ino != entry.ino or st.st_size != entry.size:
+        os.close(fd)
+        raise VaultError(f"{path} changed during the snapshot; try again")
+    return io.FileIO(fd, "rb", closefd=True)

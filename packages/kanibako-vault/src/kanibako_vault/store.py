@@ -1,0 +1,114 @@
+"""The snapshot store: a directory of ``<name>.tar.xz`` files, a lock, and nothing else.
+
+Only complete archives carry a snapshot name; one being written is a hidden
+``.tmp-*`` file until it is fsynced and renamed, so an interrupted snapshot (even
+``kill -9``) leaves nothing that ``list`` shows. One process at a time works on a
+store (``flock`` on ``.lock``); whoever holds the lock removes stale temporaries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from kanibako_vault.archive_read import read_manifest
+from kanibako_vault.errors import CorruptArchiveError, UnknownSnapshotError, VaultUsageError
+from kanibako_vault.names import SUFFIX, is_snapshot_name, name_time
+
+LOCK_NAME = ".lock"
+TEMP_PREFIX = ".tmp-"
+
+
+@dataclass(frozen=True)
+class SnapshotInfo:
+    """One snapshot as ``list`` shows it.
+
+    ``files`` counts files and links (not directories) in the snapshot's tree;
+    ``parent`` is the snapshot this one was taken against (None: self-contained);
+    ``problem`` says why the archive could not be read (then ``files`` is None).
+    """
+
+    name: str
+    created: datetime
+    size: int
+    files: int | None
+    parent: str | None
+    path: Path
+    problem: str | None = None
+
+    @property
+    def full(self) -> bool:
+        """True for a self-contained snapshot (restoring it needs no other archive)."""
+        return self.parent is None and self.problem is None
+
+
+def archive_path(store: Path, name: str) -> Path:
+    """Where the archive of snapshot ``name`` lives."""
+    return store / f"{name}{SUFFIX}"
+
+
+def snapshot_names(store: Path) -> list[str]:
+    """Names of the complete archives in the store, oldest first."""
+    try:
+        files = [p.name for p in store.iterdir()]
+    except FileNotFoundError:
+        raise VaultUsageError(f"snapshot store does not exist: {store}") from None
+    except NotADirectoryError:
+        raise VaultUsageError(f"snapshot store is not a directory: {store}") from None
+    names = (f.removesuffix(SUFFIX) for f in files if f.endswith(SUFFIX))
+    return sorted(n for n in names if is_snapshot_name(n))
+
+
+def resolve_name(store: Path, name: str) -> str:
+    """``name`` if it is a snapshot ``list`` shows; raises UnknownSnapshotError otherwise."""
+    if not is_snapshot_name(name) or name not in snapshot_names(store):
+        raise UnknownSnapshotError(f"no snapshot named {name!r} in {store}")
+    return name
+
+
+def describe(store: Path, name: str) -> SnapshotInfo:
+    """A snapshot's listing row, read from its manifest."""
+    path = archive_path(store, name)
+    size = path.stat().st_size
+    try:
+        manifest = read_manifest(path)
+    except CorruptArchiveError as exc:
+        return SnapshotInfo(name, name_time(name), size, None, None, path, str(exc))
+    return SnapshotInfo(name, name_time(name), size, manifest.file_count, manifest.parent, path)
+
+
+def list_snapshots(store: Path) -> list[SnapshotInfo]:
+    """Every snapshot in the store, oldest first; unreadable ones carry a ``problem``."""
+    return [describe(store, name) for name in snapshot_names(store)]
+
+
+@contextlib.contextmanager
+def locked_store(store: Path, *, create: bool = False) -> Iterator[None]:
+    """Hold the store's lock (waiting for another process), removing stale temporaries."""
+    if create:
+        store.mkdir(parents=True, exist_ok=True)
+    elif not store.is_dir():
+        raise VaultUsageError(f"snapshot store does not exist: {store}")
+    fd = os.open(store / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        for leftover in store.glob(f"{TEMP_PREFIX}*"):
+            # Only a lock holder writes temporaries, so these belong to a dead process.
+            leftover.unlink(missing_ok=True)
+        yield
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or unlink in ``directory`` durable."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

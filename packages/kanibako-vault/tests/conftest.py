@@ -1,0 +1,80 @@
+"""Fixtures for the vault's unit tests: real trees in tmp_path and hand-made archives."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from kanibako_vault import archive_read
+
+Tree = dict[str, tuple[str, int, bytes]]
+
+
+def tree_state(root: Path) -> Tree:
+    """Everything a restore must reproduce (kind, permission bits, content or target)."""
+    state: Tree = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            path = Path(dirpath, name)
+            rel = str(path.relative_to(root))
+            st = path.lstat()
+            if stat.S_ISLNK(st.st_mode):
+                state[rel] = ("l", 0, os.fsencode(path.readlink()))
+            elif stat.S_ISDIR(st.st_mode):
+                state[rel] = ("d", stat.S_IMODE(st.st_mode), b"")
+            else:
+                state[rel] = ("f", stat.S_IMODE(st.st_mode), path.read_bytes())
+    return state
+
+
+@pytest.fixture
+def state() -> Callable[[Path], Tree]:
+    return tree_state
+
+
+@pytest.fixture
+def vault(tmp_path: Path) -> tuple[Path, Path]:
+    """A share-rw-like directory with a little of everything, and an empty store path."""
+    share = tmp_path / "vault" / "share-rw"
+    (share / "docs" / "deep").mkdir(parents=True)
+    (share / "empty").mkdir()
+    (share / "docs" / "a.txt").write_text("alpha\n")
+    (share / "docs" / "deep" / "b.bin").write_bytes(os.urandom(5000))
+    (share / "top.txt").write_text("top\n")
+    (share / "run.sh").write_text("#!/bin/sh\n")
+    (share / "run.sh").chmod(0o755)
+    (share / "to-a").symlink_to("docs/a.txt")
+    (share / "docs-link").symlink_to("docs")
+    return share, tmp_path / "store"
+
+
+@pytest.fixture(params=["xz", "python"])
+def compressor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with the xz program and with Python's lzma module."""
+    if request.param == "python":
+        monkeypatch.setenv("KANIBAKO_VAULT_XZ", "python")
+    return str(request.param)
+
+
+@pytest.fixture(params=["data-filter", "own-checks"])
+def member_checks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with tarfile's data filter, and as on Python 3.11.2 (our checks alone)."""
+    if request.param == "own-checks":
+        monkeypatch.setattr(archive_read, "DATA_FILTER", None)
+    else:
+        assert archive_read.DATA_FILTER is not None, "this Python should have tarfile filters"
+    return str(request.param)
+
+
+@pytest.fixture
+def no_leftovers(tmp_path: Path) -> Iterator[None]:
+    """Fail if a test leaves restore/old temporaries or escapes into tmp_path's parent."""
+    before = {p.name for p in tmp_path.parent.iterdir()}
+    yield
+    assert {p.name for p in tmp_path.parent.iterdir()} == before
+    strays = [p for p in tmp_path.rglob(".*") if ".restore-" in p.name or ".old-" in p.name]
+    assert strays == []
