@@ -1,0 +1,122 @@
+"""Helpers against a real engine: a director container spawns a helper through the hub.
+
+The in-container CLI is a python3 zipapp, so these tests use a small image
+derived from the Debian test image with python3 added (built once with
+``podman build`` and kept by tag: about 20 s the first time, nothing after).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from tests import engine_images
+from tests.launch_helpers import kanibako, session_containers
+
+pytestmark = pytest.mark.integration
+
+PYTHON_IMAGE = "localhost/kanibako-test-python:latest"
+_CONTAINERFILE = f"""FROM {engine_images.DEBIAN_IMAGE}
+RUN apt-get update && apt-get install -y --no-install-recommends python3 \\
+    && rm -rf /var/lib/apt/lists/*
+"""
+
+
+@pytest.fixture(scope="session")
+def python_image(engine: str, debian_image: str) -> str:
+    """The Debian test image plus python3 (what the in-container kanibako needs)."""
+    if engine_images.image_exists(engine, PYTHON_IMAGE):
+        return PYTHON_IMAGE
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "Containerfile").write_text(_CONTAINERFILE)
+        subprocess.run(
+            [engine, "build", "--network", "host", "-t", PYTHON_IMAGE, tmp],
+            check=True,
+            capture_output=True,
+        )
+    return PYTHON_IMAGE
+
+
+@pytest.fixture
+def project(isolated_home: Path) -> Path:
+    path = isolated_home / "proj"
+    path.mkdir()
+    return path
+
+
+# What every helper sources at start (a broadcast startup script): say hello,
+# answer "ping" with "pong", and report what happens when it overspends.
+_STARTUP = r"""
+kb="python3 $HOME/.local/bin/kanibako"
+inbox="$(dirname "$KANIBAKO_HELPER_CONFIG")/inbox.log"
+(
+  $kb helper send 0 "hello from $KANIBAKO_HELPER"
+  if out=$($kb helper spawn --depth 1 2>&1); then
+    $kb helper send 0 "overspend allowed: $out"
+  else
+    $kb helper send 0 "overspend refused: $out"
+  fi
+  n=0
+  until grep -q ping "$inbox" 2>/dev/null; do
+    n=$((n + 1)); [ "$n" -lt 300 ] || exit 1; sleep 0.1
+  done
+  $kb helper send 0 "pong"
+) >/dev/null 2>&1 &
+"""
+
+# The director: write the startup script, spawn, exchange messages, show the log.
+_DIRECTOR = r"""
+set -e
+kb="python3 $HOME/.local/bin/kanibako"
+wait_log() {
+  n=0
+  until $kb helper log | grep -q "$1"; do
+    n=$((n + 1)); [ "$n" -lt 200 ] || { echo "timed out waiting for $1" >&2; $kb helper log >&2; exit 3; }
+    sleep 0.1
+  done
+}
+mkdir -p "$HOME/helpers/all/ro/startup"
+cp "$HOME/workspace/startup.sh" "$HOME/helpers/all/ro/startup/10-test.sh"
+$kb helper spawn
+wait_log "hello from 1"
+wait_log "overspend"
+$kb helper send 1 ping
+wait_log pong
+$kb helper list
+echo ---
+$kb helper log
+"""
+
+
+def test_director_spawns_a_helper_that_talks_both_ways(project: Path, python_image: str) -> None:
+    (project / "startup.sh").write_text(_STARTUP)
+    (project / "director.sh").write_text(_DIRECTOR)
+    done = kanibako(
+        "-p", str(project), "shell", "-i", python_image, "-c", "sh /home/agent/workspace/director.sh",
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert "spawned helper 1" in out
+    listing, log = out.split("---\n")
+    table = listing.split("HELPER", 1)[1].splitlines()
+    assert table[1].split()[:3] == ["1", "0", "running"]
+    lines = [line.split("  ", 1)[1] for line in log.splitlines()]
+    assert "[1 → 0]  hello from 1" in lines
+    assert "[0 → 1]  ping" in lines
+    assert "[1 → 0]  pong" in lines
+    refused = next(line for line in lines if "overspend" in line)
+    assert refused == "[1 → 0]  overspend refused: kanibako: depth 1 exceeds the allowed 0"
+    # The host sees the same log, and the session's helpers are gone with it.
+    host_log = kanibako("-p", str(project), "helper", "log", "--json")
+    assert host_log.returncode == 0, host_log.stderr
+    texts = [e["text"] for e in json.loads(host_log.stdout)]
+    assert texts[0] == "hello from 1"
+    assert texts[-1] == "pong"
+    assert not [c for c in session_containers() if "kanibako-helper-" in c]
+    # The helper's own tree is on the host, in the project's shell.
+    assert any((project.parent / ".local/share/kanibako/boxes").rglob("helpers/1/inbox.log"))
