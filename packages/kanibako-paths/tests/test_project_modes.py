@@ -62,3 +62,23 @@ def test_account_centric_init_writes_shell_and_project_file(
     assert (project.shell_dir / ".profile").is_file()
     assert (project.shell_dir / ".shell.d").is_dir()
     assert project.project_config_file.is_file()
+
+
+def test_project_hash_is_sha256_of_the_resolved_path(tmp_path: Path) -> None:
+    import hashlib
+
+    expected = hashlib.sha256(str(tmp_path).encode()).hexdigest()
+    assert project_hash(tmp_path) == expected
+
+
+def test_status_path_of_the_package_loads_no_heavy_stdlib() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kanibako_paths\n"
+        "print(sorted(m for m in ('tarfile', 'shutil', 'tempfile', 'platformdirs', 'hashlib') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    assert out.stdout.strip() == "[]", out.stderr

@@ -1,9 +1,9 @@
 """Where Kanibako keeps state: XDG paths, project modes, config, env files, worksets.
 
 The public API is what this module re-exports; everything else is private.
-Operations that need heavier modules (tarfile, shutil: archive, migrate,
-box listing, shared caches, working set members) load on first use, so that
-``kanibako status`` stays fast.
+What ``kanibako status`` needs (locations, modes, projects, config) is
+imported eagerly; every other name loads its module on first use, so that the
+commands that run most often stay fast.
 """
 
 from importlib import import_module
@@ -32,15 +32,6 @@ from kanibako_paths.config import (
     set_config_value,
     unset_config_value,
 )
-from kanibako_paths.envfile import (
-    merged_env,
-    parse_env_text,
-    read_env_file,
-    set_env_var,
-    unset_env_var,
-    validate_env_key,
-    validate_env_value,
-)
 from kanibako_paths.errors import (
     ConfigError,
     EnvFileError,
@@ -52,39 +43,7 @@ from kanibako_paths.errors import (
 from kanibako_paths.locations import KanibakoPaths, load_paths
 from kanibako_paths.modes import ProjectMode
 from kanibako_paths.project import Project, project_at, project_hash, resolve_project
-from kanibako_paths.project_init import ensure_initialized, init_local, init_project
-from kanibako_paths.shell_skeleton import upgrade_shell, write_shell_skeleton
-from kanibako_paths.templates import apply_templates, resolve_template
 from kanibako_paths.tomlfile import read_toml, write_toml
-from kanibako_paths.worksets import (
-    Workset,
-    WorksetMember,
-    create_workset,
-    delete_workset,
-    list_worksets,
-    load_workset,
-    set_workset_auth,
-)
-
-# name -> module, for the names loaded on first use (see __getattr__).
-_LAZY: dict[str, str] = {
-    "archive_project": "archive",
-    "default_archive_name": "archive",
-    "read_manifest": "archive",
-    "restore_project": "archive",
-    "BoxEntry": "boxes",
-    "find_orphans": "boxes",
-    "list_boxes": "boxes",
-    "purge_project": "boxes",
-    "KNOWN_CACHES": "shared_caches",
-    "SharedCache": "shared_caches",
-    "agent_caches": "shared_caches",
-    "global_caches": "shared_caches",
-    "init_shared_cache": "shared_caches",
-    "transfer_project": "transfer",
-    "add_to_workset": "workset_projects",
-    "remove_from_workset": "workset_projects",
-}
 
 if TYPE_CHECKING:
     from kanibako_paths.archive import (
@@ -94,6 +53,16 @@ if TYPE_CHECKING:
         restore_project,
     )
     from kanibako_paths.boxes import BoxEntry, find_orphans, list_boxes, purge_project
+    from kanibako_paths.envfile import (
+        merged_env,
+        parse_env_text,
+        read_env_file,
+        set_env_var,
+        unset_env_var,
+        validate_env_key,
+        validate_env_value,
+    )
+    from kanibako_paths.project_init import ensure_initialized, init_local, init_project
     from kanibako_paths.shared_caches import (
         KNOWN_CACHES,
         SharedCache,
@@ -101,8 +70,42 @@ if TYPE_CHECKING:
         global_caches,
         init_shared_cache,
     )
+    from kanibako_paths.shell_skeleton import upgrade_shell, write_shell_skeleton
+    from kanibako_paths.templates import apply_templates, resolve_template
     from kanibako_paths.transfer import transfer_project
     from kanibako_paths.workset_projects import add_to_workset, remove_from_workset
+    from kanibako_paths.worksets import (
+        Workset,
+        WorksetMember,
+        create_workset,
+        delete_workset,
+        list_worksets,
+        load_workset,
+        set_workset_auth,
+    )
+
+# module -> the public names it provides, loaded on first use (see __getattr__).
+_LAZY_MODULES: dict[str, tuple[str, ...]] = {
+    "archive": ("archive_project", "default_archive_name", "read_manifest", "restore_project"),
+    "boxes": ("BoxEntry", "find_orphans", "list_boxes", "purge_project"),
+    "envfile": (
+        "merged_env", "parse_env_text", "read_env_file", "set_env_var", "unset_env_var",
+        "validate_env_key", "validate_env_value",
+    ),
+    "project_init": ("ensure_initialized", "init_local", "init_project"),
+    "shared_caches": (
+        "KNOWN_CACHES", "SharedCache", "agent_caches", "global_caches", "init_shared_cache",
+    ),
+    "shell_skeleton": ("upgrade_shell", "write_shell_skeleton"),
+    "templates": ("apply_templates", "resolve_template"),
+    "transfer": ("transfer_project",),
+    "workset_projects": ("add_to_workset", "remove_from_workset"),
+    "worksets": (
+        "Workset", "WorksetMember", "create_workset", "delete_workset", "list_worksets",
+        "load_workset", "set_workset_auth",
+    ),
+}  # fmt: skip
+_LAZY = {name: module for module, names in _LAZY_MODULES.items() for name in names}
 
 
 def __getattr__(name: str) -> Any:

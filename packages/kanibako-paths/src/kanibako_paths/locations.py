@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,8 @@ class KanibakoPaths:
 
 def default_config_file() -> Path:
     """``$XDG_CONFIG_HOME/kanibako.toml`` (``~/.config`` when the variable is unset)."""
+    if _is_xdg_platform():
+        return _xdg_dir("XDG_CONFIG_HOME", ".config") / CONFIG_FILE_NAME
     from platformdirs import user_config_dir
 
     return Path(user_config_dir()) / CONFIG_FILE_NAME
@@ -63,9 +67,23 @@ def default_config_file() -> Path:
 
 def default_data_dir() -> Path:
     """``$XDG_DATA_HOME/kanibako`` (``~/.local/share/kanibako`` when unset)."""
+    if _is_xdg_platform():
+        return _xdg_dir("XDG_DATA_HOME", ".local/share") / APP_NAME
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME))
+
+
+def _is_xdg_platform() -> bool:
+    # On Linux and the BSDs platformdirs answers exactly the XDG Base Directory
+    # rule below, but importing it costs ~5 ms (it pulls in tempfile) on every
+    # command, `status` included; elsewhere we defer to it.
+    return os.name == "posix" and sys.platform != "darwin"
+
+
+def _xdg_dir(variable: str, fallback: str) -> Path:
+    value = os.environ.get(variable, "").strip()
+    return Path(value) if value else Path.home() / fallback
 
 
 def load_paths(config_file: Path | None = None) -> KanibakoPaths:

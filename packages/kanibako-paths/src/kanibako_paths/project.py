@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,16 @@ class Project:
 
 def project_hash(workspace: Path) -> str:
     """The account-centric key of a project: sha256 of its resolved path."""
-    return hashlib.sha256(str(workspace).encode("utf-8")).hexdigest()
+    data = str(workspace).encode("utf-8")
+    try:
+        # CPython's built-in sha256 spares `status` loading OpenSSL (~2 ms).
+        fast = importlib.import_module("_sha256")
+    except ImportError:
+        import hashlib
+
+        return hashlib.sha256(data).hexdigest()
+    digest: str = fast.sha256(data).hexdigest()
+    return digest
 
 
 def default_vault_root(
@@ -73,10 +82,12 @@ def resolve_project(paths: KanibakoPaths, directory: Path) -> Project:
     member) -> workset; ``{dir}/.kanibako/project.toml`` -> decentralized;
     otherwise account-centric (``boxes/{sha256}``). Nothing is written.
     """
-    from kanibako_paths.worksets import find_workset_member
-
     directory = directory.expanduser().resolve()
-    member = find_workset_member(paths, directory)
+    member = None
+    if paths.worksets_file.exists():  # most accounts have none: skip loading that code
+        from kanibako_paths.worksets import find_workset_member
+
+        member = find_workset_member(paths, directory)
     if member is not None:
         workset, name = member
         return project_at(

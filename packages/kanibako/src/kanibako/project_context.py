@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kanibako.app import App
-from kanibako_paths import KanibakoPaths, Project, ensure_initialized, load_paths, resolve_project
+from kanibako_paths import KanibakoPaths, Project, load_paths, resolve_project
 
 
 def current_project(app: App, override: Path | None = None) -> tuple[KanibakoPaths, Project]:
@@ -26,6 +26,8 @@ def initialized_project(app: App, override: Path | None = None) -> tuple[Kanibak
     For commands that write project-level state; call it only after the user's
     input has been validated, so that bad input writes nothing.
     """
+    from kanibako_paths import ensure_initialized
+
     paths, project = current_project(app, override)
     if not project.initialized:
         app.debug(f"initializing {project.workspace} first")
