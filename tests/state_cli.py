@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 from click.testing import CliRunner, Result
 
 from kanibako.cli import cli
+from tests.launch_helpers import kanibako as installed
 
-KANIBAKO = str(Path(sys.executable).with_name("kanibako"))
+__all__ = ["installed", "ok", "run", "snapshot"]
 
 
 def run(*args: str, cwd: Path | None = None) -> Result:
@@ -30,19 +29,6 @@ def ok(*args: str, cwd: Path | None = None) -> str:
     result = run(*args, cwd=cwd)
     assert result.exit_code == 0, f"kanibako {' '.join(args)}: {result.output}"
     return result.stdout
-
-
-def installed(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """The installed ``kanibako`` console script, as a user runs it."""
-    return subprocess.run(
-        [KANIBAKO, *args],
-        cwd=cwd,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def snapshot(*roots: Path) -> dict[str, bytes | None]:

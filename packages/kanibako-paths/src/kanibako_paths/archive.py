@@ -21,8 +21,8 @@ from kanibako_paths.errors import StateTransferError
 from kanibako_paths.locations import KanibakoPaths
 from kanibako_paths.modes import ProjectMode
 from kanibako_paths.project import Project
-from kanibako_paths.project_init import PROJECT_TABLE, identity_table, reload_project
-from kanibako_paths.tomlfile import read_toml, write_toml
+from kanibako_paths.project_init import identity_table, reload_project, rewrite_identity
+from kanibako_paths.tomlfile import write_toml
 
 MANIFEST = "kanibako-archive.toml"
 FORMAT = 1
@@ -129,14 +129,7 @@ def restore_project(
                 tar.extractall(staging, filter="data")
             except tarfile.FilterError as exc:
                 raise StateTransferError(f"{archive}: unsafe archive member: {exc}") from None
-        file = staging / "box" / "project.toml"
-        table = read_toml(file)
-        identity = table.get(PROJECT_TABLE, {})
-        identity.update(identity_table(project))
-        if project.workset is None:
-            identity.pop("workset", None)
-        table[PROJECT_TABLE] = identity
-        write_toml(file, table)
+        rewrite_identity(staging / "box" / "project.toml", project)
         for part in parts:
             if part not in targets or not (staging / part).is_dir():
                 continue

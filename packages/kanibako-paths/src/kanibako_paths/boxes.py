@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kanibako_paths.known_projects import forget_decentralized, known_decentralized
+from kanibako_paths.known_projects import forget_project, known_decentralized
 from kanibako_paths.locations import KanibakoPaths
 from kanibako_paths.modes import ProjectMode
 from kanibako_paths.project import PROJECT_FILE, Project, project_at
 from kanibako_paths.tomlfile import read_toml, table_at
-from kanibako_paths.worksets import list_worksets, load_workset, unregister_member
+from kanibako_paths.worksets import list_worksets
 
 
 @dataclass(frozen=True)
@@ -98,10 +98,5 @@ def purge_project(paths: KanibakoPaths, project: Project) -> list[Path]:
         if target.exists():
             shutil.rmtree(target)
             removed.append(target)
-    if project.mode is ProjectMode.DECENTRALIZED:
-        forget_decentralized(paths, project.workspace)
-    if project.mode is ProjectMode.WORKSET and project.workset:
-        workset = load_workset(paths, project.workset)
-        if workset.member(project.name) is not None:
-            unregister_member(workset, project.name)
+    forget_project(paths, project)
     return removed

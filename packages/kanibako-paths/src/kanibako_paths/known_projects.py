@@ -1,4 +1,4 @@
-"""The list of decentralized projects this account has seen.
+"""The records that list projects: decentralized ones seen, and working set members.
 
 Decentralized projects live anywhere, so ``box list`` learns about them here
 (``projects.toml`` in the data directory) when they are created or migrated.
@@ -10,6 +10,8 @@ from pathlib import Path
 
 from kanibako_paths.errors import ConfigError
 from kanibako_paths.locations import KanibakoPaths
+from kanibako_paths.modes import ProjectMode
+from kanibako_paths.project import Project
 from kanibako_paths.tomlfile import read_toml, write_toml
 
 
@@ -33,6 +35,18 @@ def forget_decentralized(paths: KanibakoPaths, workspace: Path) -> None:
     known = known_decentralized(paths)
     if workspace in known:
         _write(paths, [p for p in known if p != workspace])
+
+
+def forget_project(paths: KanibakoPaths, project: Project) -> None:
+    """Drop ``project`` from whichever record lists it (decentralized list or its workset)."""
+    if project.mode is ProjectMode.DECENTRALIZED:
+        forget_decentralized(paths, project.workspace)
+    if project.mode is ProjectMode.WORKSET and project.workset:
+        from kanibako_paths.worksets import load_workset, unregister_member
+
+        workset = load_workset(paths, project.workset)
+        if workset.member(project.name) is not None:
+            unregister_member(workset, project.name)
 
 
 def _write(paths: KanibakoPaths, workspaces: list[Path]) -> None:

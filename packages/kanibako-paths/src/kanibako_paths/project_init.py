@@ -34,6 +34,17 @@ def identity_table(project: Project) -> dict[str, Any]:
     return table
 
 
+def rewrite_identity(project_file: Path, project: Project) -> None:
+    """Make the ``[project]`` table of ``project_file`` describe ``project`` (after a move)."""
+    table = read_toml(project_file)
+    identity = table.get(PROJECT_TABLE, {})
+    identity.update(identity_table(project))
+    if project.workset is None:
+        identity.pop("workset", None)
+    table[PROJECT_TABLE] = identity
+    write_toml(project_file, table)
+
+
 def init_project(
     paths: KanibakoPaths,
     project: Project,

@@ -15,18 +15,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kanibako_paths.errors import StateTransferError
-from kanibako_paths.known_projects import forget_decentralized, remember_decentralized
+from kanibako_paths.known_projects import forget_project, remember_decentralized
 from kanibako_paths.locations import KanibakoPaths
 from kanibako_paths.modes import ProjectMode
 from kanibako_paths.project import Project, project_at
-from kanibako_paths.project_init import PROJECT_TABLE, identity_table, reload_project
-from kanibako_paths.tomlfile import read_toml, write_toml
+from kanibako_paths.project_init import reload_project, rewrite_identity
 from kanibako_paths.worksets import (
     WorksetMember,
     check_name,
     load_workset,
     register_member,
-    unregister_member,
 )
 
 
@@ -110,7 +108,7 @@ def transfer_project(
     _copy_into_place(
         source.metadata_dir,
         target.metadata_dir,
-        fixup=lambda staged: _rewrite_identity(staged / "project.toml", target),
+        fixup=lambda staged: rewrite_identity(staged / "project.toml", target),
     )
     for src, dst in vault_moves:
         _copy_into_place(src, dst)
@@ -181,16 +179,6 @@ def _copy_into_place(
         raise
 
 
-def _rewrite_identity(project_file: Path, target: Project) -> None:
-    table = read_toml(project_file)
-    identity = table.get(PROJECT_TABLE, {})
-    identity.update(identity_table(target))
-    if target.workset is None:
-        identity.pop("workset", None)
-    table[PROJECT_TABLE] = identity
-    write_toml(project_file, table)
-
-
 def _remove_source(
     paths: KanibakoPaths, source: Project, workspace_moved: bool, vaults: list[Path]
 ) -> None:
@@ -202,9 +190,4 @@ def _remove_source(
     shutil.rmtree(source.metadata_dir, ignore_errors=True)
     if workspace_moved and source.workspace.is_dir():
         shutil.rmtree(source.workspace)
-    if source.mode is ProjectMode.DECENTRALIZED:
-        forget_decentralized(paths, source.workspace)
-    if source.mode is ProjectMode.WORKSET and source.workset:
-        workset = load_workset(paths, source.workset)
-        if workset.member(source.name) is not None:
-            unregister_member(workset, source.name)
+    forget_project(paths, source)

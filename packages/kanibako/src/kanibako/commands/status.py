@@ -61,7 +61,7 @@ def _runtime_lines(paths: KanibakoPaths, project: Project) -> list[tuple[str, st
     status_lines: Any = getattr(importlib.import_module("kanibako.launch"), "status_lines", None)
     if status_lines is None:
         return []
-    return [(str(label), str(value)) for label, value in status_lines(paths, project)]
+    return [(str(label).capitalize(), str(value)) for label, value in status_lines(paths, project)]
 
 
 def _as_json(rows: list[tuple[str, str]]) -> dict[str, str]:
