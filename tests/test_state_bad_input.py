@@ -95,3 +95,8 @@ def test_bad_value_in_project_box_table_names_file_and_key(project: Path, tmp_pa
     ok("init", "--local", cwd=project)
     (project / ".kanibako/project.toml").write_text('[box]\nauth = "sometimes"\n')
     _fails_cleanly(["box", "info"], project, [tmp_path], "project.toml: [box] auth")
+
+
+def test_unknown_migrate_mode_is_named(project: Path, tmp_path: Path) -> None:
+    ok("init", cwd=project)
+    _fails_cleanly(["box", "migrate", "--to", "cloud"], project, [tmp_path], "unknown mode 'cloud'")

@@ -202,3 +202,26 @@ def test_shared_init_and_list(isolated_home: Path) -> None:
     unknown = run("shared", "init", "maven")
     assert unknown.exit_code == 2
     assert "unknown shared cache 'maven'" in unknown.stderr
+
+
+def test_paths_overrides_move_where_state_lives(
+    isolated_home: Path, project: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    ok("config", "--global", "data_path", str(data))
+    config = isolated_home / ".config/kanibako.toml"
+    config.write_text(config.read_text() + 'boxes = "projects"\n')
+    ok("init", cwd=project)
+    assert _status(project)["metadata"].startswith(str(data / "projects") + "/")
+    ok("env", "set", "--global", "X", "1")
+    assert (data / "env").read_text() == "X=1\n"
+    assert [e["name"] for e in json.loads(ok("box", "list", "--json"))] == ["proj"]
+
+
+def test_top_level_project_flag_reaches_state_commands(project: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    ok("-p", str(project), "env", "set", "WHERE", "proj", cwd=elsewhere)
+    assert ok("env", "get", "WHERE", cwd=project) == "proj\n"
+    assert ok("-p", str(project), "box", "get", "name", cwd=elsewhere) == "proj\n"
+    assert _status(elsewhere, "-p", str(project))["project"] == str(project)

@@ -280,7 +280,9 @@ def _transfer_command(move: bool) -> click.Command:
     @click.command(verb)
     @click.argument("source", required=False, type=click.Path(file_okay=False, path_type=Path))
     @click.argument("dest", required=False, type=click.Path(file_okay=False, path_type=Path))
-    @click.option("--to", "to", type=click.Choice(MODES), default=None, help="Destination mode.")
+    @click.option(
+        "--to", "to", default=None, metavar="MODE", help=f"Destination mode: {', '.join(MODES)}."
+    )
     @click.option("--workset", default=None, help="Destination working set (--to workset).")
     @click.option("--name", default=None, help="Project name in the working set.")
     @project_option
