@@ -36,7 +36,11 @@ class HubClient:
             ) from exc
         self._reader = self._sock.makefile("rb")
         self._early: list[dict[str, Any]] = []
-        hello = self.request("hello", token=token, role=role)
+        try:
+            hello = self.request("hello", token=token, role=role)
+        except BaseException:
+            self.close()
+            raise
         self.helper: int = int(hello["helper"])
 
     def request(self, op: str, **fields: Any) -> dict[str, Any]:

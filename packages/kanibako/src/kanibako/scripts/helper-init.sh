@@ -21,12 +21,16 @@ export PATH
 
 ready="$helper_dir/.registered"
 rm -f "$ready"
-python3 "$cli" helper listen --inbox "$helper_dir/inbox.log" --ready "$ready" &
+# The listener must not hold the agent's stdout/stderr open: its own output
+# goes to listener.log beside the inbox.
+python3 "$cli" helper listen --inbox "$helper_dir/inbox.log" --ready "$ready" \
+  </dev/null >"$helper_dir/listener.log" 2>&1 &
 listener=$!
 waited=0
 while [ ! -e "$ready" ]; do
   if ! kill -0 "$listener" 2>/dev/null; then
-    echo "helper-init.sh: could not register with the helper hub" >&2
+    echo "helper-init.sh: could not register with the helper hub:" >&2
+    cat "$helper_dir/listener.log" >&2
     exit 1
   fi
   waited=$((waited + 1))
