@@ -1,5 +1,121 @@
-"""Placeholder until issue #3 lands."""
+"""``kanibako vault``: snapshots of the project's ``share-rw`` (see kanibako.project_vault)."""
 
-from kanibako.errors import not_built_yet
+from __future__ import annotations
 
-vault = not_built_yet("vault", 3)
+from pathlib import Path
+
+import click
+
+from kanibako.app import App
+from kanibako.errors import CliError
+from kanibako.options import json_option, project_option
+
+
+@click.group()
+def vault() -> None:
+    """Vault snapshot management (share-rw is snapshotted before every launch)."""
+
+
+def _enabled_project(app: App, project: Path | None) -> tuple[Path, Path]:
+    """share-rw and the snapshot store of a project whose vault is enabled."""
+    from kanibako.project_context import current_project
+    from kanibako.project_vault import snapshot_store
+
+    paths, proj = current_project(app, project)
+    if not proj.vault_enabled:
+        raise CliError(f"the vault is disabled for {proj.workspace} (vault_enabled = false)")
+    return proj.vault_rw, snapshot_store(paths, proj)
+
+
+def _store(app: App, project: Path | None) -> Path:
+    from kanibako.project_context import current_project
+    from kanibako.project_vault import snapshot_store
+
+    paths, proj = current_project(app, project)
+    return snapshot_store(paths, proj)
+
+
+@vault.command()
+@click.option("--full", is_flag=True, help="Store everything, even if nothing changed.")
+@project_option
+@click.pass_obj
+def snapshot(app: App, full: bool, project: Path | None) -> None:
+    """Snapshot share-rw now (skipped when nothing changed since the last one)."""
+    from kanibako_vault import snapshot as take
+    from kanibako_vault.report import skipped_message, snapshot_message
+
+    share_rw, store = _enabled_project(app, project)
+    result = take(share_rw, store, full=full)
+    warning = skipped_message(result)
+    if warning:
+        click.echo(f"kanibako: warning: {warning}", err=True)
+    click.echo(snapshot_message(result))
+
+
+@vault.command("list")
+@project_option
+@json_option
+@click.pass_obj
+def list_(app: App, project: Path | None, as_json: bool) -> None:
+    """Show the snapshots, oldest first (name, time, size, files, kind)."""
+    from kanibako_vault import list_snapshots
+    from kanibako_vault.report import snapshot_json, snapshot_table
+
+    store = _store(app, project)
+    infos = list_snapshots(store) if store.is_dir() else []
+    if as_json:
+        from kanibako.tables import echo_json
+
+        echo_json(snapshot_json(infos))
+    elif infos:
+        click.echo(snapshot_table(infos))
+    else:
+        click.echo("No snapshots.")
+
+
+@vault.command()
+@click.argument("name")
+@project_option
+@click.pass_obj
+def restore(app: App, name: str, project: Path | None) -> None:
+    """Replace share-rw with snapshot NAME (a name `vault list` shows).
+
+    The current share-rw is snapshotted first, so a restore can itself be undone.
+    """
+    from kanibako.project_context import current_project
+    from kanibako_runtime.lock import LOCK_FILE_NAME, lock_holder
+    from kanibako_vault import restore as put_back
+
+    share_rw, store = _enabled_project(app, project)
+    _, proj = current_project(app, project)
+    holder = lock_holder(proj.metadata_dir / LOCK_FILE_NAME)
+    if holder is not None:
+        # The container holds share-rw open; swapping it underneath would strand the agent.
+        raise CliError(
+            f"a session is running for this project ({holder.describe()}); stop it first"
+        )
+    if not store.is_dir():
+        raise CliError(f"no snapshot named {name!r}: this project has no snapshots")
+    result = put_back(share_rw, store, name)
+    for warning in result.warnings:
+        click.echo(f"kanibako: warning: {warning}", err=True)
+    before = f"; the previous state is snapshot {result.before}" if result.before else ""
+    click.echo(f"Restored snapshot {result.restored}{before}.")
+
+
+@vault.command()
+@click.option("--keep", required=True, type=int, metavar="N", help="Keep the N newest (0: none).")
+@project_option
+@click.pass_obj
+def prune(app: App, keep: int, project: Path | None) -> None:
+    """Delete all but the N newest snapshots."""
+    from kanibako_vault import prune as cut
+
+    store = _store(app, project)
+    if keep < 0:
+        raise CliError(f"--keep must be 0 or more, not {keep}")
+    if not store.is_dir():
+        click.echo("Deleted 0 snapshot(s).")
+        return
+    result = cut(store, keep)
+    click.echo(f"Deleted {len(result.deleted)} snapshot(s).")

@@ -1,0 +1,45 @@
+"""A project's vault snapshots: where they live, and the snapshot taken before each launch.
+
+Snapshots of ``share-rw`` are kept outside ``share-rw`` and outside everything the
+container mounts, so the agent can neither read nor wreck them:
+
+- account-centric and working-set projects: ``{metadata_dir}/vault-snapshots`` (the
+  box; only its ``shell`` subdirectory is mounted);
+- decentralized projects: ``{data_dir}/vault-snapshots/{project_hash}``, because the
+  metadata dir ``{project}/.kanibako`` sits inside the mounted workspace.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from kanibako_paths import KanibakoPaths, Project, ProjectMode
+
+SNAPSHOTS_DIR = "vault-snapshots"
+
+
+def snapshot_store(paths: KanibakoPaths, project: Project) -> Path:
+    """The directory holding this project's snapshots of ``share-rw``."""
+    if project.mode is ProjectMode.DECENTRALIZED:
+        return paths.data_dir / SNAPSHOTS_DIR / project.project_hash
+    return project.metadata_dir / SNAPSHOTS_DIR
+
+
+def snapshot_before_launch(paths: KanibakoPaths, project: Project) -> None:
+    """Snapshot ``share-rw`` before a session (a no-op when the vault is disabled or absent).
+
+    Unchanged since the last snapshot costs one ``lstat`` walk; otherwise only what
+    changed is compressed. A failure raises (the launch stops rather than run an
+    agent on a vault that could not be saved).
+    """
+    if not project.vault_enabled or not project.vault_rw.is_dir():
+        return
+    from kanibako_vault import snapshot
+    from kanibako_vault.report import skipped_message
+
+    result = snapshot(project.vault_rw, snapshot_store(paths, project))
+    warning = skipped_message(result)
+    if warning:
+        click.echo(f"kanibako: warning: vault snapshot {warning}", err=True)
