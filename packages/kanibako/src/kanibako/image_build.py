@@ -15,7 +15,13 @@ from collections.abc import Callable
 from kanibako import image_engine
 from kanibako.image_bootstrap import BOOTSTRAP_IMAGE
 from kanibako.image_errors import ImageError
-from kanibako.image_recipes import BASE_NAME, RECIPE_LABEL, ImageRecipe, RecipeBook
+from kanibako.image_recipes import (
+    BASE_NAME,
+    ORIGIN_LABEL,
+    RECIPE_LABEL,
+    ImageRecipe,
+    RecipeBook,
+)
 from kanibako.step_progress import StepProgress
 from kanibako_runtime import Engine, image_exists
 
@@ -62,45 +68,45 @@ def build_recipe(
     tag: str,
     progress: StepProgress,
     debian: Callable[[], str],
-    base: str | None = None,
-    reuse: bool = True,
+    known: dict[str, str] | None = None,
     fresh: bool = False,
 ) -> str:
     """Build ``recipe`` and tag it ``tag``; the image id.
 
-    ``base``: an image to use as the first ``n`` steps' result is searched for
-    when ``reuse`` (a local image stamped with a current prefix digest); a
-    given ``base`` is taken as kanibako-base. ``fresh`` rebuilds every step it
-    runs without the engine's layer cache (new packages, not only new files).
-    ``debian`` is asked for kanibako-base's FROM only when the base is built.
+    Steps already done are skipped: with ``known`` (recipe digest -> image id)
+    only those are reused, and every step built is added to it (so one
+    ``rebuild --all`` builds each shared layer once); without it, any local
+    image stamped with a current digest is. ``fresh`` builds without the
+    engine's layer cache (new packages, not only new files). ``debian`` is
+    asked for kanibako-base's FROM only when the base is built.
     """
     steps = recipe.steps
+    digests = [book.digest(steps[: i + 1]) for i in range(len(steps))]
     start, parent = 0, ""
-    if base is not None:
-        start, parent = 1, base
-    elif reuse:
-        for count in range(len(steps) - 1, 0, -1):
-            found = current_image(engine, book.digest(steps[:count]))
-            if found:
-                start, parent = count, found
-                progress.note(f"reusing the local build of {' + '.join(steps[:count])}")
-                break
-    if start == len(steps):
-        image_engine.tag_image(engine, parent, tag)
-        return parent
+    for count in range(len(steps), 0, -1):
+        digest = digests[count - 1]
+        found = known.get(digest) if known is not None else current_image(engine, digest)
+        if found:
+            start, parent = count, found
+            progress.note(f"reusing the current local build of {' + '.join(steps[:count])}")
+            break
     for index in range(start, len(steps)):
         name = steps[index]
         last = index == len(steps) - 1
         build_args = {"DEBIAN_IMAGE": debian()} if name == BASE_NAME else {"BASE_IMAGE": parent}
-        what = f"building {tag}" if len(steps) == 1 else f"building {tag}: step {name}"
+        what = f"building {tag}" if len(steps) == 1 else f"building {tag}: layer {name}"
         with progress.step(what) as step:
             parent = image_engine.build(
                 engine,
                 book.containerfile(name),
                 step,
                 build_args=build_args,
-                labels={RECIPE_LABEL: book.digest(steps[: index + 1])},
+                labels={RECIPE_LABEL: digests[index], ORIGIN_LABEL: "local"},
                 tag=tag if last else None,
                 fresh=fresh,
             )
+        if known is not None:
+            known[digests[index]] = parent
+    if start == len(steps):
+        image_engine.tag_image(engine, parent, tag)
     return parent

@@ -21,6 +21,8 @@ BASE_NAME = "kanibako-base"
 MANIFEST = "images.toml"
 RECIPE_LABEL = "io.kanibako.recipe"
 """Label on every image built from the bundled Containerfiles: the recipe digest."""
+ORIGIN_LABEL = "io.kanibako.origin"
+"""``local`` on images built on this machine, ``release`` on published ones."""
 
 
 def containers_dir() -> Path:

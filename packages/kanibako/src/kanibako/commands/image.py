@@ -1,5 +1,93 @@
-"""Placeholder until issue #7 lands."""
+"""``kanibako image list|rebuild``: the local kanibako images, and rebuilding them.
 
-from kanibako.errors import not_built_yet
+``list`` shows each local kanibako image with its size, age and freshness:
+for a local build, whether the bundled Containerfiles changed since; for a
+pulled image, the cached registry answer (a background check refreshes it
+once a day, never delaying the listing).
+"""
 
-image = not_built_yet("image", 7)
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from kanibako.app import App
+from kanibako.options import json_option, project_option
+
+if TYPE_CHECKING:
+    from kanibako_runtime import Engine
+
+
+@click.group()
+def image() -> None:
+    """Manage container images."""
+
+
+@image.command("list")
+@json_option
+@click.pass_obj
+def list_(app: App, /, as_json: bool) -> None:
+    """Show local kanibako images: size, age and freshness."""
+    from kanibako.image_errors import ImageError
+    from kanibako.image_listing import local_kanibako_images
+    from kanibako.image_recipes import load_recipes
+    from kanibako.tables import echo_json, echo_table
+
+    try:
+        book = load_recipes()
+    except ImageError as exc:
+        app.debug(f"no bundled Containerfiles to compare local builds with: {exc}")
+        book = None
+    rows = local_kanibako_images(_engine(app), book)
+    if as_json:
+        echo_json([row.as_json() for row in rows])
+        return
+    if not rows:
+        click.echo("no kanibako images here yet (`kanibako setup` makes the default one)")
+        return
+    echo_table(
+        ["IMAGE", "SIZE", "CREATED", "FRESHNESS"],
+        [[r.name, r.size_text, r.age_text(), r.freshness] for r in rows],
+    )
+
+
+@image.command()
+@click.argument("name", required=False, metavar="[IMAGE]")
+@click.option("--all", "rebuild_all", is_flag=True, help="Rebuild every local kanibako image.")
+@project_option
+@click.pass_obj
+def rebuild(app: App, /, name: str | None, rebuild_all: bool, project: Path | None) -> None:
+    """Rebuild IMAGE (default: the project's) from the Containerfiles.
+
+    IMAGE is built again from the bundled Containerfiles. Package installs run again (no build cache), on the current local
+    kanibako-base. With --all, kanibako-base is rebuilt first and every local
+    kanibako image on top of it, each shared layer once.
+    """
+    from kanibako.errors import CliError
+    from kanibako.image_rebuild import rebuild_images
+
+    if rebuild_all and name:
+        raise CliError("give an IMAGE or --all, not both")
+    engine = _engine(app, project)
+    images = None if rebuild_all else [name or _project_image(app, project)]
+    for done in rebuild_images(engine, images, verbose=app.verbose):
+        click.echo(f"rebuilt {done}")
+
+
+def _project_image(app: App, project: Path | None) -> str:
+    from kanibako.project_context import current_project
+    from kanibako_paths import resolve_config
+
+    paths, found = current_project(app, project)
+    return resolve_config(paths, found, {"container_image": app.launch.image}).container_image
+
+
+def _engine(app: App, project: Path | None = None) -> Engine:
+    from kanibako.project_context import current_project
+    from kanibako_paths import resolve_config
+    from kanibako_runtime import detect_engine
+
+    paths, found = current_project(app, project)
+    return detect_engine(resolve_config(paths, found).container_engine or None)
