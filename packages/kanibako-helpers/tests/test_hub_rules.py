@@ -301,3 +301,14 @@ def test_hub_stop_removes_the_socket(hub: Any, short_dir: Path) -> None:
     hub.director("mailbox")
     hub.runner.stop()
     assert not (short_dir / "hub.sock").exists()
+
+
+def test_connection_flood_is_refused_beyond_the_limit(hub: Any, monkeypatch: Any) -> None:
+    import kanibako_helpers.hub as hub_module
+
+    monkeypatch.setattr(hub_module, "MAX_CONNECTIONS", 4)
+    kept = [hub.raw() for _ in range(4)]
+    extra = hub.raw()
+    assert extra.recv()["code"] == "busy"
+    assert extra.is_closed()
+    assert kept[0].ask(op="hello", token=hub.runner.director_token)["ok"]

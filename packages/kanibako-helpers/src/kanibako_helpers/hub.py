@@ -36,6 +36,7 @@ from kanibako_helpers.layout import (
 )
 from kanibako_helpers.numbering import DIRECTOR, is_descendant, parent_of
 from kanibako_helpers.protocol import (
+    MAX_CONNECTIONS,
     MAX_LINE,
     MAX_STRIKES,
     MAX_TEXT,
@@ -128,6 +129,11 @@ class Connection(asyncio.Protocol):
         if not isinstance(transport, asyncio.WriteTransport):
             raise TypeError("the hub serves stream transports only")
         self.transport = transport
+        if len(self.hub.connections) >= MAX_CONNECTIONS:
+            # A flood of connections must not exhaust the hub's descriptors.
+            self.send({"ok": False, "id": None, "code": "busy", "error": "too many connections"})
+            self.close()
+            return
         transport.set_write_buffer_limits(high=_WRITE_HIGH_WATER)
         self.hub.connections.add(self)
 

@@ -21,6 +21,9 @@ MAX_STRIKES = 3
 MAX_TEXT = MAX_LINE - 4096
 """Longest message text, leaving room for the envelope."""
 
+MAX_CONNECTIONS = 512
+"""Connections served at once; more are refused (each helper needs about two)."""
+
 ROLE_MAILBOX = "mailbox"
 ROLE_COMMAND = "command"
 
