@@ -16,6 +16,7 @@ import pytest
 
 from tests import engine_images
 from tests.launch_helpers import kanibako, session_containers
+from tests.test_launch_rootless import RootlessUser, rootless  # noqa: F401 - shared fixture
 
 pytestmark = pytest.mark.integration
 
@@ -92,15 +93,7 @@ $kb helper log
 """
 
 
-def test_director_spawns_a_helper_that_talks_both_ways(project: Path, python_image: str) -> None:
-    (project / "startup.sh").write_text(_STARTUP)
-    (project / "director.sh").write_text(_DIRECTOR)
-    done = kanibako(
-        "-p", str(project), "shell", "-i", python_image, "-c", "sh /home/agent/workspace/director.sh",
-        timeout=120,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stdout + done.stderr
-    out = done.stdout
+def _check_conversation(out: str) -> None:
     assert "spawned helper 1" in out
     listing, log = out.split("---\n")
     table = listing.split("HELPER", 1)[1].splitlines()
@@ -111,6 +104,17 @@ def test_director_spawns_a_helper_that_talks_both_ways(project: Path, python_ima
     assert "[1 → 0]  pong" in lines
     refused = next(line for line in lines if "overspend" in line)
     assert refused == "[1 → 0]  overspend refused: kanibako: depth 1 exceeds the allowed 0"
+
+
+def test_director_spawns_a_helper_that_talks_both_ways(project: Path, python_image: str) -> None:
+    (project / "startup.sh").write_text(_STARTUP)
+    (project / "director.sh").write_text(_DIRECTOR)
+    done = kanibako(
+        "-p", str(project), "shell", "-i", python_image, "-c", "sh /home/agent/workspace/director.sh",
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    _check_conversation(done.stdout)
     # The host sees the same log, and the session's helpers are gone with it.
     host_log = kanibako("-p", str(project), "helper", "log", "--json")
     assert host_log.returncode == 0, host_log.stderr
@@ -120,3 +124,28 @@ def test_director_spawns_a_helper_that_talks_both_ways(project: Path, python_ima
     assert not [c for c in session_containers() if "kanibako-helper-" in c]
     # The helper's own tree is on the host, in the project's shell.
     assert any((project.parent / ".local/share/kanibako/boxes").rglob("helpers/1/inbox.log"))
+
+
+def test_rootless_director_and_helper_talk_through_the_hub(
+    rootless: RootlessUser,  # noqa: F811 - the shared fixture
+    python_image: str,
+) -> None:
+    """The same conversation as an ordinary user with rootless Podman (keep-id)."""
+    as_user = ["su", rootless.name, "-s", "/bin/sh", "-c"]
+    has_image = subprocess.run(
+        [*as_user, f"cd /tmp && podman image exists {python_image}"], check=False
+    )
+    if has_image.returncode != 0:
+        saved = subprocess.run(["podman", "save", python_image], capture_output=True, check=True)
+        subprocess.run([*as_user, "cd /tmp && podman load"], input=saved.stdout, check=True,
+                       capture_output=True)  # fmt: skip
+    project = rootless.root / "projects" / "helpers"
+    project.mkdir()
+    (project / "startup.sh").write_text(_STARTUP)
+    (project / "director.sh").write_text(_DIRECTOR)
+    subprocess.run(["chown", "-R", f"{rootless.uid}:{rootless.uid}", str(project)], check=True)
+    done = rootless.kanibako(
+        project, "shell", "-i", python_image, "-c", "sh /home/agent/workspace/director.sh"
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr).decode()
+    _check_conversation(done.stdout.decode())
