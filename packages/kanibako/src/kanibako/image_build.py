@@ -70,6 +70,7 @@ def build_recipe(
     debian: Callable[[], str],
     known: dict[str, str] | None = None,
     fresh: bool = False,
+    origin: str = "local",
 ) -> str:
     """Build ``recipe`` and tag it ``tag``; the image id.
 
@@ -78,7 +79,8 @@ def build_recipe(
     ``rebuild --all`` builds each shared layer once); without it, any local
     image stamped with a current digest is. ``fresh`` builds without the
     engine's layer cache (new packages, not only new files). ``debian`` is
-    asked for kanibako-base's FROM only when the base is built.
+    asked for kanibako-base's FROM only when the base is built. ``origin``
+    is stamped as a label: ``local`` here, ``release`` for published images.
     """
     steps = recipe.steps
     digests = [book.digest(steps[: i + 1]) for i in range(len(steps))]
@@ -101,7 +103,7 @@ def build_recipe(
                 book.containerfile(name),
                 step,
                 build_args=build_args,
-                labels={RECIPE_LABEL: digests[index], ORIGIN_LABEL: "local"},
+                labels={RECIPE_LABEL: digests[index], ORIGIN_LABEL: origin},
                 tag=tag if last else None,
                 fresh=fresh,
             )
