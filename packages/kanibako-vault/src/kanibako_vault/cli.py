@@ -65,10 +65,11 @@ def cli() -> None:
 )
 def snapshot(directory: Path, store: Path, full: bool) -> None:
     """Snapshot DIR into STORE (skipped when nothing changed)."""
-    from kanibako_vault.report import skipped_message, snapshot_message
+    from kanibako_vault.report import progress_line, skipped_message, snapshot_message
     from kanibako_vault.snapshot import snapshot as take
 
-    result = take(directory, store, full=full)
+    with progress_line("kanibako-vault: snapshot") as shown:
+        result = take(directory, store, full=full, progress=shown)
     warning = skipped_message(result)
     if warning:
         click.echo(f"kanibako-vault: warning: {warning}", err=True)
@@ -98,9 +99,11 @@ def list_(store: Path, as_json: bool) -> None:
 @click.argument("name")
 def restore(directory: Path, store: Path, name: str) -> None:
     """Replace DIR with snapshot NAME (the current state is snapshotted first)."""
+    from kanibako_vault.report import progress_line
     from kanibako_vault.restore import restore as put_back
 
-    result = put_back(directory, store, name)
+    with progress_line("kanibako-vault: restore") as shown:
+        result = put_back(directory, store, name, progress=shown)
     for warning in result.warnings:
         click.echo(f"kanibako-vault: warning: {warning}", err=True)
     before = f"; the previous state is snapshot {result.before}" if result.before else ""

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
 
 from kanibako_vault.snapshot import SnapshotResult
 from kanibako_vault.store import SnapshotInfo
@@ -78,3 +82,47 @@ def skipped_message(result: SnapshotResult) -> str | None:
         f"left out {len(result.skipped)} entries (special files, unreadable files "
         f"or links pointing outside): {shown}"
     )
+
+
+class TerminalProgress:
+    """A live ``label 42% (1.2 of 3.0 MiB)`` line, redrawn at most ten times a second."""
+
+    def __init__(self, label: str, stream: TextIO) -> None:
+        self.label = label
+        self.stream = stream
+        self._drawn_at = 0.0
+        self._drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self._drawn_at < 0.1 and done < total:
+            return
+        self._drawn_at = now
+        percent = 100 * done // total if total else 100
+        line = f"{self.label} {percent}% ({human_size(done)} of {human_size(total)})"
+        self.stream.write(f"\r{line}\x1b[K")
+        self.stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        """Erase the live line, leaving the terminal as it was."""
+        if self._drawn:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def terminal_progress(label: str, stream: TextIO | None = None) -> TerminalProgress | None:
+    """A progress line on ``stream`` (stderr) when it is a terminal; None when piped."""
+    out = stream or sys.stderr
+    return TerminalProgress(label, out) if out.isatty() else None
+
+
+@contextmanager
+def progress_line(label: str) -> Iterator[TerminalProgress | None]:
+    """``terminal_progress`` whose line is erased when the work ends, however it ends."""
+    shown = terminal_progress(label)
+    try:
+        yield shown
+    finally:
+        if shown is not None:
+            shown.close()

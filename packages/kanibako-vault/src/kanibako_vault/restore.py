@@ -22,9 +22,16 @@ from kanibako_vault.chain import copy_files, plan_chain
 from kanibako_vault.errors import CorruptArchiveError, VaultUsageError
 from kanibako_vault.manifest import Manifest
 from kanibako_vault.names import next_name
+from kanibako_vault.progress import ByteCounter, Progress
 from kanibako_vault.scan import scan_tree
 from kanibako_vault.snapshot import snapshot_locked, write_archive
-from kanibako_vault.store import fsync_dir, locked_store, resolve_name, snapshot_names
+from kanibako_vault.store import (
+    check_apart,
+    fsync_dir,
+    locked_store,
+    resolve_name,
+    snapshot_names,
+)
 from kanibako_vault.tree_ops import create_skeleton, finish_tree, remove_tree, write_file
 
 
@@ -44,9 +51,12 @@ class RestoreResult:
     warnings: tuple[str, ...] = ()
 
 
-def restore(directory: Path, store: Path, name: str) -> RestoreResult:
+def restore(
+    directory: Path, store: Path, name: str, *, progress: Progress | None = None
+) -> RestoreResult:
     """Replace ``directory`` with snapshot ``name`` from ``store`` (a name ``list`` shows)."""
     directory = directory.absolute()
+    check_apart(directory, store)
     with locked_store(store):
         resolve_name(store, name)
         if not directory.parent.is_dir():
@@ -59,7 +69,12 @@ def restore(directory: Path, store: Path, name: str) -> RestoreResult:
         temp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.restore-", dir=directory.parent))
         try:
             create_skeleton(temp, target)
-            copy_files(target, plan, lambda entry, content: write_file(temp, entry, content))
+            counter = ByteCounter(sum(e.size for e in target.entries), progress)
+            copy_files(
+                target,
+                plan,
+                lambda entry, content: write_file(temp, entry, counter.reading(content)),
+            )
             finish_tree(temp, target)
             _verify(temp, target)
             # One sync for the whole tree: cheaper than an fsync per file, and the

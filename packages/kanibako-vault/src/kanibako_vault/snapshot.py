@@ -22,8 +22,16 @@ from kanibako_vault.archive_write import ArchiveWriter
 from kanibako_vault.errors import CorruptArchiveError, VaultError
 from kanibako_vault.manifest import FILE, Entry, Manifest
 from kanibako_vault.names import next_name
+from kanibako_vault.progress import ByteCounter, Progress
 from kanibako_vault.scan import Scan, scan_tree
-from kanibako_vault.store import SnapshotInfo, archive_path, describe, locked_store, snapshot_names
+from kanibako_vault.store import (
+    SnapshotInfo,
+    archive_path,
+    check_apart,
+    describe,
+    locked_store,
+    snapshot_names,
+)
 
 
 @dataclass(frozen=True)
@@ -40,13 +48,18 @@ class SnapshotResult:
     skipped: tuple[str, ...]
 
 
-def snapshot(directory: Path, store: Path, *, full: bool = False) -> SnapshotResult:
+def snapshot(
+    directory: Path, store: Path, *, full: bool = False, progress: Progress | None = None
+) -> SnapshotResult:
     """Snapshot ``directory`` into ``store`` (created if missing), skipping if unchanged."""
+    check_apart(directory, store)
     with locked_store(store, create=True):
-        return snapshot_locked(directory, store, full=full)
+        return snapshot_locked(directory, store, full=full, progress=progress)
 
 
-def snapshot_locked(directory: Path, store: Path, *, full: bool = False) -> SnapshotResult:
+def snapshot_locked(
+    directory: Path, store: Path, *, full: bool = False, progress: Progress | None = None
+) -> SnapshotResult:
     """``snapshot`` for a caller already holding the store's lock."""
     scan = scan_tree(directory)
     names = snapshot_names(store)
@@ -61,7 +74,7 @@ def snapshot_locked(directory: Path, store: Path, *, full: bool = False) -> Snap
         root_mode=scan.root_mode,
         entries=entries,
     )
-    write_archive(directory, store, manifest)
+    write_archive(directory, store, manifest, progress)
     return SnapshotResult(describe(store, manifest.name), None, scan.skipped + unreadable)
 
 
@@ -100,8 +113,11 @@ def _plan(
     return tuple(entries), tuple(unreadable)
 
 
-def write_archive(directory: Path, store: Path, manifest: Manifest) -> Path:
+def write_archive(
+    directory: Path, store: Path, manifest: Manifest, progress: Progress | None = None
+) -> Path:
     """Write ``manifest`` and the content of every stored entry, read from ``directory``."""
+    counter = ByteCounter(sum(e.size for e in manifest.entries if e.stored), progress)
     with ArchiveWriter(store, manifest) as writer:
         for entry in manifest.entries:
             if not entry.stored:
@@ -110,7 +126,15 @@ def write_archive(directory: Path, store: Path, manifest: Manifest) -> Path:
                 writer.add(entry)
                 continue
             with _open_unchanged(directory, entry) as content:
-                writer.add(entry, content)
+                try:
+                    writer.add(entry, counter.reading(content))
+                except OSError as exc:
+                    if exc.errno is not None:
+                        raise
+                    # tarfile's "unexpected end of data": the file shrank while read.
+                    raise VaultError(
+                        f"{directory / entry.path} changed during the snapshot; try again"
+                    ) from exc
         return writer.commit()
 
 

@@ -47,6 +47,13 @@ class SnapshotInfo:
         return self.parent is None and self.problem is None
 
 
+def check_apart(directory: Path, store: Path) -> None:
+    """Refuse a store inside the directory: it would snapshot itself, and a restore would
+    swap it away with the old tree."""
+    if store.absolute().resolve().is_relative_to(directory.absolute().resolve()):
+        raise VaultUsageError(f"the snapshot store {store} must not be inside {directory}")
+
+
 def archive_path(store: Path, name: str) -> Path:
     """Where the archive of snapshot ``name`` lives."""
     return store / f"{name}{SUFFIX}"

@@ -37,9 +37,10 @@ def snapshot_before_launch(paths: KanibakoPaths, project: Project) -> None:
     if not project.vault_enabled or not project.vault_rw.is_dir():
         return
     from kanibako_vault import snapshot
-    from kanibako_vault.report import skipped_message
+    from kanibako_vault.report import progress_line, skipped_message
 
-    result = snapshot(project.vault_rw, snapshot_store(paths, project))
+    with progress_line("kanibako: vault snapshot") as shown:
+        result = snapshot(project.vault_rw, snapshot_store(paths, project), progress=shown)
     warning = skipped_message(result)
     if warning:
         click.echo(f"kanibako: warning: vault snapshot {warning}", err=True)

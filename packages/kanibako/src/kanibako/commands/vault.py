@@ -42,10 +42,11 @@ def _store(app: App, project: Path | None) -> Path:
 def snapshot(app: App, full: bool, project: Path | None) -> None:
     """Snapshot share-rw now (skipped when nothing changed since the last one)."""
     from kanibako_vault import snapshot as take
-    from kanibako_vault.report import skipped_message, snapshot_message
+    from kanibako_vault.report import progress_line, skipped_message, snapshot_message
 
     share_rw, store = _enabled_project(app, project)
-    result = take(share_rw, store, full=full)
+    with progress_line("kanibako: vault snapshot") as shown:
+        result = take(share_rw, store, full=full, progress=shown)
     warning = skipped_message(result)
     if warning:
         click.echo(f"kanibako: warning: {warning}", err=True)
@@ -85,6 +86,7 @@ def restore(app: App, name: str, project: Path | None) -> None:
     from kanibako.project_context import current_project
     from kanibako_runtime.lock import LOCK_FILE_NAME, lock_holder
     from kanibako_vault import restore as put_back
+    from kanibako_vault.report import progress_line
 
     share_rw, store = _enabled_project(app, project)
     _, proj = current_project(app, project)
@@ -96,7 +98,8 @@ def restore(app: App, name: str, project: Path | None) -> None:
         )
     if not store.is_dir():
         raise CliError(f"no snapshot named {name!r}: this project has no snapshots")
-    result = put_back(share_rw, store, name)
+    with progress_line("kanibako: vault restore") as shown:
+        result = put_back(share_rw, store, name, progress=shown)
     for warning in result.warnings:
         click.echo(f"kanibako: warning: {warning}", err=True)
     before = f"; the previous state is snapshot {result.before}" if result.before else ""
