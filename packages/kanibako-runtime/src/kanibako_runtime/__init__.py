@@ -1,5 +1,7 @@
 """Kanibako's container engine wrapper: engine detection, ContainerSpec to argv, run/stop/list, images, project lock."""
 
+from typing import TYPE_CHECKING, Any
+
 from kanibako_runtime.__about__ import __version__
 from kanibako_runtime.argv import env_file_text, process_env, to_argv
 from kanibako_runtime.containers import (
@@ -23,23 +25,52 @@ from kanibako_runtime.errors import (
     KanibakoRuntimeError,
     ProjectLockedError,
 )
-from kanibako_runtime.freshness import (
-    FRESHNESS_TTL,
-    FreshnessHint,
-    cached_freshness,
-    parse_image_ref,
-    start_background_check,
-)
-from kanibako_runtime.images import (
-    ImageInfo,
-    build_image,
-    image_exists,
-    list_images,
-    local_digests,
-    pull_image,
-)
+from kanibako_runtime.image_memo import forget_image, image_known_present, remember_image
 from kanibako_runtime.lock import LOCK_FILE_NAME, LockHolder, ProjectLock, lock_holder
 from kanibako_runtime.spec import ContainerSpec, Mount, TmpfsMount
+
+if TYPE_CHECKING:
+    from kanibako_runtime.freshness import (
+        FRESHNESS_TTL,
+        FreshnessHint,
+        cached_freshness,
+        parse_image_ref,
+        start_background_check,
+    )
+    from kanibako_runtime.images import (
+        ImageInfo,
+        build_image,
+        image_exists,
+        list_images,
+        local_digests,
+        pull_image,
+    )
+
+# Image and freshness code is off the launch path's hot part: it is imported on
+# first use of one of these names (the launch must stay within a few ms of Python).
+_LAZY = {
+    **dict.fromkeys(
+        ["FRESHNESS_TTL", "FreshnessHint", "cached_freshness", "parse_image_ref",
+         "start_background_check"],
+        "kanibako_runtime.freshness",
+    ),
+    **dict.fromkeys(
+        ["ImageInfo", "build_image", "image_exists", "list_images", "local_digests", "pull_image"],
+        "kanibako_runtime.images",
+    ),
+}  # fmt: skip
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'kanibako_runtime' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ENGINE_ENV",
@@ -68,7 +99,9 @@ __all__ = [
     "detect_engine",
     "env_file_text",
     "foreground",
+    "forget_image",
     "image_exists",
+    "image_known_present",
     "inspect",
     "list_containers",
     "list_images",
@@ -77,6 +110,7 @@ __all__ = [
     "parse_image_ref",
     "process_env",
     "pull_image",
+    "remember_image",
     "remove",
     "run",
     "run_detached",

@@ -8,11 +8,9 @@ nothing is left running.
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -52,7 +50,10 @@ def _env_file(spec: ContainerSpec) -> Iterator[Path | None]:
     if not text:
         yield None
         return
-    fd, name = tempfile.mkstemp(prefix="kanibako-env-", dir=_env_dir())
+    # Not tempfile.mkstemp: importing tempfile costs more than this on every launch.
+    directory = _env_dir() or Path(os.environ.get("TMPDIR") or "/tmp")  # noqa: S108
+    name = str(directory / f"kanibako-env-{os.getpid()}-{os.urandom(6).hex()}")
+    fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
@@ -217,6 +218,8 @@ def _info(row: dict[str, Any]) -> ContainerInfo:
 
 def parse_ps(text: str) -> list[ContainerInfo]:
     """Rows of ``ps --format json`` (Podman: one array; Docker: one object a line)."""
+    import json
+
     text = text.strip()
     if not text:
         return []
@@ -247,5 +250,7 @@ def inspect(engine: Engine, name: str) -> dict[str, Any] | None:
         if _no_such(done) or "no such object" in done.stderr.lower():
             return None
         raise EngineCommandError(f"could not inspect {name}: {last_line(done)}")
+    import json
+
     records = json.loads(done.stdout or "[]")
     return records[0] if records else None

@@ -7,7 +7,6 @@ the environment and PATH: no ``podman info`` round trip.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +39,17 @@ class Engine:
         if self.kind == "podman" and self.remote:
             return [self.binary, "--remote"]
         return [self.binary]
+
+
+def _which(name: str, path: str | None) -> str | None:
+    """Like shutil.which, without importing shutil (it drags in compressors)."""
+    if "/" in name:
+        return name if os.access(name, os.X_OK) and not Path(name).is_dir() else None
+    for directory in (path if path is not None else os.defpath).split(os.pathsep):
+        candidate = f"{directory or '.'}/{name}"
+        if os.access(candidate, os.X_OK) and not Path(candidate).is_dir():
+            return candidate
+    return None
 
 
 def _kind_of(choice: str) -> EngineKind | None:
@@ -78,12 +88,12 @@ def detect_engine(
             raise EngineNotFoundError(
                 f"unknown container engine {explicit!r} ({where}); use podman or docker"
             )
-        binary = shutil.which(explicit, path=env.get("PATH"))
+        binary = _which(explicit, env.get("PATH"))
         if binary is None:
             raise EngineNotFoundError(f"container engine {explicit!r} ({where}) is not on PATH")
         return _make(kind, binary, env, euid)
     for kind in _PREFERENCE:
-        binary = shutil.which(kind, path=env.get("PATH"))
+        binary = _which(kind, env.get("PATH"))
         if binary is not None:
             return _make(kind, binary, env, euid)
     raise EngineNotFoundError(

@@ -9,7 +9,6 @@ name the running one.
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import time
 from dataclasses import dataclass
@@ -42,16 +41,21 @@ class LockHolder:
 
 
 def _read_holder(path: Path) -> LockHolder:
+    # The record is "key=value" lines (pid, container, started): no JSON to import.
     try:
-        data = json.loads(path.read_text(encoding="utf-8") or "{}")
-    except (OSError, ValueError):
-        data = {}
-    pid = data.get("pid")
-    started = data.get("started")
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    data = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
+    pid, started = data.get("pid", ""), data.get("started", "")
+    try:
+        started_at: float | None = float(started)
+    except ValueError:
+        started_at = None
     return LockHolder(
-        pid=pid if isinstance(pid, int) else None,
-        container=str(data.get("container") or ""),
-        started=float(started) if isinstance(started, int | float) else None,
+        pid=int(pid) if pid.isdigit() else None,
+        container=data.get("container", ""),
+        started=started_at,
     )
 
 
@@ -110,8 +114,8 @@ class ProjectLock:
         """Record who holds the lock (called again once the container has a name)."""
         if self._fd is None:
             return
-        record = {"pid": os.getpid(), "container": container, "started": time.time()}
-        payload = json.dumps(record).encode()
+        record = f"pid={os.getpid()}\ncontainer={container}\nstarted={time.time()}\n"
+        payload = record.encode()
         os.ftruncate(self._fd, 0)
         os.pwrite(self._fd, payload, 0)
 

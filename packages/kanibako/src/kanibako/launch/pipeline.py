@@ -13,6 +13,7 @@ the hub, release the lock.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from collections.abc import Callable
@@ -22,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from kanibako.app import LaunchOptions
-from kanibako.errors import CliError, CliFailure
+from kanibako.errors import CliError
 from kanibako.launch import layout
 from kanibako.launch.glue import optional_module
+from kanibako.launch.image_check import LaunchImage
 from kanibako.launch.session import AgentPlan, LaunchMode
 from kanibako.launch.signals import SessionInterrupted, signals_unwind
 from kanibako_paths import (
@@ -45,7 +47,6 @@ from kanibako_runtime import (
     ProjectLock,
     detect_engine,
     foreground,
-    image_exists,
 )
 
 Echo = Callable[[str], None]
@@ -139,7 +140,8 @@ def _locked_session(
 
     with ExitStack() as stack:
         stack.callback(finish_once)  # also when the hub fails to start
-        _ensure_image(engine, image, request.verbose, echo)
+        launch_image = LaunchImage(engine, image, verbose=request.verbose, echo=echo)
+        launch_image.ensure()
         hub_mounts, hub_env = _start_hub(
             stack,
             paths=paths,
@@ -153,12 +155,17 @@ def _locked_session(
         spec = build_spec(
             paths, project, image, agent, command, extra_mounts=hub_mounts, extra_env=hub_env
         )
-        container = stack.enter_context(
-            foreground(engine, spec, announce=lambda argv: _announce(argv, spec, debug))
-        )
+        status = _run_container(engine, spec, debug)
+        if launch_image.recover(status):
+            status = _run_container(engine, spec, debug)
+    return status
+
+
+def _run_container(engine: Engine, spec: ContainerSpec, debug: Echo) -> int:
+    with foreground(engine, spec, announce=lambda argv: _announce(argv, spec, debug)) as container:
         status = container.wait()
-        if status in (125, 126, 127):
-            debug(f"the engine ended with status {status} (125: engine error, 126/127: command)")
+    if status in (125, 126, 127):
+        debug(f"the engine ended with status {status} (125: engine error, 126/127: command)")
     return status
 
 
@@ -209,9 +216,21 @@ def _announce(argv: list[str], spec: ContainerSpec, debug: Echo) -> None:
 
 
 def _snapshot(paths: KanibakoPaths, project: Project) -> None:
+    if project.vault_enabled and _is_empty_dir(project.vault_rw):
+        # Nothing to save; skipping also keeps the snapshot engine's import
+        # off the launch path of projects that do not use share-rw.
+        return
     vault = optional_module("project_vault")
     if vault is not None:
         vault.snapshot_before_launch(paths, project)
+
+
+def _is_empty_dir(path: Path) -> bool:
+    try:
+        with os.scandir(path) as entries:
+            return next(entries, None) is None
+    except (FileNotFoundError, NotADirectoryError):
+        return False
 
 
 def _prepare_agent(
@@ -231,32 +250,6 @@ def _prepare_agent(
         target_name=str(prepared.target_name),
         finish=prepared.finish,
     )
-
-
-def _ensure_image(engine: Engine, image: str, verbose: bool, echo: Echo) -> None:
-    if image_exists(engine, image):
-        _freshness_hint(engine, image, echo)
-        return
-    supply = optional_module("image_supply")
-    if supply is None:
-        raise CliFailure(
-            f"image {image} is not available locally; pull it with '{engine.kind} pull {image}'"
-        )
-    supply.ensure_image(engine, image, verbose=verbose)
-
-
-def _freshness_hint(engine: Engine, image: str, echo: Echo) -> None:
-    from kanibako_runtime import cached_freshness, parse_image_ref, start_background_check
-
-    if parse_image_ref(image) is None:
-        return  # a local image: nothing to compare with
-    from platformdirs import user_cache_dir
-
-    cache = Path(user_cache_dir("kanibako")) / "freshness"
-    hint = cached_freshness(cache, image)
-    if hint is not None and hint.status == "stale":
-        echo(f"a newer {image} is available; update it with 'kanibako image rebuild'")
-    start_background_check(engine, image, cache)
 
 
 def _start_hub(
