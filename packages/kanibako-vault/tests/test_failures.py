@@ -110,3 +110,18 @@ def test_terminal_progress_draws_and_erases_one_line() -> None:
     shown.close()
     assert "snap 100% (1.0 KiB of 1.0 KiB)" in out.getvalue()
     assert out.getvalue().endswith("\r\x1b[K") and "\n" not in out.getvalue()
+
+
+def test_a_restore_killed_between_its_renames_is_undone_by_the_next_run(
+    vault: tuple[Path, Path], state: Callable[[Path], Tree]
+) -> None:
+    share, store = vault
+    want = state(share)
+    parked = share.parent / f".{share.name}.old-1234abcd"
+    half_built = share.parent / f".{share.name}.restore-xyz"
+    share.rename(parked)
+    half_built.mkdir()
+    (half_built / "partial").write_text("half")
+    snapshot(share, store)
+    assert state(share) == want
+    assert not parked.exists() and not half_built.exists()

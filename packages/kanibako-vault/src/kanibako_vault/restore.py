@@ -23,6 +23,7 @@ from kanibako_vault.errors import CorruptArchiveError, VaultUsageError
 from kanibako_vault.manifest import Manifest
 from kanibako_vault.names import next_name
 from kanibako_vault.progress import ByteCounter, Progress
+from kanibako_vault.recovery import recover_interrupted_restore
 from kanibako_vault.scan import scan_tree
 from kanibako_vault.snapshot import snapshot_locked, write_archive
 from kanibako_vault.store import (
@@ -58,6 +59,7 @@ def restore(
     directory = directory.absolute()
     check_apart(directory, store)
     with locked_store(store):
+        recover_interrupted_restore(directory)
         resolve_name(store, name)
         if not directory.parent.is_dir():
             raise VaultUsageError(f"directory does not exist: {directory.parent}")

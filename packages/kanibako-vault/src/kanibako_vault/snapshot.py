@@ -23,6 +23,7 @@ from kanibako_vault.errors import CorruptArchiveError, VaultError
 from kanibako_vault.manifest import FILE, Entry, Manifest
 from kanibako_vault.names import next_name
 from kanibako_vault.progress import ByteCounter, Progress
+from kanibako_vault.recovery import recover_interrupted_restore
 from kanibako_vault.scan import Scan, scan_tree
 from kanibako_vault.store import (
     SnapshotInfo,
@@ -61,6 +62,7 @@ def snapshot_locked(
     directory: Path, store: Path, *, full: bool = False, progress: Progress | None = None
 ) -> SnapshotResult:
     """``snapshot`` for a caller already holding the store's lock."""
+    recover_interrupted_restore(directory)
     scan = scan_tree(directory)
     names = snapshot_names(store)
     previous = None if full or not names else _readable(store, names[-1])

@@ -34,13 +34,19 @@ def snapshot_before_launch(paths: KanibakoPaths, project: Project) -> None:
     changed is compressed. A failure raises (the launch stops rather than run an
     agent on a vault that could not be saved).
     """
-    if not project.vault_enabled or not project.vault_rw.is_dir():
+    if not project.vault_enabled:
+        return
+    share_rw = project.vault_rw
+    # A restore killed between its two renames leaves share-rw parked beside itself;
+    # snapshot() puts it back (under the store's lock) before looking at it.
+    parked = share_rw.parent.is_dir() and any(share_rw.parent.glob(f".{share_rw.name}.old-*"))
+    if not share_rw.is_dir() and not parked:
         return
     from kanibako_vault import snapshot
     from kanibako_vault.report import progress_line, skipped_message
 
     with progress_line("kanibako: vault snapshot") as shown:
-        result = snapshot(project.vault_rw, snapshot_store(paths, project), progress=shown)
+        result = snapshot(share_rw, snapshot_store(paths, project), progress=shown)
     warning = skipped_message(result)
     if warning:
         click.echo(f"kanibako: warning: vault snapshot {warning}", err=True)
