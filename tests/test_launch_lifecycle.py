@@ -52,12 +52,16 @@ def test_second_session_is_refused_at_once_and_the_first_carries_on(
         assert f"pid {first.pid}" in second.stderr
         assert session_containers(project)[0] in second.stderr
         assert elapsed < 1.0, f"refusal took {elapsed:.2f}s"
+        shown = kanibako("-p", str(project), "status").stdout
+        assert f"held (pid {first.pid}" in shown
+        assert session_containers(project)[0] in shown
         status, _, err = finish(first)
     finally:
         first.kill()
     assert status == 0, err
     assert (project / "done.txt").read_text() == "finished\n"
     assert _lock_free(project) and not _running(project)
+    assert "Lock:             free" in kanibako("-p", str(project), "status").stdout
 
 
 def test_stop_path_and_stop_all_end_sessions_started_elsewhere(

@@ -162,3 +162,9 @@ def test_podman_tmpfs_does_not_copy_up_the_hidden_files() -> None:
     spec = ContainerSpec("img", tmpfs=(TmpfsMount("/w/vault"),))
     assert to_argv(PODMAN_ROOT, spec)[-2] == "/w/vault:ro,notmpcopyup"
     assert to_argv(DOCKER, spec)[-2] == "/w/vault:ro"
+
+
+@pytest.mark.parametrize("engine", [PODMAN_ROOT, DOCKER], ids=["podman", "docker"])
+def test_pull_policy(engine: Engine) -> None:
+    assert "--pull=never" in to_argv(engine, ContainerSpec("img", pull="never"))
+    assert not any(a.startswith("--pull") for a in to_argv(engine, ContainerSpec("img")))

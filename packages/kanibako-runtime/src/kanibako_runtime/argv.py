@@ -116,6 +116,8 @@ def to_argv(
         argv += ["--network", spec.network]
     if spec.init:
         argv.append("--init")
+    if spec.pull:
+        argv.append(f"--pull={spec.pull}")
     if spec.workdir:
         argv += ["--workdir", spec.workdir]
     if spec.entrypoint is not None:

@@ -38,6 +38,8 @@ class ContainerSpec:
     engine can map it (rootless Podman: ``--userns=keep-id``; Docker as a
     non-root user: ``--user UID:GID``); elsewhere it is ignored. ``tty`` is a
     wish: the terminal flag is only emitted when stdin really is a terminal.
+    ``pull="never"`` makes a missing image an immediate engine error (status
+    125) instead of a silent pull attempt.
     """
 
     image: str
@@ -58,6 +60,7 @@ class ContainerSpec:
     network: str | None = None
     hostname: str | None = None
     init: bool = False
+    pull: str | None = None  # "never", "missing", "always"; None = engine default
 
     def __post_init__(self) -> None:
         # Freeze the mappings and sequences so a spec can be shared safely.

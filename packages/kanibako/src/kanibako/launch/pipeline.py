@@ -206,6 +206,9 @@ def build_spec(
         interactive=True,
         tty=True,
         init=True,
+        # The image was made present (or seen) before: the engine must not try
+        # a pull of its own; a vanished image fails fast and is supplied again.
+        pull="never",
     )
 
 

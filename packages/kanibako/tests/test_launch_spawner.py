@@ -1,0 +1,64 @@
+"""The helper spawner's container: the hub's request plus the session's image, agent and labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kanibako.launch import layout
+from kanibako.launch.spawner import HelperSpawner
+from kanibako_helpers import BindMount, SpawnRequest
+from kanibako_paths import load_paths, resolve_project
+from kanibako_runtime import Engine, Mount
+
+
+@pytest.fixture
+def spawner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> HelperSpawner:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    (tmp_path / "w").mkdir()
+    project = resolve_project(load_paths(), tmp_path / "w")
+    return HelperSpawner(
+        Engine("podman", "/usr/bin/podman"),
+        project,
+        "img:1",
+        ["claude", "--continue"],
+        [Mount(Path("/opt/claude"), "/opt/claude", read_only=True)],
+        {"HOME": "/home/agent", "A": "session"},
+    )
+
+
+def test_helper_spec_wraps_the_agent_command_and_carries_session_labels(
+    spawner: HelperSpawner,
+) -> None:
+    request = SpawnRequest(
+        helper=1,
+        parent=0,
+        depth=1,
+        breadth=2,
+        model="sonnet",
+        container_name="kanibako-helper-abc-1",
+        mounts=(BindMount(Path("/h/1"), "/home/agent", False),),
+        env={"A": "helper", "KANIBAKO_HELPER": "1"},
+        command=("/bin/sh", "/home/agent/helper-init.sh"),
+    )
+    spec = spawner.spec_for(request)
+    assert spec.image == "img:1" and spec.name == "kanibako-helper-abc-1"
+    assert spec.detach and spec.remove and spec.init
+    assert (spec.entrypoint, spec.command) == (
+        "/bin/sh",
+        ("/home/agent/helper-init.sh", "claude", "--continue"),
+    )
+    assert spec.mounts == (
+        Mount(Path("/h/1"), "/home/agent"),
+        Mount(Path("/opt/claude"), "/opt/claude", read_only=True),
+    )
+    assert spec.env["A"] == "helper" and spec.env["KANIBAKO_HELPER_MODEL"] == "sonnet"
+    assert spec.labels[layout.LABEL_ROLE] == "helper"
+    assert spec.labels[layout.LABEL_SESSION] == spawner.project.project_hash
+
+
+def test_stop_all_with_nothing_started_is_quiet(spawner: HelperSpawner) -> None:
+    spawner.stop_all()
+    assert spawner.started == []
