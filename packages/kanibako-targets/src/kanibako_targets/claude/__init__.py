@@ -1,0 +1,6 @@
+"""The built-in Claude Code target."""
+
+from kanibako_targets.claude.install import find_claude
+from kanibako_targets.claude.target import ClaudeTarget, token_expiry
+
+__all__ = ["ClaudeTarget", "find_claude", "token_expiry"]

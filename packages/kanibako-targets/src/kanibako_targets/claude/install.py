@@ -1,0 +1,53 @@
+"""Finding Claude Code on the host, however it was installed.
+
+- npm (``npm install -g @anthropic-ai/claude-code``): ``{prefix}/bin/claude``
+  links to ``.../@anthropic-ai/claude-code/bin/claude.exe``, a native binary;
+- the native installer: ``~/.local/bin/claude`` links to
+  ``~/.local/share/claude/versions/X``;
+- any other ``claude`` on PATH.
+
+Each is a chain of symbolic links ending at one executable file: that file is
+what gets mounted, because a link's target does not exist in the container.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from kanibako_targets.host import HostEnvironment
+from kanibako_targets.values import AgentInstall
+
+COMMAND = "claude"
+NPM_PACKAGE = ("@anthropic-ai", "claude-code")
+
+
+def _candidates(host: HostEnvironment) -> list[Path]:
+    found = [entry / COMMAND for entry in host.search_path()]
+    # The native installer's link, even when ~/.local/bin is not on PATH.
+    found.append(host.home / ".local" / "bin" / COMMAND)
+    return found
+
+
+def _how_installed(binary: Path, home: Path) -> str:
+    parts = binary.parts
+    for i in range(len(parts) - 1):
+        if (parts[i], parts[i + 1]) == NPM_PACKAGE:
+            return "npm"
+    versions = (home / ".local" / "share" / "claude" / "versions").resolve()
+    if binary.is_relative_to(versions):
+        return "native installer"
+    return "PATH"
+
+
+def find_claude(host: HostEnvironment) -> AgentInstall | None:
+    """The first runnable ``claude`` (PATH order, then ``~/.local/bin``), resolved."""
+    for candidate in _candidates(host):
+        if not candidate.exists():  # also false for a dangling link
+            continue
+        binary = candidate.resolve()
+        if binary.is_file() and os.access(binary, os.X_OK):
+            return AgentInstall(
+                command=COMMAND, binary=binary, found_via=_how_installed(binary, host.home)
+            )
+    return None

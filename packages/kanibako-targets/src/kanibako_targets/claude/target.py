@@ -1,0 +1,157 @@
+"""Claude Code: detection, arguments, settings, resources and credentials."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from kanibako_targets.claude.install import COMMAND, find_claude
+from kanibako_targets.errors import CredentialError
+from kanibako_targets.safe_files import read_beneath, read_host_file, write_beneath
+from kanibako_targets.target import Target
+from kanibako_targets.values import (
+    AgentInstall,
+    ArgsRequest,
+    AuthStatus,
+    CredentialFile,
+    ResourceMapping,
+    ResourceScope,
+    SettingDescriptor,
+    StateTranslation,
+)
+
+CREDENTIALS = ".claude/.credentials.json"
+GLOBAL_STATE = ".claude.json"
+ACCESS_CHOICES = ("permissive", "default")
+
+
+def token_expiry(data: bytes) -> float | None:
+    """``claudeAiOauth.expiresAt`` (ms since the epoch) of a credentials file, if any."""
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return None
+    oauth = document.get("claudeAiOauth") if isinstance(document, dict) else None
+    expires = oauth.get("expiresAt") if isinstance(oauth, dict) else None
+    if isinstance(expires, int | float) and not isinstance(expires, bool):
+        return float(expires)
+    return None
+
+
+class ClaudeTarget(Target):
+    """Claude Code, mounted from the host's install."""
+
+    name = "claude"
+    display_name = "Claude Code"
+    command = COMMAND
+    resource_root = ".claude"
+
+    def detect(self) -> AgentInstall | None:
+        """npm install, native installer, or any ``claude`` on PATH."""
+        return find_claude(self.host)
+
+    # -- home and credentials ----------------------------------------------
+
+    def credential_files(self) -> list[CredentialFile]:
+        """``~/.claude/.credentials.json``, fresher = later token expiry."""
+        return [
+            CredentialFile(
+                host_path=self.host.home / CREDENTIALS,
+                home_path=CREDENTIALS,
+                freshness=token_expiry,
+            )
+        ]
+
+    def init_home(self, home: Path, *, share_auth: bool) -> None:
+        """Create ``~/.claude``; with shared auth, seed ``~/.claude.json`` from the host.
+
+        The host's ``.claude.json`` holds the account and onboarding state
+        Claude needs to skip its first-run questions; its per-project
+        history (``projects``) names host paths and is left out. It is seeded
+        once and never written back: the container's copy describes the
+        container's projects.
+        """
+        (home / ".claude").mkdir(mode=0o700, exist_ok=True)
+        if not share_auth or read_beneath(home, GLOBAL_STATE) is not None:
+            return
+        data = read_host_file(self.host.home / GLOBAL_STATE)
+        if data is None:
+            return
+        with contextlib.suppress(ValueError):
+            document = json.loads(data)
+            if isinstance(document, dict):
+                document.pop("projects", None)
+                write_beneath(home, GLOBAL_STATE, json.dumps(document, indent=2).encode())
+
+    def check_auth(self) -> AuthStatus:
+        """Credentials present, and either unexpired or refreshable."""
+        path = self.host.home / CREDENTIALS
+        try:
+            data = read_host_file(path)
+        except CredentialError as exc:
+            return AuthStatus(ok=False, detail=str(exc))
+        if data is None:
+            return AuthStatus(ok=False, detail=f"no credentials at {path}")
+        expiry = token_expiry(data)
+        if expiry is None:
+            return AuthStatus(ok=False, detail=f"{path} holds no OAuth token")
+        oauth = json.loads(data)["claudeAiOauth"]
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(expiry / 1000))
+        if expiry / 1000 > time.time():
+            return AuthStatus(ok=True, detail=f"token valid until {when}")
+        if oauth.get("refreshToken"):
+            return AuthStatus(ok=True, detail=f"token expired {when}; Claude will refresh it")
+        return AuthStatus(ok=False, detail=f"token expired {when} and cannot be refreshed")
+
+    def login_args(self) -> list[str]:
+        """``claude auth login``."""
+        return ["auth", "login"]
+
+    # -- arguments and settings --------------------------------------------
+
+    def build_args(self, request: ArgsRequest) -> list[str]:
+        """``--resume`` for resume; ``--continue`` for start except first run and ``-N``."""
+        if request.mode == "resume":
+            return ["--resume"]
+        if request.new or request.first_run:
+            return []
+        return ["--continue"]
+
+    def setting_descriptors(self) -> list[SettingDescriptor]:
+        """``model`` (free text) and ``access`` (permissive or default)."""
+        return [
+            SettingDescriptor("model", "Model passed to --model (empty: Claude's own)", "opus"),
+            SettingDescriptor(
+                "access",
+                "Permission mode: permissive skips permission prompts (unless -S)",
+                "permissive",
+                ACCESS_CHOICES,
+            ),
+        ]
+
+    def translate_state(self, state: Mapping[str, str], request: ArgsRequest) -> StateTranslation:
+        """``model`` -> ``--model``; permissive access -> ``--dangerously-skip-permissions``."""
+        args: list[str] = []
+        if state.get("access", "permissive") == "permissive" and not request.safe:
+            args.append("--dangerously-skip-permissions")
+        model = state.get("model", "")
+        if model:
+            args += ["--model", model]
+        # The mounted binary is read-only: its self-updater could only fail.
+        return StateTranslation(args=tuple(args), env={"DISABLE_AUTOUPDATER": "1"})
+
+    def resource_mappings(self) -> list[ResourceMapping]:
+        """Plugins shared, personal settings seeded, session data per project."""
+        shared, seeded, project = ResourceScope.SHARED, ResourceScope.SEEDED, ResourceScope.PROJECT
+        return [
+            ResourceMapping("plugins/", shared, "plugins and marketplaces"),
+            ResourceMapping("settings.json", seeded, "user settings"),
+            ResourceMapping("CLAUDE.md", seeded, "personal instructions (memory)"),
+            ResourceMapping("commands/", seeded, "custom slash commands"),
+            ResourceMapping("agents/", seeded, "custom subagents"),
+            ResourceMapping("projects/", project, "conversation history"),
+            ResourceMapping("todos/", project, "session todo lists"),
+        ]

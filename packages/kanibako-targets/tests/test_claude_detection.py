@@ -1,0 +1,77 @@
+"""Claude Code is found however it was installed, and what it resolves to is mounted."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from kanibako_targets import HostEnvironment
+from kanibako_targets.claude import ClaudeTarget
+
+
+def executable(path: Path, text: str = "#!/bin/sh\necho claude\n") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    path = tmp_path / "home"
+    path.mkdir()
+    return path
+
+
+def test_npm_install_resolves_through_the_symlink_chain(tmp_path: Path, home: Path) -> None:
+    prefix = tmp_path / "npm-prefix"
+    package = prefix / "lib/node_modules/@anthropic-ai/claude-code"
+    native = executable(package / "bin/claude.exe")
+    (prefix / "bin").mkdir(parents=True)
+    (prefix / "bin/claude").symlink_to(
+        "../lib/node_modules/@anthropic-ai/claude-code/bin/claude.exe"
+    )
+    target = ClaudeTarget(HostEnvironment(home=home, path=str(prefix / "bin")))
+    install = target.detect()
+    assert install is not None
+    assert (install.binary, install.found_via, install.command) == (native, "npm", "claude")
+    [mount] = target.binary_mounts(install)
+    assert (mount.source, mount.target, mount.read_only) == (native, "/usr/local/bin/claude", True)
+
+
+def test_native_installer_is_found_even_when_its_bin_dir_is_not_on_path(home: Path) -> None:
+    version = executable(home / ".local/share/claude/versions/2.1.197")
+    (home / ".local/bin").mkdir(parents=True)
+    (home / ".local/bin/claude").symlink_to(version)
+    install = ClaudeTarget(HostEnvironment(home=home, path="")).detect()
+    assert install is not None
+    assert (install.binary, install.found_via) == (version, "native installer")
+
+
+def test_any_claude_on_path_is_used_first_in_path_order(tmp_path: Path, home: Path) -> None:
+    first = executable(tmp_path / "a/claude")
+    executable(tmp_path / "b/claude")
+    host = HostEnvironment(
+        home=home, path=os.pathsep.join([str(tmp_path / "a"), str(tmp_path / "b")])
+    )
+    install = ClaudeTarget(host).detect()
+    assert install is not None
+    assert (install.binary, install.found_via) == (first, "PATH")
+
+
+def test_dangling_links_and_non_executables_are_skipped(tmp_path: Path, home: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a/claude").symlink_to(tmp_path / "gone")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b/claude").write_text("not executable")
+    good = executable(tmp_path / "c/claude")
+    dirs = [str(tmp_path / d) for d in "abc"]
+    install = ClaudeTarget(HostEnvironment(home=home, path=os.pathsep.join(dirs))).detect()
+    assert install is not None
+    assert install.binary == good
+
+
+def test_nothing_installed_means_not_detected(tmp_path: Path, home: Path) -> None:
+    assert ClaudeTarget(HostEnvironment(home=home, path=str(tmp_path))).detect() is None

@@ -1,0 +1,306 @@
+"""Every credential rule: no-follow, fresher-only write-back, one lock, atomic 0600 files."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kanibako_targets.credentials as credentials_module
+from kanibako_targets import (
+    CredentialError,
+    CredentialFile,
+    HostEnvironment,
+    SymlinkRefusedError,
+    credential_lock,
+    refresh_into_home,
+    write_back_to_host,
+)
+from kanibako_targets.claude import ClaudeTarget, token_expiry
+
+REL = ".claude/.credentials.json"
+
+
+def token(expires_at: int, label: str = "tok") -> bytes:
+    return json.dumps(
+        {"claudeAiOauth": {"accessToken": f"{label}-{expires_at}", "expiresAt": expires_at}}
+    ).encode()
+
+
+@pytest.fixture
+def host_home(tmp_path: Path) -> Path:
+    path = tmp_path / "host"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def cred(host_home: Path) -> CredentialFile:
+    return CredentialFile(host_path=host_home / REL, home_path=REL, freshness=token_expiry)
+
+
+def project_home(tmp_path: Path, name: str = "project") -> Path:
+    path = tmp_path / name
+    path.mkdir()
+    return path
+
+
+def put(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+# -- refresh (host -> project home) -----------------------------------------
+
+
+def test_refresh_copies_the_host_token_with_mode_0600(tmp_path: Path, cred: CredentialFile) -> None:
+    put(cred.host_path, token(100))
+    home = project_home(tmp_path)
+    assert refresh_into_home(cred, home)
+    copied = home / REL
+    assert copied.read_bytes() == token(100)
+    assert copied.stat().st_mode & 0o777 == 0o600
+
+
+def test_refresh_keeps_a_fresher_token_already_in_the_home(
+    tmp_path: Path, cred: CredentialFile
+) -> None:
+    put(cred.host_path, token(100))
+    home = project_home(tmp_path)
+    put(home / REL, token(200))
+    assert not refresh_into_home(cred, home)
+    assert (home / REL).read_bytes() == token(200)
+
+
+def test_refresh_with_no_host_credentials_writes_nothing(
+    tmp_path: Path, cred: CredentialFile
+) -> None:
+    home = project_home(tmp_path)
+    assert not refresh_into_home(cred, home)
+    assert not (home / ".claude").exists()
+
+
+def test_refresh_refuses_a_link_planted_at_the_home_file(
+    tmp_path: Path, cred: CredentialFile
+) -> None:
+    put(cred.host_path, token(100))
+    victim = tmp_path / "victim"
+    victim.write_text("precious")
+    home = project_home(tmp_path)
+    (home / ".claude").mkdir()
+    (home / REL).symlink_to(victim)
+    with pytest.raises(SymlinkRefusedError, match=r"symbolic link at .*\.credentials\.json"):
+        refresh_into_home(cred, home)
+    assert victim.read_text() == "precious"
+    assert (home / REL).is_symlink()
+
+
+def test_refresh_refuses_a_linked_directory_on_the_way(
+    tmp_path: Path, cred: CredentialFile
+) -> None:
+    put(cred.host_path, token(100))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    home = project_home(tmp_path)
+    (home / ".claude").symlink_to(elsewhere)
+    with pytest.raises(SymlinkRefusedError, match=r"\.claude \("):
+        refresh_into_home(cred, home)
+    assert list(elsewhere.iterdir()) == []
+
+
+# -- write-back (project home -> host) ----------------------------------------
+
+
+def test_a_fresher_container_token_is_written_back_atomically_with_mode_0600(
+    tmp_path: Path, cred: CredentialFile
+) -> None:
+    put(cred.host_path, token(100))
+    cred.host_path.chmod(0o644)
+    home = project_home(tmp_path)
+    put(home / REL, token(200))
+    assert write_back_to_host(cred, home)
+    assert cred.host_path.read_bytes() == token(200)
+    assert cred.host_path.stat().st_mode & 0o777 == 0o600
+    leftovers = [p.name for p in cred.host_path.parent.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("container_expiry", [50, 100])
+def test_an_older_or_equal_container_token_never_replaces_the_host_one(
+    tmp_path: Path, cred: CredentialFile, container_expiry: int
+) -> None:
+    put(cred.host_path, token(100))
+    home = project_home(tmp_path)
+    put(home / REL, token(container_expiry, label="other"))
+    assert not write_back_to_host(cred, home)
+    assert cred.host_path.read_bytes() == token(100)
+
+
+def test_an_unreadable_container_token_is_not_written_back(
+    tmp_path: Path, cred: CredentialFile
+) -> None:
+    put(cred.host_path, token(100))
+    home = project_home(tmp_path)
+    put(home / REL, b"{ not json")
+    assert not write_back_to_host(cred, home)
+    assert cred.host_path.read_bytes() == token(100)
+
+
+def test_a_login_inside_the_container_reaches_a_host_without_credentials(
+    tmp_path: Path, cred: CredentialFile
+) -> None:
+    home = project_home(tmp_path)
+    put(home / REL, token(300))
+    assert write_back_to_host(cred, home)
+    assert cred.host_path.read_bytes() == token(300)
+    assert cred.host_path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_write_back_refuses_a_link_planted_in_the_home(
+    tmp_path: Path, cred: CredentialFile
+) -> None:
+    put(cred.host_path, token(100))
+    secret = tmp_path / "id_rsa"
+    secret.write_bytes(token(999))  # even a "fresher-looking" target is never read
+    home = project_home(tmp_path)
+    (home / ".claude").mkdir()
+    (home / REL).symlink_to(secret)
+    with pytest.raises(SymlinkRefusedError, match="planted from inside the container"):
+        write_back_to_host(cred, home)
+    assert cred.host_path.read_bytes() == token(100)
+
+
+def test_write_back_refuses_a_link_at_the_host_path(tmp_path: Path, cred: CredentialFile) -> None:
+    real = tmp_path / "real-file"
+    real.write_bytes(token(100))
+    cred.host_path.parent.mkdir(parents=True)
+    cred.host_path.symlink_to(real)
+    home = project_home(tmp_path)
+    put(home / REL, token(200))
+    with pytest.raises(SymlinkRefusedError):
+        write_back_to_host(cred, home)
+    assert real.read_bytes() == token(100)
+
+
+def test_a_planted_fifo_fails_fast_instead_of_hanging(tmp_path: Path, cred: CredentialFile) -> None:
+    home = project_home(tmp_path)
+    (home / ".claude").mkdir()
+    os.mkfifo(home / REL)
+    with pytest.raises(CredentialError, match="not a regular file"):
+        write_back_to_host(cred, home)
+
+
+def _write_back_slowly(host_file: str, home: str, delay: float, start: float) -> None:
+    """A child session: wait for the common start, then write back with a slow write."""
+    original = credentials_module.write_host_file
+
+    def slow_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
+        time.sleep(delay)  # widen the window between deciding and writing
+        original(path, data, mode=mode)
+
+    credentials_module.write_host_file = slow_write  # type: ignore[assignment]
+    cred = CredentialFile(host_path=Path(host_file), home_path=REL, freshness=token_expiry)
+    time.sleep(max(0.0, start - time.time()))
+    write_back_to_host(cred, Path(home))
+
+
+def test_sessions_writing_back_at_once_never_replace_a_newer_token(
+    tmp_path: Path, cred: CredentialFile
+) -> None:
+    put(cred.host_path, token(100))
+    # Fresher tokens start first, so without the lock the older ones, having
+    # compared against the stale host copy, would land last.
+    expiries = [700, 600, 500, 400, 300, 200]
+    start = time.time() + 0.5
+    context = multiprocessing.get_context("fork")
+    children = []
+    for i, expiry in enumerate(expiries):
+        home = project_home(tmp_path, f"session-{expiry}")
+        put(home / REL, token(expiry))
+        child = context.Process(
+            target=_write_back_slowly,
+            args=(str(cred.host_path), str(home), 0.1, start + i * 0.01),
+        )
+        child.start()
+        children.append(child)
+    for child in children:
+        child.join(timeout=30)
+        assert child.exitcode == 0
+    assert cred.host_path.read_bytes() == token(700)
+
+
+def _write_back_when_told(host_file: str, home: str, go: Any) -> None:
+    go.wait(10)
+    cred = CredentialFile(host_path=Path(host_file), home_path=REL, freshness=token_expiry)
+    write_back_to_host(cred, Path(home))
+
+
+def test_write_back_waits_for_the_lock_another_session_holds(
+    tmp_path: Path, cred: CredentialFile
+) -> None:
+    put(cred.host_path, token(100))
+    home = project_home(tmp_path)
+    put(home / REL, token(200))
+    context = multiprocessing.get_context("fork")
+    go = context.Event()
+    # Forked before the lock is taken: a child sharing the parent's locked
+    # file description would hold the lock itself.
+    child = context.Process(target=_write_back_when_told, args=(str(cred.host_path), str(home), go))
+    child.start()
+    try:
+        with credential_lock(cred.host_path):
+            go.set()
+            child.join(timeout=0.5)
+            assert child.is_alive(), "write-back went ahead while another session held the lock"
+            assert cred.host_path.read_bytes() == token(100)
+        child.join(timeout=10)
+    finally:
+        child.kill()
+    assert child.exitcode == 0
+    assert cred.host_path.read_bytes() == token(200)
+
+
+# -- through the Claude target ------------------------------------------------
+
+
+def test_claude_target_round_trips_its_credentials(tmp_path: Path, host_home: Path) -> None:
+    claude = ClaudeTarget(HostEnvironment(home=host_home, path=""))
+    put(host_home / REL, token(100))
+    home = project_home(tmp_path)
+    assert claude.refresh_credentials(home) == [home / REL]
+    put(home / REL, token(200))
+    assert claude.write_back_credentials(home) == [host_home / REL]
+    assert (host_home / REL).read_bytes() == token(200)
+
+
+def test_claude_seeds_its_global_state_without_host_project_history(
+    tmp_path: Path, host_home: Path
+) -> None:
+    claude = ClaudeTarget(HostEnvironment(home=host_home, path=""))
+    state = {"hasCompletedOnboarding": True, "projects": {"/host/secret/path": {}}}
+    (host_home / ".claude.json").write_text(json.dumps(state))
+    home = project_home(tmp_path)
+    claude.init_home(home, share_auth=True)
+    seeded = json.loads((home / ".claude.json").read_text())
+    assert seeded == {"hasCompletedOnboarding": True}
+    distinct = project_home(tmp_path, "distinct")
+    claude.init_home(distinct, share_auth=False)
+    assert not (distinct / ".claude.json").exists()
+    assert (distinct / ".claude").is_dir()
+
+
+def test_claude_auth_check(tmp_path: Path, host_home: Path) -> None:
+    claude = ClaudeTarget(HostEnvironment(home=host_home, path=""))
+    assert not claude.check_auth().ok
+    future = int((time.time() + 3600) * 1000)
+    put(host_home / REL, token(future))
+    assert claude.check_auth().ok
+    put(host_home / REL, token(1000))
+    status = claude.check_auth()
+    assert not status.ok and "cannot be refreshed" in status.detail
+    assert claude.login_args() == ["auth", "login"]
