@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kanibako_vault.chain import copy_files, plan_chain
-from kanibako_vault.errors import CorruptArchiveError, VaultUsageError
+from kanibako_vault.errors import CorruptArchiveError, VaultError, VaultUsageError
 from kanibako_vault.manifest import Manifest
 from kanibako_vault.names import next_name
 from kanibako_vault.progress import ByteCounter, Progress
@@ -42,13 +42,13 @@ class RestoreResult:
 
     ``before`` names the snapshot holding the state that was replaced (None when the
     directory did not exist); ``current`` names the snapshot recording the restored
-    tree; ``warnings`` lists what went wrong after the swap (the old tree could not be
+    tree (None if it could not be written); ``warnings`` lists what went wrong after the swap (the old tree could not be
     fully removed, for instance) without undoing the restore.
     """
 
     restored: str
     before: str | None
-    current: str
+    current: str | None
     warnings: tuple[str, ...] = ()
 
 
@@ -87,7 +87,13 @@ def restore(
             if temp.exists():
                 remove_tree(temp)
             raise
-        current = _record(directory, store, target)
+        try:
+            current: str | None = _record(directory, store, target)
+        except (OSError, VaultError) as exc:
+            # The restore itself is done; only the bookkeeping failed (a full disk?).
+            # The next snapshot will simply store the restored tree again.
+            current = None
+            warnings += (f"restored, but could not record the restored state: {exc}",)
     return RestoreResult(name, before, current, warnings)
 
 
