@@ -76,6 +76,9 @@ def effective_state(
     descriptors: Sequence[SettingDescriptor],
     overrides: Mapping[str, str],
     agent_state: Mapping[str, str],
+    *,
+    overrides_from: str = "project override",
+    state_from: str = "agent [state]",
 ) -> dict[str, str]:
     """The state handed to ``translate_state``.
 
@@ -83,6 +86,9 @@ def effective_state(
     more keys than it offers in ``box settings``).
     """
     state = dict(agent_state)
-    for setting in effective_settings(descriptors, overrides, agent_state):
+    settings = effective_settings(
+        descriptors, overrides, agent_state, overrides_from=overrides_from, state_from=state_from
+    )
+    for setting in settings:
         state[setting.key] = setting.value
     return state

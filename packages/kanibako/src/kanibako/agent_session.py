@@ -1,0 +1,206 @@
+"""The agent side of a launch: target, binary mounts, credentials, arguments.
+
+The launch pipeline calls ``prepare_agent`` once it holds the project lock
+and has initialized the project, and calls ``AgentLaunch.finish()`` after the
+container exits (also on Ctrl-C and errors) to write fresher credentials back.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from kanibako.app import LaunchOptions
+from kanibako.errors import CliError
+from kanibako_paths import (
+    KanibakoPaths,
+    Project,
+    ensure_initialized,
+    read_toml,
+    resolve_config,
+)
+from kanibako_runtime import Mount
+
+if TYPE_CHECKING:
+    from kanibako_targets import AgentConfig, AgentInstall, Target
+
+CONTAINER_HOME = "/home/agent"
+SETTINGS_TABLE = "target_settings"
+RESOURCES_TABLE = "target_resources"
+Mode = Literal["start", "shell", "resume"]
+
+
+@dataclass
+class AgentLaunch:
+    """What the pipeline adds to the container for the agent.
+
+    ``argv`` is empty when the session is a plain shell (``shell`` mode, or
+    no agent): the pipeline then runs its own image-independent shell.
+    """
+
+    mounts: list[Mount]
+    env: dict[str, str]
+    argv: list[str]
+    target_name: str
+    finish_hook: Callable[[], None] = field(default=lambda: None, repr=False)
+    _finished: bool = field(default=False, repr=False)
+
+    def finish(self) -> None:
+        """Write fresher credentials back to the host (once; later calls do nothing)."""
+        if not self._finished:
+            self._finished = True
+            self.finish_hook()
+
+
+@dataclass(frozen=True)
+class AgentContext:
+    """A project's target with its install, agent config and project overrides."""
+
+    target: Target
+    install: AgentInstall | None
+    config: AgentConfig
+    project_table: dict[str, Any]
+
+    def settings_overrides(self, project: Project) -> dict[str, str]:
+        """``[target_settings]`` of project.toml."""
+        return _string_table(self.project_table, SETTINGS_TABLE, project)
+
+    def resource_overrides(self, project: Project) -> dict[str, str]:
+        """``[target_resources]`` of project.toml."""
+        return _string_table(self.project_table, RESOURCES_TABLE, project)
+
+
+def _string_table(table: dict[str, Any], name: str, project: Project) -> dict[str, str]:
+    from kanibako_targets import SettingError
+
+    section = table.get(name, {})
+    if not isinstance(section, dict):
+        raise SettingError(f"{project.project_config_file}: [{name}] must be a table")
+    for key, value in section.items():
+        if not isinstance(value, str):
+            raise SettingError(f"{project.project_config_file}: [{name}] {key} must be a string")
+    return dict(section)
+
+
+def load_agent_context(paths: KanibakoPaths, project: Project) -> AgentContext:
+    """Resolve the project's target (``target_name`` or auto-detect) and its config."""
+    from kanibako_targets import ensure_agent_config, resolve_target
+
+    name = resolve_config(paths, project).target_name
+    resolved = resolve_target(name or None)
+    config = ensure_agent_config(paths.agents_dir, resolved.target)
+    return AgentContext(
+        resolved.target, resolved.install, config, read_toml(project.project_config_file)
+    )
+
+
+def share_auth(project: Project, launch: LaunchOptions) -> bool:
+    """True unless the project (``auth = distinct``) or the flag asks for distinct credentials."""
+    return project.auth != "distinct" and not launch.distinct_auth
+
+
+def _debug(verbose: bool, message: str) -> None:
+    if verbose:
+        print(f"kanibako: {message}", file=sys.stderr, flush=True)
+
+
+def _agent_mounts(
+    paths: KanibakoPaths, project: Project, context: AgentContext, *, first_run: bool
+) -> list[Mount]:
+    from kanibako_targets import agent_shared_mounts, apply_resources, effective_resources
+
+    target = context.target
+    shared_dir = paths.agent_shared_dir(target.name)
+    resources = effective_resources(
+        target.resource_mappings(),
+        context.resource_overrides(project),
+        overrides_from=f"{project.project_config_file}: [{RESOURCES_TABLE}]",
+    )
+    mounts = target.binary_mounts(context.install) if context.install else []
+    mounts += apply_resources(
+        resources,
+        home=project.shell_dir,
+        resource_root=target.resource_root,
+        shared_dir=shared_dir,
+        container_home=CONTAINER_HOME,
+        first_run=first_run,
+    )
+    mounts += agent_shared_mounts(
+        context.config.shared, shared_dir=shared_dir, container_home=CONTAINER_HOME
+    )
+    # One mount per container path: the first (binary, then resources) wins.
+    unique: dict[str, Mount] = {}
+    for mount in mounts:
+        unique.setdefault(mount.target, mount)
+    return list(unique.values())
+
+
+def prepare_agent(
+    paths: KanibakoPaths,
+    project: Project,
+    launch: LaunchOptions,
+    mode: Mode,
+    *,
+    first_run: bool,
+    verbose: bool,
+) -> AgentLaunch:
+    """Everything the agent needs in the container, with credentials refreshed."""
+    from kanibako_targets import NO_AGENT, ArgsRequest, agent_config_path, effective_state
+
+    context = load_agent_context(paths, project)
+    target, install = context.target, context.install
+    if install is None and mode != "shell":
+        raise CliError(
+            f"target {target.name!r} is selected but {target.display_name} was not found on "
+            f"this host (install it, or `kanibako config target_name ''` to auto-detect)"
+        )
+    how = f"{install.found_via}: {install.binary}" if install else "not installed"
+    _debug(verbose, f"target {target.name} ({how})")
+    # Templates wait for the agent's variant; applying them is idempotent.
+    project = ensure_initialized(
+        paths, project, agent_id=target.name, template_variant=context.config.shell
+    )
+    home = project.shell_dir
+    sharing = share_auth(project, launch)
+    if first_run:
+        target.init_home(home, share_auth=sharing)
+    if sharing:
+        for copied in target.refresh_credentials(home):
+            _debug(verbose, f"credentials copied into {copied}")
+    else:
+        _debug(verbose, "distinct credentials: nothing forwarded from the host")
+    mounts = _agent_mounts(paths, project, context, first_run=first_run)
+    state = effective_state(
+        target.setting_descriptors(),
+        context.settings_overrides(project),
+        context.config.state,
+        overrides_from=f"{project.project_config_file}: [{SETTINGS_TABLE}]",
+        state_from=f"{agent_config_path(paths.agents_dir, target.name)}: [state]",
+    )
+    argv: list[str] = []
+    env: dict[str, str] = {}
+    if install is not None:
+        request = ArgsRequest(
+            mode="resume" if mode == "resume" else "start",
+            new=launch.new,
+            safe=launch.safe,
+            first_run=first_run,
+            state=state,
+        )
+        line = target.command_line(install, request, context.config.default_args)
+        env.update(line.env)
+        if mode != "shell" and target.name != NO_AGENT:
+            argv = list(line.argv)
+    env.update(context.config.env)  # the user's [env] has the last word
+    _debug(verbose, f"agent config {agent_config_path(paths.agents_dir, target.name)}")
+
+    def write_back() -> None:
+        if sharing:
+            for written in target.write_back_credentials(home):
+                _debug(verbose, f"fresher credentials written back to {written}")
+
+    return AgentLaunch(
+        mounts=mounts, env=env, argv=argv, target_name=target.name, finish_hook=write_back
+    )
