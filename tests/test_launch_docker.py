@@ -1,0 +1,151 @@
+"""The launch pipeline on Docker: Docker is a supported engine, so it is tested for real.
+
+The tests start their own Docker daemon (private data and exec roots, a
+socket under a temp dir, no iptables or bridge: see NOTES-containers.md) and
+load the busybox test image into it from Podman. They need Debian's
+``docker.io`` installed (``KANIBAKO_WITH_DOCKER=1 scripts/host-setup.sh``; CI
+does this) and fail, never skip, without it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kanibako_runtime import Engine, list_containers
+from tests.launch_helpers import finish, kanibako, start_session, wait_for
+
+pytestmark = pytest.mark.integration
+
+
+def _docker_client() -> str:
+    client = shutil.which("docker")
+    if client is None or shutil.which("dockerd") is None:
+        pytest.fail("Docker tests need docker.io (KANIBAKO_WITH_DOCKER=1 scripts/host-setup.sh)")
+    return client
+
+
+@pytest.fixture(scope="module")
+def docker_host(engine: str, busybox_image: str) -> Iterator[str]:
+    """DOCKER_HOST of a private dockerd holding the busybox test image."""
+    if os.geteuid() != 0:
+        pytest.fail("the Docker tests start their own dockerd: run them as root")
+    client = _docker_client()
+    root = Path(tempfile.mkdtemp(prefix="kanibako-dockerd-"))
+    host = f"unix://{root}/docker.sock"
+    log = (root / "dockerd.log").open("wb")
+    daemon = subprocess.Popen(
+        [
+            "dockerd", "--iptables=false", "--ip-masq=false", "--bridge=none",
+            "--storage-driver", "overlay2", "--host", host,
+            "--data-root", str(root / "data"), "--exec-root", str(root / "exec"),
+            "--pidfile", str(root / "docker.pid"),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    env = {**os.environ, "DOCKER_HOST": host}
+    try:
+        deadline = time.monotonic() + 60
+        while subprocess.run(
+            [client, "info"], env=env, capture_output=True, check=False
+        ).returncode:
+            if daemon.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"dockerd did not start: {(root / 'dockerd.log').read_text()[-2000:]}")
+            time.sleep(0.2)
+        saved = subprocess.Popen([engine, "save", busybox_image], stdout=subprocess.PIPE)
+        subprocess.run(
+            [client, "load"], stdin=saved.stdout, env=env, check=True, capture_output=True
+        )
+        assert saved.stdout is not None
+        saved.stdout.close()
+        assert saved.wait() == 0
+        yield host
+    finally:
+        daemon.terminate()
+        try:
+            daemon.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            daemon.wait()
+        log.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def project(isolated_home: Path, docker_host: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("DOCKER_HOST", docker_host)
+    monkeypatch.setenv("KANIBAKO_ENGINE", "docker")
+    path = isolated_home / "proj"
+    (path / "vault" / "share-ro").mkdir(parents=True)
+    (path / "vault" / "share-ro" / "ref.txt").write_text("ref\n")
+    return path
+
+
+def _running(project: Path) -> bool:
+    engine = Engine("docker", _docker_client(), remote=True)
+    found = list_containers(engine, {"io.kanibako.workspace": str(project)})
+    return bool(found)
+
+
+def _shell(project: Path, image: str, script: str) -> subprocess.CompletedProcess[str]:
+    return kanibako(
+        "-p", str(project), "shell", "--no-helpers", "-i", image, "-c", f"sh -c '{script}'"
+    )
+
+
+def test_docker_session_layout_ro_vault_and_exit_status(project: Path, busybox_image: str) -> None:
+    script = (
+        'echo "$HOME $(pwd)"; cat $HOME/share-ro/ref.txt; ls -A vault | wc -l; '
+        "touch $HOME/share-ro/x 2>/dev/null && echo ro-writable; "
+        "echo kept > $HOME/note; echo made > made.txt; exit 6"
+    )
+    done = _shell(project, busybox_image, script)
+    assert done.returncode == 6, done.stderr
+    assert done.stdout.splitlines() == ["/home/agent /home/agent/workspace", "ref", "0"]
+    assert (project / "made.txt").read_text() == "made\n"
+    again = _shell(project, busybox_image, "cat $HOME/note")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == "kept\n"
+
+
+def test_docker_second_session_refused_and_stop_ends_the_first(
+    project: Path, busybox_image: str
+) -> None:
+    first = start_session(
+        "-p", str(project), "shell", "--no-helpers", "-i", busybox_image, "-c", "sleep 60"
+    )
+    try:
+        wait_for(lambda: _running(project), what="the Docker session")
+        second = kanibako("-p", str(project), "shell", "--no-helpers", "-c", "true")
+        assert second.returncode == 1 and "already running" in second.stderr
+        stopped = kanibako("stop", str(project))
+        assert stopped.returncode == 0 and "stopped kanibako-proj-" in stopped.stdout
+        status, _, err = finish(first)
+        assert status != 0 and "Traceback" not in err
+        assert not _running(project)
+    finally:
+        first.kill()
+
+
+def test_docker_sigterm_cleans_up(project: Path, busybox_image: str) -> None:
+    session = start_session(
+        "-p", str(project), "shell", "--no-helpers", "-i", busybox_image, "-c", "sleep 60"
+    )
+    try:
+        wait_for(lambda: _running(project), what="the Docker session")
+        session.send_signal(signal.SIGTERM)
+        status, _, err = finish(session, timeout=30)
+    finally:
+        session.kill()
+    assert status == 128 + signal.SIGTERM, err
+    assert not _running(project)
