@@ -13,7 +13,11 @@ from kanibako.options import json_option, project_option
 
 @click.group()
 def vault() -> None:
-    """Vault snapshot management (share-rw is snapshotted before every launch)."""
+    """Vault snapshot management.
+
+    share-rw is snapshotted before every launch (skipped when nothing changed);
+    these commands take, list, restore and prune snapshots by hand.
+    """
 
 
 def _enabled_project(app: App, project: Path | None) -> tuple[Path, Path]:
