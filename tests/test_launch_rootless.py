@@ -116,7 +116,12 @@ def rootless(busybox_image: str) -> Iterator[RootlessUser]:
             ).stdout
             loaded = _as_user("cd /tmp && podman load", input_bytes=saved)
             assert loaded.returncode == 0, loaded.stderr.decode()
-        env = {"XDG_CONFIG_HOME": str(config), "XDG_CACHE_HOME": str(root / "cache")}
+        env = {
+            "XDG_CONFIG_HOME": str(config),
+            "XDG_CACHE_HOME": str(root / "cache"),
+            # su keeps the caller's PATH, which may name root-only directories.
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        }
         yield RootlessUser(USER, account.pw_uid, root, launcher, env)
     finally:
         shutil.rmtree(root, ignore_errors=True)
