@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import subprocess
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -144,7 +145,9 @@ def test_rootless_director_and_helper_talk_through_the_hub(
     (project / "startup.sh").write_text(_STARTUP)
     (project / "director.sh").write_text(_DIRECTOR)
     subprocess.run(["chown", "-R", f"{rootless.uid}:{rootless.uid}", str(project)], check=True)
-    done = rootless.kanibako(
+    # `su` keeps root's PATH; the user's own must not lead to root's tools.
+    user = replace(rootless, env={**rootless.env, "PATH": "/usr/local/bin:/usr/bin:/bin"})
+    done = user.kanibako(
         project, "shell", "-i", python_image, "-c", "sh /home/agent/workspace/director.sh"
     )
     assert done.returncode == 0, (done.stdout + done.stderr).decode()

@@ -220,6 +220,12 @@ def test_malformed_fields_never_kill_the_hub(hub: Any) -> None:
         {"op": "cleanup", "helper": -1},
         {"op": "send", "to": 0, "text": "x", "id": {"nested": 1}},
     ]
+    deep = b"[" * 200_000 + b"\n"
+    fresh = hub.director()
+    fresh.send(deep)
+    assert fresh.recv()["error"] == "invalid JSON"
+    fresh.send(b"\xff\xfe{}\n")
+    assert fresh.recv()["error"] == "invalid JSON"
     for request in hostile:
         fresh = hub.director()
         fresh.send(request)
@@ -312,3 +318,42 @@ def test_connection_flood_is_refused_beyond_the_limit(hub: Any, monkeypatch: Any
     assert extra.recv()["code"] == "busy"
     assert extra.is_closed()
     assert kept[0].ask(op="hello", token=hub.runner.director_token)["ok"]
+
+
+def test_a_message_that_cannot_be_logged_is_not_delivered(hub: Any) -> None:
+    director = hub.director()
+    mailbox = hub.director("mailbox")
+    from kanibako_helpers.hub import MessageLog
+
+    # /dev/full fails every write with ENOSPC, like a full disk.
+    real_log, hub.hub.log = hub.hub.log, MessageLog(Path("/dev/full"))
+    try:
+        reply = director.ask(op="send", to=0, text="unrecorded")
+        assert reply == {
+            "ok": False, "id": 1, "code": "failed", "error": "the message log cannot be written"
+        }  # fmt: skip
+        # The reply precedes the end of the hub's batch: one more round trip
+        # makes sure the batch (and its dropped delivery) is over.
+        assert director.ask(op="whoami")["ok"]
+    finally:
+        hub.hub.log = real_log
+    director.send({"op": "send", "to": 0, "text": "recorded"})
+    assert mailbox.recv()["text"] == "recorded"
+
+
+def test_a_client_that_never_reads_replies_is_paused_not_buffered(hub: Any) -> None:
+    raw = hub.director()
+    raw.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    request = json.dumps({"op": "whoami", "id": "x" * 60}).encode() + b"\n"
+    raw.sock.settimeout(2)
+    sent = 0
+    try:
+        while sent < 200_000:  # ~13 MB of requests whose replies nobody reads
+            raw.sock.sendall(request * 100)
+            sent += 100
+    except TimeoutError:
+        pass  # the hub stopped reading us: that is the rule
+    conn = next(c for c in hub.hub.connections if c.helper is not None and c.role == "command")
+    assert conn.transport.get_write_buffer_size() < 4 * 1024 * 1024
+    other = hub.director()
+    assert other.ask(op="whoami")["ok"]

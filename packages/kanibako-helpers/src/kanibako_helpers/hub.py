@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import re
 import secrets
 import threading
@@ -22,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, ClassVar
+from typing import Any, ClassVar
 
 from kanibako_helpers.budget import SpawnBudget, child_budget, free_child_number
 from kanibako_helpers.errors import BudgetExceeded, HelperError
@@ -47,6 +48,7 @@ from kanibako_helpers.protocol import (
 from kanibako_helpers.spawn import BindMount, RunningHelper, Spawner, SpawnRequest
 
 _WRITE_HIGH_WATER = 1024 * 1024
+_ROUTING_OPS = frozenset({"send", "broadcast"})
 _MODEL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}")
 
 
@@ -70,6 +72,34 @@ class HubConfig:
     def base(self) -> int:
         """The numbering base: the director's breadth (at least 1)."""
         return max(1, self.root_budget.breadth)
+
+
+class MessageLog:
+    """The JSONL log, appended with one write per batch of routed messages."""
+
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        self.pending: list[bytes] = []
+
+    def add(self, line: bytes) -> None:
+        self.pending.append(line)
+
+    def flush(self) -> bool:
+        """Write what was added; False (and nothing kept) when the disk refuses."""
+        if not self.pending:
+            return True
+        data = memoryview(b"".join(self.pending))
+        self.pending.clear()
+        try:
+            while data:
+                data = data[os.write(self.fd, data) :]
+        except OSError:
+            return False
+        return True
+
+    def close(self) -> None:
+        self.flush()
+        os.close(self.fd)
 
 
 class RequestError(Exception):
@@ -144,13 +174,14 @@ class Connection(asyncio.Protocol):
 
     def pause_writing(self) -> None:
         self.paused = True
-        if self.role != ROLE_MAILBOX and self.transport is not None:
-            # A client flooding requests without reading replies waits for itself.
+        if self.transport is not None:
+            # A client that does not read what we send waits for itself: its
+            # requests are not read (its messages queue, bounded, meanwhile).
             self.transport.pause_reading()  # type: ignore[attr-defined]
 
     def resume_writing(self) -> None:
         self.paused = False
-        if self.role != ROLE_MAILBOX and self.transport is not None and not self.closed:
+        if self.transport is not None and not self.closed:
             self.transport.resume_reading()  # type: ignore[attr-defined]
         if self.role == ROLE_MAILBOX and self.helper is not None:
             self.hub.flush_pending(self.helper)
@@ -212,8 +243,11 @@ class Connection(asyncio.Protocol):
             self.reply_error(rid, "failed", str(exc))
             return
         if reply is not None and rid is not None:
-            self.hub.flush_log()  # a confirmed message is already on record
-            self.send({"ok": True, "id": rid, **reply})
+            # A confirmed message is already on record.
+            if op not in _ROUTING_OPS or self.hub.flush_log():
+                self.send({"ok": True, "id": rid, **reply})
+            else:
+                self.reply_error(rid, "failed", "the message log cannot be written")
 
     def parse(self, line: bytes) -> dict[str, Any] | None:
         """The request on ``line``, or None after striking a malformed one."""
@@ -221,7 +255,7 @@ class Connection(asyncio.Protocol):
             return None
         try:
             request = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):
             self.strike(None, "invalid JSON")
             return None
         if not isinstance(request, dict):
@@ -262,9 +296,10 @@ class Hub:
         self.helpers: dict[int, HelperRecord] = {}
         self.tokens: dict[str, int] = {}
         self.seq = 0
-        self.log: IO[bytes] | None = None
-        self.log_dirty = False
+        self.log: MessageLog | None = None
+        # Routed but not yet logged, and logged but not yet delivered.
         self.deliveries: list[tuple[HelperRecord, bytes]] = []
+        self.ready: list[tuple[HelperRecord, bytes]] = []
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kanibako-spawn")
         self.tasks: set[asyncio.Task[None]] = set()
         self.tree_lock = threading.Lock()
@@ -283,7 +318,7 @@ class Hub:
     def open(self) -> None:
         """Open the log and write the director's token file; load helpers left on disk."""
         self.config.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.log = self.config.log_path.open("ab")
+        self.log = MessageLog(self.config.log_path)
         self.seq = _last_seq(self.config.log_path)
         self.config.token_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._write_token(self.helpers[DIRECTOR])
@@ -523,8 +558,7 @@ class Hub:
         entry["text"] = text
         line = encode(entry)
         if self.log is not None:
-            self.log.write(line)
-            self.log_dirty = True
+            self.log.add(line)
         event = b'{"event":"message",' + line[1:]
         self.deliveries.extend((record, event) for record in targets)
         return self.seq
@@ -532,9 +566,9 @@ class Hub:
     def end_batch(self) -> None:
         """Flush the log for everything routed in this batch, then deliver it."""
         self.flush_log()
-        if not self.deliveries:
+        if not self.ready:
             return
-        deliveries, self.deliveries = self.deliveries, []
+        deliveries, self.ready = self.ready, []
         for record, event in deliveries:
             mailbox = record.mailbox
             if mailbox is not None and not mailbox.paused and not record.pending:
@@ -542,11 +576,14 @@ class Hub:
             else:
                 self._enqueue(record, event)
 
-    def flush_log(self) -> None:
-        """Push buffered log lines to the file (one write for a whole batch)."""
-        if self.log_dirty and self.log is not None:
-            self.log.flush()
-        self.log_dirty = False
+    def flush_log(self) -> bool:
+        """Push buffered log lines to the file (one write for a whole batch); False on failure."""
+        logged = self.log is None or self.log.flush()
+        if logged:
+            self.ready.extend(self.deliveries)
+        # Messages that did not reach the log are not delivered either.
+        self.deliveries.clear()
+        return logged
 
     def _enqueue(self, record: HelperRecord, event: bytes) -> None:
         record.pending.append(event)
