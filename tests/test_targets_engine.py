@@ -1,0 +1,163 @@
+"""The agent in a real container: arguments, credentials, and the real Claude Code binary."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests import engine_images
+from tests.launch_helpers import kanibako
+
+pytestmark = pytest.mark.integration
+
+CREDS = ".claude/.credentials.json"
+ARGS_FILE = "claude-args"
+
+
+def token(expires_at: int) -> str:
+    return json.dumps({"claudeAiOauth": {"accessToken": f"t{expires_at}", "expiresAt": expires_at}})
+
+
+@pytest.fixture
+def agent_bin(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A directory first on PATH, where a test puts its `claude`."""
+    path = isolated_home / "agent-bin"
+    path.mkdir()
+    monkeypatch.setenv("PATH", f"{path}{os.pathsep}{os.environ['PATH']}")
+    return path
+
+
+def fake_claude(agent_bin: Path, body: str) -> None:
+    """A `claude` that records its arguments in the workspace, then runs ``body``."""
+    script = agent_bin / "claude"
+    script.write_text(
+        f"#!/bin/sh\nprintf '%s\\n' \"$@\" > /home/agent/workspace/{ARGS_FILE}\n{body}\n"
+    )
+    script.chmod(0o755)
+
+
+@pytest.fixture
+def project(isolated_home: Path) -> Path:
+    path = isolated_home / "proj"
+    path.mkdir()
+    return path
+
+
+def launch(project: Path, image: str, *args: str) -> list[str]:
+    """Run one session; the arguments the agent received."""
+    done = kanibako("-p", str(project), *args, "--no-helpers", "-i", image)
+    assert done.returncode == 0, done.stderr
+    return (project / ARGS_FILE).read_text().splitlines()
+
+
+def test_the_agent_receives_the_right_arguments(
+    agent_bin: Path, project: Path, busybox_image: str
+) -> None:
+    fake_claude(agent_bin, "exit 0")
+    skip, model = "--dangerously-skip-permissions", ["--model", "opus"]
+    assert launch(project, busybox_image, "start") == [skip, *model]  # first run
+    assert launch(project, busybox_image, "start") == ["--continue", skip, *model]
+    assert launch(project, busybox_image, "start", "-N") == [skip, *model]
+    assert launch(project, busybox_image, "start", "-S") == ["--continue", *model]
+    assert launch(project, busybox_image, "resume") == ["--resume", skip, *model]
+    settings = kanibako("-p", str(project), "box", "settings", "set", "model", "sonnet")
+    assert settings.returncode == 0, settings.stderr
+    assert launch(project, busybox_image, "start") == ["--continue", skip, "--model", "sonnet"]
+
+
+def test_credentials_round_trip_and_an_older_token_never_comes_back(
+    agent_bin: Path, project: Path, isolated_home: Path, busybox_image: str
+) -> None:
+    host_creds = isolated_home / CREDS
+    host_creds.parent.mkdir()
+    host_creds.write_text(token(100))
+    # The agent sees the host's token, then "rotates" it to a fresher one.
+    fake_claude(
+        agent_bin,
+        f"cp ~/{CREDS} /home/agent/workspace/seen.json\nprintf '%s' '{token(200)}' > ~/{CREDS}",
+    )
+    launch(project, busybox_image, "start")
+    assert (project / "seen.json").read_text() == token(100)
+    assert host_creds.read_text() == token(200)
+    assert host_creds.stat().st_mode & 0o777 == 0o600
+    # A session that ends holding an older token leaves the host's alone.
+    fake_claude(agent_bin, f"printf '%s' '{token(150)}' > ~/{CREDS}")
+    launch(project, busybox_image, "start")
+    assert host_creds.read_text() == token(200)
+
+
+def test_a_link_planted_by_the_container_is_refused(
+    agent_bin: Path, project: Path, isolated_home: Path, busybox_image: str
+) -> None:
+    host_creds = isolated_home / CREDS
+    host_creds.parent.mkdir()
+    host_creds.write_text(token(100))
+    victim = isolated_home / "victim"
+    victim.write_text("precious")
+    fake_claude(agent_bin, f"rm -f ~/{CREDS}; ln -s {victim} ~/{CREDS}")
+    done = kanibako("-p", str(project), "start", "--no-helpers", "-i", busybox_image)
+    assert "refusing to follow a symbolic link" in done.stderr
+    assert victim.read_text() == "precious"
+    assert host_creds.read_text() == token(100)
+
+
+def test_distinct_auth_forwards_nothing(
+    agent_bin: Path, project: Path, isolated_home: Path, busybox_image: str
+) -> None:
+    host_creds = isolated_home / CREDS
+    host_creds.parent.mkdir()
+    host_creds.write_text(token(100))
+    (isolated_home / ".claude.json").write_text('{"oauthAccount": {"email": "me@example.com"}}')
+    fake_claude(
+        agent_bin,
+        f"ls -A ~ ~/.claude > /home/agent/workspace/home-listing 2>&1\n"
+        f"mkdir -p ~/.claude; printf '%s' '{token(300)}' > ~/{CREDS}",
+    )
+    launch(project, busybox_image, "start", "--distinct-auth")
+    listing = (project / "home-listing").read_text()
+    assert ".credentials.json" not in listing
+    assert ".claude.json" not in listing
+    assert host_creds.read_text() == token(100)
+
+
+@pytest.fixture(scope="session")
+def real_claude_bin() -> Path:
+    """Claude Code from npm, installed once into the test cache."""
+    prefix = engine_images.cache_dir() / "claude-code-npm"
+    binary = prefix / "bin" / "claude"
+    if not binary.exists():
+        npm = shutil.which("npm")
+        assert npm is not None, "the real-binary test needs npm (scripts/host-setup.sh)"
+        subprocess.run(
+            [npm, "install", "-g", "--prefix", str(prefix), "@anthropic-ai/claude-code"],
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+    return binary.parent
+
+
+def test_the_real_claude_code_binary_runs_inside(
+    real_claude_bin: Path,
+    project: Path,
+    isolated_home: Path,
+    debian_image: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("PATH", f"{real_claude_bin}{os.pathsep}{os.environ['PATH']}")
+    host = subprocess.run(
+        ["claude", "--version"], capture_output=True, text=True, check=True, timeout=60
+    )
+    inside = kanibako(
+        "-v", "-p", str(project), "shell", "--no-helpers", "-i", debian_image,
+        "-c", "claude --version",
+    )  # fmt: skip
+    assert inside.returncode == 0, inside.stderr
+    assert "target claude (npm:" in inside.stderr
+    assert inside.stdout == host.stdout
+    assert "(Claude Code)" in inside.stdout
