@@ -108,3 +108,10 @@ def test_a_missing_local_image_is_one_clear_error(project: Path) -> None:
     assert done.returncode != 0
     assert "kanibako-none" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_bare_kanibako_starts_a_session_with_the_top_level_flags(
+    project: Path, busybox_image: str
+) -> None:
+    done = kanibako("-p", str(project), "-i", busybox_image, "--no-helpers", "-c", "sh -c 'exit 4'")
+    assert done.returncode == 4, done.stderr
