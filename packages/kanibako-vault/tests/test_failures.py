@@ -125,3 +125,22 @@ def test_a_restore_killed_between_its_renames_is_undone_by_the_next_run(
     snapshot(share, store)
     assert state(share) == want
     assert not parked.exists() and not half_built.exists()
+
+
+def test_unreadable_directory_is_left_out_not_fatal(
+    vault: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Root reads everything, so the refusal a normal user would meet is simulated.
+    share, store = vault
+    locked = os.fsencode(share / "docs" / "deep")
+    real_scandir = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if path == locked:
+            raise PermissionError(errno.EACCES, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    result = snapshot(share, store)
+    assert result.snapshot is not None
+    assert result.skipped == ("docs/deep",)

@@ -174,3 +174,18 @@ def test_names_that_are_not_utf8_survive(tmp_path: Path, state: Callable[[Path],
     names = os.listdir(bytes(share))  # noqa: PTH208 - bytes keep the Latin-1 name as it is
     assert sorted(names) == sorted([b"caf\xe9", "日本".encode()])
     assert state(share)[os.fsdecode(b"caf\xe9")][2] == b"latin-1 name"
+
+
+def test_hard_links_are_stored_and_restored_as_separate_files(
+    vault: tuple[Path, Path], state: Callable[[Path], Tree]
+) -> None:
+    share, store = vault
+    (share / "twin").hardlink_to(share / "top.txt")
+    want = state(share)
+    info = snapshot(share, store).snapshot
+    assert info is not None
+    with tarfile.open(info.path, "r:xz") as tar:
+        assert not any(m.islnk() for m in tar.getmembers())
+    restore(share, store, info.name)
+    assert state(share) == want
+    assert (share / "twin").stat().st_ino != (share / "top.txt").stat().st_ino

@@ -3,7 +3,8 @@
 Nothing is followed: a symbolic link (to a file or a directory) is recorded as a link.
 FIFOs, sockets and device files are skipped (opening a FIFO would block, and devices
 have no place in a vault), and so are links that resolve outside the directory, since
-a restore would refuse them.
+a restore would refuse them, and the content of directories we may not read: an
+agent must not be able to make every later snapshot (and so every launch) fail.
 """
 
 from __future__ import annotations
@@ -53,11 +54,18 @@ def _walk(base: bytes, prefix: str, entries: list[Entry], skipped: list[str]) ->
             children = sorted(it, key=lambda d: d.name)
     except FileNotFoundError:
         return
+    except PermissionError:
+        # An agent can chmod 000 a directory; its content is left out, not fatal.
+        skipped.append(prefix.rstrip("/") or ".")
+        return
     for child in children:
         rel = f"{prefix}{os.fsdecode(child.name)}"
         try:
             st = child.stat(follow_symlinks=False)
         except FileNotFoundError:
+            continue
+        except PermissionError:
+            skipped.append(rel)
             continue
         mode = st.st_mode
         if stat.S_ISDIR(mode):
@@ -69,7 +77,7 @@ def _walk(base: bytes, prefix: str, entries: list[Entry], skipped: list[str]) ->
             try:
                 # bytes paths keep names that are not UTF-8 intact (Path cannot).
                 target = os.fsdecode(os.readlink(child.path))  # noqa: PTH115
-            except FileNotFoundError:
+            except (FileNotFoundError, PermissionError):
                 continue
             entries.append(_entry(rel, LINK, st, 0, target))
         else:
