@@ -137,6 +137,9 @@ def test_members_are_refused_by_our_own_checks_alone(monkeypatch: pytest.MonkeyP
         member("data/l", tarfile.SYMTYPE, linkname="/etc")[0],
         member("data/a//b")[0],
     ]
+    sparse = member("data/sparse")[0]
+    sparse.sparse = [(0, 1)]  # what tarfile sets when it reads a GNU/PAX sparse member
+    bad.append(sparse)
     for item in bad:
         with pytest.raises(UnsafeArchiveError):
             check_member(item, "crafted")

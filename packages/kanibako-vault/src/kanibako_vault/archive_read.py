@@ -112,6 +112,8 @@ def check_member(member: tarfile.TarInfo, where: str) -> str:
     check_relpath(rel, where)
     if rel == name:
         raise UnsafeArchiveError(f"{where}: member {name!r} is outside {DATA_PREFIX}/")
+    if member.issparse():
+        raise UnsafeArchiveError(f"{where}: member {name!r} is a sparse file, not allowed")
     if member.type in (tarfile.REGTYPE, tarfile.AREGTYPE) or member.isdir():
         return rel
     if member.issym():
