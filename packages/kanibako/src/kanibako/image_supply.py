@@ -40,15 +40,34 @@ def ensure_image(
         return
     progress = progress or StepProgress(verbose=verbose)
     started = progress.clock()
+    source = published_ref(image)
     try:
-        with progress.step(f"pulling {image}") as step:
-            image_engine.pull(engine, image, step)
+        with progress.step(f"pulling {source}") as step:
+            image_engine.pull(engine, source, step)
+        if source != image:
+            image_engine.tag_image(engine, source, image)
     except ImageError as pull_error:
         _build_instead(engine, image, progress, pull_error, bootstrap_cache)
         how = "built locally"
     else:
         how = "pulled"
     progress.note(f"{image} is ready ({how} in {format_duration(progress.clock() - started)})")
+
+
+def published_ref(image: str) -> str:
+    """Where to pull ``image`` from: a bare bundled name (``kanibako-systems:latest``,
+    as in ``kanibako -i kanibako-systems:latest``) means the published one on GHCR."""
+    if "/" in image.split("@", 1)[0]:
+        return image
+    from kanibako.image_recipes import image_basename, load_recipes
+
+    try:
+        book = load_recipes()
+    except ImageError:
+        return image
+    if image_basename(image) not in book.recipes:
+        return image
+    return f"{book.registry}/{image}" + ("" if ":" in image or "@" in image else ":latest")
 
 
 def _build_instead(
