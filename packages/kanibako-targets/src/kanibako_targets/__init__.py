@@ -1,9 +1,11 @@
 """The Kanibako target plugin API, with the Claude Code and no-agent targets.
 
 A plugin subclasses ``Target`` and registers it under the entry-point group
-``kanibako.targets``; see docs/writing-targets.md.
+``kanibako.targets``; see docs/writing-targets.md. ``Mount`` is re-exported
+from kanibako-runtime so that a plugin depends on this package alone.
 """
 
+from kanibako_runtime import Mount
 from kanibako_targets.__about__ import __version__
 from kanibako_targets.agent_config import (
     AgentConfig,
@@ -89,6 +91,7 @@ __all__ = [
     "EffectiveSetting",
     "HostEnvironment",
     "LaunchCommand",
+    "Mount",
     "PluginLoadError",
     "ResolvedTarget",
     "ResourceMapping",
