@@ -65,8 +65,9 @@ def member_checks(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     """Run a test with tarfile's data filter, and as on Python 3.11.2 (our checks alone)."""
     if request.param == "own-checks":
         monkeypatch.setattr(archive_read, "DATA_FILTER", None)
-    else:
-        assert archive_read.DATA_FILTER is not None, "this Python should have tarfile filters"
+    elif archive_read.DATA_FILTER is None:
+        # Python 3.11.2 (Debian 12's): the own-checks run of the same case covers it.
+        pytest.skip("this Python's tarfile has no data filter")
     return str(request.param)
 
 
