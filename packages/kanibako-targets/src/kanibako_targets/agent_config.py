@@ -21,8 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import tomli_w
-
 from kanibako_targets.errors import AgentConfigError
 from kanibako_targets.safe_files import write_host_file
 from kanibako_targets.values import check_home_relative
@@ -46,6 +44,8 @@ class AgentConfig:
 
     def to_toml(self) -> str:
         """The file text, with short comments saying what each section is for."""
+        import tomli_w  # only a first use writes; launches only read
+
         agent = {"name": self.name, "shell": self.shell, "default_args": list(self.default_args)}
         blocks = [
             "# Kanibako agent configuration (generated once; edit freely).\n",

@@ -7,11 +7,11 @@ so a third-party plugin is found exactly like Claude Code is.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
 
 from kanibako_targets.errors import PluginLoadError, UnknownTargetError
 from kanibako_targets.host import HostEnvironment
 from kanibako_targets.no_agent import NO_AGENT
+from kanibako_targets.plugin_index import PluginEntry, scan
 from kanibako_targets.target import Target
 from kanibako_targets.values import AgentInstall
 
@@ -20,14 +20,13 @@ ENTRY_POINT_GROUP = "kanibako.targets"
 PREFERRED = ("claude",)
 
 
-def _distribution(entry: EntryPoint) -> str:
-    dist = entry.dist
-    return f"{dist.name} {dist.version}" if dist is not None else "an unknown distribution"
+def _distribution(entry: PluginEntry) -> str:
+    return entry.distribution()
 
 
-def _entry_points() -> dict[str, EntryPoint]:
-    found: dict[str, EntryPoint] = {}
-    for entry in entry_points(group=ENTRY_POINT_GROUP):
+def _entry_points() -> dict[str, PluginEntry]:
+    found: dict[str, PluginEntry] = {}
+    for entry in scan(ENTRY_POINT_GROUP):
         other = found.get(entry.name)
         if other is not None and other.value != entry.value:
             raise PluginLoadError(
@@ -43,7 +42,7 @@ def target_names() -> list[str]:
     return sorted(_entry_points())
 
 
-def load_entry_point(entry: EntryPoint) -> type[Target]:
+def load_entry_point(entry: PluginEntry) -> type[Target]:
     """Import one entry point and check that it is a ``Target`` subclass."""
     where = f"target plugin {entry.name!r} ({entry.value}) from {_distribution(entry)}"
     try:

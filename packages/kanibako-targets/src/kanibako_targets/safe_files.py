@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
@@ -142,7 +141,7 @@ def write_beneath(root: Path, relative: str, data: bytes, *, mode: int = 0o600) 
             raise CredentialError(f"cannot create {where.parent}")
         if _is_link(name, fd):
             raise _refuse_link(where)
-        temp = f".{name}.{secrets.token_hex(6)}.tmp"
+        temp = f".{name}.{os.urandom(6).hex()}.tmp"
         temp_fd = os.open(
             temp,
             os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
