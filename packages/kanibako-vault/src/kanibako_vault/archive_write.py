@@ -6,6 +6,8 @@ then renamed to ``<name>.tar.xz``; on any failure the temporary file is removed.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import io
 import os
 import secrets
@@ -17,6 +19,7 @@ from types import TracebackType
 from typing import IO, Self, cast
 
 from kanibako_vault.compress import xz_writer
+from kanibako_vault.errors import VaultError
 from kanibako_vault.manifest import (
     DATA_PREFIX,
     DIR,
@@ -29,6 +32,8 @@ from kanibako_vault.manifest import (
     member_name,
 )
 from kanibako_vault.store import TEMP_PREFIX, archive_path, fsync_dir
+
+_STORE_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 class ArchiveWriter:
@@ -127,11 +132,20 @@ class ArchiveWriter:
                 tar, self._tar = self._tar, None
                 self._gate.shut = True
                 tar.close()
-                self._xz.__exit__(exc_type, exc, tb)
+                if exc is None:
+                    self._xz.__exit__(None, None, None)
+                else:
+                    # Closing may flush into the same full disk: the first error is
+                    # the one to report.
+                    with contextlib.suppress(OSError):
+                        self._xz.__exit__(exc_type, exc, tb)
         finally:
             if self._fd >= 0:
                 os.close(self._fd)
             self.temp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in _STORE_FULL:
+            # In-process compression met a full disk or a quota: name the store.
+            raise VaultError(f"cannot write a snapshot into {self.store}: {exc.strerror}") from exc
 
 
 class _Gate:
