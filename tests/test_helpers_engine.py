@@ -56,7 +56,8 @@ _STARTUP = r"""
 kb="python3 $HOME/.local/bin/kanibako"
 inbox="$(dirname "$KANIBAKO_HELPER_CONFIG")/inbox.log"
 (
-  $kb helper send 0 "hello from $KANIBAKO_HELPER"
+  if touch "$HOME/.probe"; then home=writable; else home=read-only; fi
+  $kb helper send 0 "hello from $KANIBAKO_HELPER (home $home)"
   if out=$($kb helper spawn --depth 1 2>&1); then
     $kb helper send 0 "overspend allowed: $out"
   else
@@ -100,7 +101,7 @@ def _check_conversation(out: str) -> None:
     table = listing.split("HELPER", 1)[1].splitlines()
     assert table[1].split()[:3] == ["1", "0", "running"]
     lines = [line.split("  ", 1)[1] for line in log.splitlines()]
-    assert "[1 → 0]  hello from 1" in lines
+    assert "[1 → 0]  hello from 1 (home writable)" in lines
     assert "[0 → 1]  ping" in lines
     assert "[1 → 0]  pong" in lines
     refused = next(line for line in lines if "overspend" in line)
@@ -120,7 +121,7 @@ def test_director_spawns_a_helper_that_talks_both_ways(project: Path, python_ima
     host_log = kanibako("-p", str(project), "helper", "log", "--json")
     assert host_log.returncode == 0, host_log.stderr
     texts = [e["text"] for e in json.loads(host_log.stdout)]
-    assert texts[0] == "hello from 1"
+    assert texts[0] == "hello from 1 (home writable)"
     assert texts[-1] == "pong"
     assert not [c for c in session_containers() if "kanibako-helper-" in c]
     # The helper's own tree is on the host, in the project's shell.

@@ -111,6 +111,9 @@ def test_spawn_request_carries_token_file_socket_and_budget(hub: Any) -> None:
     assert read_helper_config(spawn_toml.source).token == hub.token(one)
     assert stat.S_IMODE(spawn_toml.source.stat().st_mode) == 0o600
     assert request.env["KANIBAKO_HELPER"] == str(one)
+    home = next(m for m in request.mounts if m.target == "/home/agent")
+    assert home.source == hub.root / "homes" / str(one)
+    assert home.source.is_dir()
     assert hub.hub.config.tree.read_state(one)["status"] == "running"
 
 
@@ -165,6 +168,7 @@ def test_cleanup_needs_cascade_when_descendants_exist(hub: Any) -> None:
     assert reply["helpers"] == [grandchild, one]
     assert set(hub.hub.helpers) == {0}
     assert not (hub.root / "home/helpers" / str(one)).exists()
+    assert not (hub.root / "homes" / str(one)).exists()
     assert all(h.stopped.is_set() for h in hub.spawner.started)
 
 

@@ -16,6 +16,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import threading
 import time
 from collections import deque
@@ -30,6 +31,7 @@ from kanibako_helpers.errors import BudgetExceeded, HelperError
 from kanibako_helpers.helper_config import HelperConfig, write_helper_config
 from kanibako_helpers.layout import (
     CONTAINER_HELPERS,
+    CONTAINER_HOME,
     CONTAINER_LOG,
     CONTAINER_SOCKET,
     INIT_SCRIPT_NAME,
@@ -67,6 +69,8 @@ class HubConfig:
     common_env: tuple[tuple[str, str], ...] = ()
     max_pending_bytes: int = 16 * 1024 * 1024
     load_existing: bool = True
+    homes_root: Path | None = None
+    """Where each helper's own persistent home (``/home/agent``) lives; None: the image's."""
 
     @property
     def base(self) -> int:
@@ -674,7 +678,15 @@ class Hub:
         self._write_token(record)
         self._save_state(record, peers=peers, status="starting")
         inside = f"{CONTAINER_HELPERS}/{record.number}"
+        home = self._home(record.number)
+        homes: list[BindMount] = []
+        if home is not None:
+            # The helper's own writable home: an image's /home/agent is not
+            # writable by the host user a rootless (keep-id) container runs as.
+            home.mkdir(mode=0o700, parents=True, exist_ok=True)
+            homes.append(BindMount(home, CONTAINER_HOME))
         mounts = [
+            *homes,
             *tree.mounts_for(record.number, peers),
             BindMount(self.token_file(record.number), f"{inside}/spawn.toml", read_only=True),
             BindMount(self.config.socket_path, CONTAINER_SOCKET),
@@ -706,6 +718,13 @@ class Hub:
     def _remove_tree(self, number: int) -> None:
         with self.tree_lock:
             self.config.tree.remove_helper(number)
+            home = self._home(number)
+            if home is not None and home.is_dir() and not home.is_symlink():
+                shutil.rmtree(home)
+
+    def _home(self, number: int) -> Path | None:
+        root = self.config.homes_root
+        return None if root is None else root / str(number)
 
     def _save_state(
         self, record: HelperRecord, peers: list[int] | None = None, status: str | None = None

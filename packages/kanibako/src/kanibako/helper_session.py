@@ -109,6 +109,7 @@ def hub_session(
         container_prefix=f"kanibako-helper-{project.project_hash[:8]}",
         init_script=init_script(),
         common_mounts=(BindMount(bundle, CONTAINER_CLI, read_only=True),),
+        homes_root=project.metadata_dir / "helper-homes",
     )
     runner = HubRunner(config, spawner).start()
     try:
