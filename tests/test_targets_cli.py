@@ -156,6 +156,21 @@ def test_prepare_agent_forwards_credentials_and_writes_fresher_ones_back(
     assert (isolated_home / CREDS).read_text() == token(200)
 
 
+def test_a_project_set_up_before_its_first_launch_still_starts_fresh(
+    fake_claude: Path, project: Path
+) -> None:
+    ok("box", "settings", "set", "model", "sonnet", "-p", str(project))
+    paths = load_paths()
+    box = resolve_project(paths, project)
+    assert box.initialized  # the state command initialized it
+    first = prepare_agent(paths, box, LaunchOptions(), "start", first_run=False, verbose=False)
+    assert "--continue" not in first.argv
+    assert (box.shell_dir / ".claude").is_dir()  # init_home ran
+    second = prepare_agent(paths, box, LaunchOptions(), "start", first_run=False, verbose=False)
+    assert second.argv[:2] == ["claude", "--continue"]
+    assert second.argv[-2:] == ["--model", "sonnet"]
+
+
 def test_distinct_auth_forwards_nothing_either_way(
     fake_claude: Path, project: Path, isolated_home: Path
 ) -> None:

@@ -101,6 +101,7 @@ def test_a_link_planted_by_the_container_is_refused(
     victim.write_text("precious")
     fake_claude(agent_bin, f"rm -f ~/{CREDS}; ln -s {victim} ~/{CREDS}")
     done = kanibako("-p", str(project), "start", "--no-helpers", "-i", busybox_image)
+    assert done.returncode == 1
     assert "refusing to follow a symbolic link" in done.stderr
     assert victim.read_text() == "precious"
     assert host_creds.read_text() == token(100)

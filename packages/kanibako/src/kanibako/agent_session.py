@@ -164,6 +164,11 @@ def prepare_agent(
     )
     home = project.shell_dir
     sharing = share_auth(project, launch)
+    # The project may have been initialized by a state command (`box settings
+    # set`, `env set`, ...) before its first launch: the agent's own first run
+    # is recorded separately, per target, outside the container's reach.
+    marker = project.metadata_dir / f"agent-{target.name}.initialized"
+    first_run = first_run or not marker.exists()
     if first_run:
         target.init_home(home, share_auth=sharing)
     if sharing:
@@ -194,6 +199,8 @@ def prepare_agent(
         if mode != "shell" and target.name != NO_AGENT:
             argv = list(line.argv)
     env.update(context.config.env)  # the user's [env] has the last word
+    if first_run:
+        marker.touch()
     _debug(verbose, f"agent config {agent_config_path(paths.agents_dir, target.name)}")
 
     def write_back() -> None:
