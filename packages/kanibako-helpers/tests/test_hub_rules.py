@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from kanibako_helpers import read_helper_config
 from kanibako_helpers.protocol import MAX_LINE, MAX_STRIKES
 
@@ -361,3 +363,29 @@ def test_a_client_that_never_reads_replies_is_paused_not_buffered(hub: Any) -> N
     assert conn.transport.get_write_buffer_size() < 4 * 1024 * 1024
     other = hub.director()
     assert other.ask(op="whoami")["ok"]
+
+
+def test_a_token_of_one_session_means_nothing_to_another(hub: Any) -> None:
+    import shutil
+    import tempfile
+
+    from kanibako_helpers import HelperTree, HubClient, HubConfig, HubRefused, HubRunner
+
+    other_dir = Path(tempfile.mkdtemp(prefix="kbh2-", dir="/tmp"))
+    try:
+        config = HubConfig(
+            socket_path=other_dir / "hub.sock",
+            log_path=other_dir / "log.jsonl",
+            tree=HelperTree(other_dir / "helpers"),
+            token_dir=other_dir / "tokens",
+        )
+        with HubRunner(config) as other:
+            director = hub.director()
+            one = hub.spawn(director)
+            for token in (hub.runner.director_token, hub.token(one)):
+                with pytest.raises(HubRefused, match="unknown token"):
+                    HubClient(other.socket_path, token)
+            with HubClient(other.socket_path, other.director_token) as own:
+                assert own.request("list")["helpers"][0]["helper"] == 0
+    finally:
+        shutil.rmtree(other_dir, ignore_errors=True)

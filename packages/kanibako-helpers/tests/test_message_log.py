@@ -81,3 +81,38 @@ def test_follow_yields_history_then_new_entries(tmp_path: Path) -> None:
     thread.join(5)
     stop.set()
     assert seen == ["old", "new", "split"]
+
+
+def test_follow_trims_history_to_last_and_filters_new_entries(tmp_path: Path) -> None:
+    log = tmp_path / "log.jsonl"
+    write(log, entry(1, 0, 1, "a"), entry(2, 0, 1, "b"), entry(3, 1, 0, "c"))
+    seen: list[str] = []
+    appended = False
+
+    def more() -> bool:
+        nonlocal appended
+        if len(seen) == 1 and not appended:
+            write(log, entry(4, 1, 0, "skip"), entry(5, 0, 2, "d"))
+            appended = True
+        return len(seen) < 2
+
+    for item in follow_log(log, sender=0, last=1, interval=0.01, keep_going=more):
+        seen.append(item.text)
+    assert seen == ["b", "d"]
+
+
+def test_follow_waits_for_a_log_that_does_not_exist_yet(tmp_path: Path) -> None:
+    log = tmp_path / "later.jsonl"
+    seen: list[str] = []
+    calls = 0
+
+    def more() -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            write(log, entry(1, 0, 1, "first"))
+        return not seen
+
+    for item in follow_log(log, interval=0.01, keep_going=more):
+        seen.append(item.text)
+    assert seen == ["first"]

@@ -98,30 +98,37 @@ def follow_log(
     interval: float = 0.2,
     keep_going: Callable[[], bool] = lambda: True,
 ) -> Iterator[LogEntry]:
-    """The last entries, then each new one as it is appended (like ``tail -f``)."""
-    yield from read_log(path, sender, last)
+    """The last entries, then each new one as it is appended (like ``tail -f``).
+
+    History and the follow-up are read through one handle, so no entry written
+    in between is lost or shown twice.
+    """
+    if last is not None and last < 0:
+        raise HelperError(f"--last must not be negative: {last}")
     handle: IO[bytes] | None = None
-    offset = _size(path)
     partial = b""
+    first = True
     try:
         while keep_going():
-            if handle is None and path.exists():
-                handle = path.open("rb")
-                handle.seek(offset)
-            chunk = handle.read() if handle is not None else b""
-            if not chunk:
+            if handle is None:
+                try:
+                    handle = path.open("rb")
+                except FileNotFoundError:
+                    first = False
+                    time.sleep(interval)
+                    continue
+            chunk = handle.read()
+            if not chunk and not first:
                 time.sleep(interval)
                 continue
             lines = (partial + chunk).split(b"\n")
             partial = lines.pop()
-            yield from (e for e in _entries(lines) if _matches(e, sender))
+            found = (e for e in _entries(lines) if _matches(e, sender))
+            if first:
+                first = False
+                yield from deque(found, maxlen=last)
+            else:
+                yield from found
     finally:
         if handle is not None:
             handle.close()
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
