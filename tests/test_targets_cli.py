@@ -220,3 +220,45 @@ def test_reauth_runs_the_agents_login_when_credentials_are_missing(
     assert "no credentials at" in out and "token valid until" in out
     assert (isolated_home / CREDS).is_file()
     assert "token valid until" in ok("reauth", "--check", "-p", str(project))
+
+
+# -- target selection and templates --------------------------------------------
+
+
+def test_an_unknown_selected_target_is_a_user_error(isolated_home: Path, project: Path) -> None:
+    ok("config", "target_name", "nope", "-p", str(project))
+    result = run("box", "settings", "list", "-p", str(project))
+    assert result.exit_code == 2
+    assert "unknown target 'nope' (installed: " in result.stderr
+
+
+def test_no_agent_can_be_selected_even_when_claude_is_installed(
+    fake_claude: Path, project: Path
+) -> None:
+    ok("config", "target_name", "no_agent", "-p", str(project))
+    paths = load_paths()
+    box = resolve_project(paths, project)
+    launch = prepare_agent(paths, box, LaunchOptions(), "start", first_run=False, verbose=False)
+    assert (launch.target_name, launch.argv, launch.mounts) == ("no_agent", [], [])
+
+
+def test_the_agent_configs_template_variant_shapes_the_new_home(
+    fake_claude: Path, project: Path, isolated_home: Path
+) -> None:
+    templates = isolated_home / ".local/share/kanibako/templates"
+    (templates / "claude/standard/.claude").mkdir(parents=True)
+    (templates / "claude/standard/.claude/CLAUDE.md").write_text("from the claude template\n")
+    (templates / "general/minimal").mkdir(parents=True)
+    (templates / "general/minimal/marker").write_text("minimal\n")
+    paths = load_paths()
+    box = ensure_initialized(paths, resolve_project(paths, project))  # as the pipeline does
+    prepare_agent(paths, box, LaunchOptions(), "start", first_run=True, verbose=False)
+    assert (box.shell_dir / ".claude/CLAUDE.md").read_text() == "from the claude template\n"
+    other = isolated_home / "other"
+    other.mkdir()
+    agent_toml = paths.agents_dir / "claude.toml"
+    agent_toml.write_text(agent_toml.read_text().replace('"standard"', '"minimal"'))
+    box = ensure_initialized(paths, resolve_project(paths, other))
+    prepare_agent(paths, box, LaunchOptions(), "start", first_run=True, verbose=False)
+    assert (box.shell_dir / "marker").read_text() == "minimal\n"
+    assert not (box.shell_dir / ".claude/CLAUDE.md").exists()
