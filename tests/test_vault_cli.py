@@ -149,7 +149,7 @@ def test_corrupt_snapshot_is_one_line_and_share_rw_stays(workspace: Path) -> Non
     assert failed.exit_code == 1
     assert failed.stderr.startswith("kanibako: ") and failed.stderr.count("\n") == 1
     assert (project.vault_rw / "notes.txt").read_text() == "current\n"
-    assert "unreadable" in ok("vault", "list", "-p", str(workspace))
+    assert "damaged" in ok("vault", "list", "-p", str(workspace))
 
 
 def test_negative_keep_is_a_user_error(workspace: Path) -> None:

@@ -145,6 +145,8 @@ def test_missing_parent_in_the_chain_is_reported(
     (share / "top.txt").write_text("second\n")
     second = _take(share, store)
     archive_path(store, first).unlink()
+    listed = list_snapshots(store)
+    assert listed[0].problem == f"needs snapshot {first}, which is missing"
     before = state(share)
     with pytest.raises(CorruptArchiveError, match=f"needs snapshot {first}"):
         restore(share, store, second)

@@ -26,7 +26,7 @@ def human_size(size: int) -> str:
 
 def _kind(info: SnapshotInfo) -> str:
     if info.problem is not None:
-        return "unreadable"
+        return "damaged"
     return "full" if info.parent is None else "incremental"
 
 

@@ -30,7 +30,8 @@ class SnapshotInfo:
 
     ``files`` counts files and links (not directories) in the snapshot's tree;
     ``parent`` is the snapshot this one was taken against (None: self-contained);
-    ``problem`` says why the archive could not be read (then ``files`` is None).
+    ``problem`` says why it cannot be restored: the archive is unreadable (then
+    ``files`` is None) or its parent is missing.
     """
 
     name: str
@@ -86,7 +87,13 @@ def describe(store: Path, name: str) -> SnapshotInfo:
         manifest = read_manifest(path)
     except CorruptArchiveError as exc:
         return SnapshotInfo(name, name_time(name), size, None, None, path, str(exc))
-    return SnapshotInfo(name, name_time(name), size, manifest.file_count, manifest.parent, path)
+    problem = None
+    if manifest.parent is not None and not archive_path(store, manifest.parent).exists():
+        # Only the nearest link is checked: listing must stay cheap.
+        problem = f"needs snapshot {manifest.parent}, which is missing"
+    return SnapshotInfo(
+        name, name_time(name), size, manifest.file_count, manifest.parent, path, problem
+    )
 
 
 def list_snapshots(store: Path) -> list[SnapshotInfo]:
