@@ -21,6 +21,7 @@ from kanibako.image_recipes import (
     RECIPE_LABEL,
     ImageRecipe,
     RecipeBook,
+    image_basename,
 )
 from kanibako.step_progress import StepProgress
 from kanibako_runtime import Engine, image_exists
@@ -49,15 +50,22 @@ def debian_image(engine: Engine, progress: StepProgress, bootstrap: Callable[[],
     return DEBIAN_IMAGE
 
 
-def current_image(engine: Engine, digest: str) -> str | None:
-    """The newest local image built from recipe ``digest``, if any."""
+def current_image(engine: Engine, digest: str, name: str) -> str | None:
+    """The newest local image named ``name`` (any registry or tag) built from recipe ``digest``.
+
+    The name matters: images built FROM a kanibako image inherit its labels.
+    """
     done = subprocess.run(
-        [*engine.base_argv(), "images", "--quiet", "--no-trunc",
-         "--filter", f"label={RECIPE_LABEL}={digest}"],
+        [*engine.base_argv(), "images", "--no-trunc",
+         "--filter", f"label={RECIPE_LABEL}={digest}",
+         "--format", "{{.ID}} {{.Repository}}"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
-    ids = done.stdout.split() if done.returncode == 0 else []
-    return ids[0] if ids else None
+    for line in done.stdout.splitlines() if done.returncode == 0 else []:
+        image_id, _, repository = line.partition(" ")
+        if image_basename(repository) == name:
+            return image_id
+    return None
 
 
 def build_recipe(
@@ -85,9 +93,13 @@ def build_recipe(
     steps = recipe.steps
     digests = [book.digest(steps[: i + 1]) for i in range(len(steps))]
     start, parent = 0, ""
+    named = {r.steps: r.name for r in book.recipes.values()}
     for count in range(len(steps), 0, -1):
-        digest = digests[count - 1]
-        found = known.get(digest) if known is not None else current_image(engine, digest)
+        digest, image_name = digests[count - 1], named.get(steps[:count])
+        if known is not None:
+            found = known.get(digest)
+        else:
+            found = current_image(engine, digest, image_name) if image_name else None
         if found:
             start, parent = count, found
             progress.note(f"reusing the current local build of {' + '.join(steps[:count])}")

@@ -35,7 +35,7 @@ def rebuild_images(
             book.require(image)
         base_digest = book.digest((BASE_NAME,))
         if any(image_basename(i) != BASE_NAME for i in images):
-            base = current_image(engine, base_digest)
+            base = current_image(engine, base_digest, BASE_NAME)
             if base:
                 known[base_digest] = base
 

@@ -61,9 +61,10 @@ def list_(app: App, /, as_json: bool) -> None:
 def rebuild(app: App, /, name: str | None, rebuild_all: bool, project: Path | None) -> None:
     """Rebuild IMAGE (default: the project's) from the Containerfiles.
 
-    IMAGE is built again from the bundled Containerfiles. Package installs run again (no build cache), on the current local
+    Package installs run again (no build cache), on the current local
     kanibako-base. With --all, kanibako-base is rebuilt first and every local
-    kanibako image on top of it, each shared layer once.
+    kanibako image on top of it, each shared layer once. To update an image
+    pulled from GHCR instead, pull it with the engine.
     """
     from kanibako.errors import CliError
     from kanibako.image_rebuild import rebuild_images
