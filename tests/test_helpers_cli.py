@@ -293,3 +293,15 @@ def test_log_follow_prints_new_messages(project: Path, session: Any) -> None:
     finally:
         proc.terminate()
         proc.communicate()
+
+
+def test_bundle_is_rebuilt_when_missing_and_survives_a_bad_index(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = ensure_bundle(cache)
+    data = first.read_bytes()
+    first.unlink()
+    assert ensure_bundle(cache) == first
+    assert first.read_bytes() == data  # same sources, same bytes
+    (cache / "fingerprint").write_text("garbage")
+    assert ensure_bundle(cache) == first
+    assert (cache / "fingerprint").read_text().split()[1] == first.name

@@ -11,8 +11,8 @@ pass over ~2 MB of sources and nothing is rebuilt.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import importlib.metadata
+import importlib.util
 import os
 import tempfile
 import zipfile
@@ -44,12 +44,18 @@ _MAIN = b"from kanibako.cli import main\n\nmain()\n"
 _SHEBANG = b"#!/usr/bin/env python3\n"
 
 
+def _package_root(name: str) -> Path:
+    """Where the package ``name`` lives, found without importing it."""
+    spec = importlib.util.find_spec(name)
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    if not locations:
+        raise RuntimeError(f"cannot locate the sources of {name}")
+    return Path(locations[0])
+
+
 def _package_files(name: str) -> Iterator[tuple[str, Path]]:
     """(archive name, host path) of every source file of the package ``name``."""
-    module = importlib.import_module(name)
-    if module.__file__ is None:
-        raise RuntimeError(f"cannot locate the sources of {name}")
-    root = Path(module.__file__).parent
+    root = _package_root(name)
     for path in sorted(root.rglob("*")):
         if "__pycache__" in path.parts or not path.is_file() or path.suffix in (".pyc", ".so"):
             continue
@@ -69,6 +75,16 @@ def _metadata_files(dist_name: str) -> Iterator[tuple[str, bytes]]:
             yield f"{folder}/{name}", text.encode()
 
 
+def _fingerprint() -> str:
+    """A cheap key of the installed sources (names, sizes, mtimes): no file is read."""
+    digest = hashlib.sha256()
+    for package in PACKAGES:
+        for arc, path in _package_files(package):
+            info = path.stat()
+            digest.update(f"{arc}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
 def bundle_contents() -> list[tuple[str, bytes]]:
     """Everything the zipapp holds, in a stable order."""
     contents = [("__main__.py", _MAIN)]
@@ -80,7 +96,40 @@ def bundle_contents() -> list[tuple[str, bytes]]:
 
 
 def ensure_bundle(cache_dir: Path) -> Path:
-    """The zipapp for the installed sources, built into ``cache_dir`` if not there yet."""
+    """The zipapp for the installed sources, built into ``cache_dir`` if not there yet.
+
+    A launch only stats the sources: when their fingerprint is the one recorded
+    beside the last build, that build is used; otherwise the content hash
+    decides whether a build is needed.
+    """
+    fingerprint = _fingerprint()
+    index = cache_dir / "fingerprint"
+    try:
+        known, name = index.read_text().split()
+    except (OSError, ValueError):
+        known, name = "", ""
+    if known == fingerprint and (cache_dir / name).is_file():
+        return cache_dir / name
+    target = _build(cache_dir)
+    _write_atomic(index, f"{fingerprint} {target.name}\n".encode())
+    return target
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _build(cache_dir: Path) -> Path:
+    """The zipapp named by the hash of its content (built only when missing)."""
     contents = bundle_contents()
     digest = hashlib.sha256()
     for name, data in contents:
