@@ -144,3 +144,22 @@ def test_unreadable_directory_is_left_out_not_fatal(
     result = snapshot(share, store)
     assert result.snapshot is not None
     assert result.skipped == ("docs/deep",)
+
+
+def test_unreadable_file_is_left_out_and_does_not_force_a_snapshot_every_time(
+    vault: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Root reads everything, so the refusal a normal user would meet is simulated.
+    share, store = vault
+    (share / "secret").write_text("chmod 000 by the agent")
+    snapshot_module = importlib.import_module("kanibako_vault.snapshot")
+    real_access = os.access
+    monkeypatch.setattr(
+        snapshot_module.os,
+        "access",
+        lambda path, mode: not str(path).endswith("/secret") and real_access(path, mode),
+    )
+    first = snapshot(share, store)
+    assert first.snapshot is not None and first.skipped == ("secret",)
+    again = snapshot(share, store)
+    assert again.snapshot is None and again.skipped == ("secret",)

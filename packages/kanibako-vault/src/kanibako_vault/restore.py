@@ -42,8 +42,9 @@ class RestoreResult:
 
     ``before`` names the snapshot holding the state that was replaced (None when the
     directory did not exist); ``current`` names the snapshot recording the restored
-    tree (None if it could not be written); ``warnings`` lists what went wrong after the swap (the old tree could not be
-    fully removed, for instance) without undoing the restore.
+    tree (None if it could not be written); ``warnings`` lists what went wrong after
+    the swap (the old tree could not be fully removed, for instance) without undoing
+    the restore.
     """
 
     restored: str

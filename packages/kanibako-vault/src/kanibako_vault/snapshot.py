@@ -66,9 +66,9 @@ def snapshot_locked(
     scan = scan_tree(directory)
     names = snapshot_names(store)
     previous = None if full or not names else _readable(store, names[-1])
-    if previous is not None and _unchanged(scan, previous):
-        return SnapshotResult(None, previous.name, scan.skipped)
     entries, unreadable = _plan(directory, scan, previous)
+    if previous is not None and _unchanged(scan, entries, previous):
+        return SnapshotResult(None, previous.name, scan.skipped + unreadable)
     manifest = Manifest(
         name=next_name(names),
         created=datetime.now(UTC).isoformat(),
@@ -88,12 +88,13 @@ def _readable(store: Path, name: str) -> Manifest | None:
         return None
 
 
-def _unchanged(scan: Scan, previous: Manifest) -> bool:
-    if scan.root_mode != previous.root_mode or len(scan.entries) != len(previous.entries):
-        return False
-    return all(
-        now.path == then.path and now.unchanged_from(then)
-        for now, then in zip(scan.entries, previous.entries, strict=True)
+def _unchanged(scan: Scan, planned: tuple[Entry, ...], previous: Manifest) -> bool:
+    # Nothing to store, and as many entries as before (paths are unique, so the same
+    # ones): the previous snapshot already holds this state.
+    return (
+        scan.root_mode == previous.root_mode
+        and len(planned) == len(previous.entries)
+        and not any(e.stored for e in planned)
     )
 
 
