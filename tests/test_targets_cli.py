@@ -171,6 +171,25 @@ def test_a_project_set_up_before_its_first_launch_still_starts_fresh(
     assert second.argv[-2:] == ["--model", "sonnet"]
 
 
+def test_a_shared_settings_copy_wins_over_the_hosts_when_seeding(
+    fake_claude: Path, project: Path, isolated_home: Path
+) -> None:
+    (isolated_home / ".claude").mkdir()
+    (isolated_home / ".claude/settings.json").write_text('{"from": "host"}')
+    paths = load_paths()
+    box = ensure_initialized(paths, resolve_project(paths, project))
+    prepare_agent(paths, box, LaunchOptions(), "start", first_run=True, verbose=False)
+    assert (box.shell_dir / ".claude/settings.json").read_text() == '{"from": "host"}'
+    shared = paths.agent_shared_dir("claude")
+    shared.mkdir(parents=True, exist_ok=True)
+    (shared / "settings.json").write_text('{"from": "shared"}')
+    other = isolated_home / "other"
+    other.mkdir()
+    box = ensure_initialized(paths, resolve_project(paths, other))
+    prepare_agent(paths, box, LaunchOptions(), "start", first_run=True, verbose=False)
+    assert (box.shell_dir / ".claude/settings.json").read_text() == '{"from": "shared"}'
+
+
 def test_distinct_auth_forwards_nothing_either_way(
     fake_claude: Path, project: Path, isolated_home: Path
 ) -> None:

@@ -284,13 +284,16 @@ def test_claude_seeds_its_global_state_without_host_project_history(
     claude = ClaudeTarget(HostEnvironment(home=host_home, path=""))
     state = {"hasCompletedOnboarding": True, "projects": {"/host/secret/path": {}}}
     (host_home / ".claude.json").write_text(json.dumps(state))
+    put(host_home / ".claude/settings.json", b'{"theme": "dark"}')
     home = project_home(tmp_path)
     claude.init_home(home, share_auth=True)
     seeded = json.loads((home / ".claude.json").read_text())
     assert seeded == {"hasCompletedOnboarding": True}
+    assert (home / ".claude/settings.json").read_bytes() == b'{"theme": "dark"}'
     distinct = project_home(tmp_path, "distinct")
     claude.init_home(distinct, share_auth=False)
     assert not (distinct / ".claude.json").exists()
+    assert not (distinct / ".claude/settings.json").exists()
     assert (distinct / ".claude").is_dir()
 
 

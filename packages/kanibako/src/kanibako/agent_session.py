@@ -169,14 +169,16 @@ def prepare_agent(
     # is recorded separately, per target, outside the container's reach.
     marker = project.metadata_dir / f"agent-{target.name}.initialized"
     first_run = first_run or not marker.exists()
-    if first_run:
-        target.init_home(home, share_auth=sharing)
     if sharing:
         for copied in target.refresh_credentials(home):
             _debug(verbose, f"credentials copied into {copied}")
     else:
         _debug(verbose, "distinct credentials: nothing forwarded from the host")
+    # Seeded resources first: a copy in the shared dir wins over what
+    # init_home would take from the host.
     mounts = _agent_mounts(paths, project, context, first_run=first_run)
+    if first_run:
+        target.init_home(home, share_auth=sharing)
     state = effective_state(
         target.setting_descriptors(),
         context.settings_overrides(project),

@@ -25,6 +25,7 @@ from kanibako_targets.values import (
 
 CREDENTIALS = ".claude/.credentials.json"
 GLOBAL_STATE = ".claude.json"
+SETTINGS = ".claude/settings.json"
 ACCESS_CHOICES = ("permissive", "default")
 
 
@@ -66,25 +67,31 @@ class ClaudeTarget(Target):
         ]
 
     def init_home(self, home: Path, *, share_auth: bool) -> None:
-        """Create ``~/.claude``; with shared auth, seed ``~/.claude.json`` from the host.
+        """Create ``~/.claude``; with shared auth, seed Claude's settings from the host.
 
-        The host's ``.claude.json`` holds the account and onboarding state
-        Claude needs to skip its first-run questions; its per-project
-        history (``projects``) names host paths and is left out. It is seeded
-        once and never written back: the container's copy describes the
-        container's projects.
+        - ``~/.claude.json`` holds the account and onboarding state Claude
+          needs to skip its first-run questions; its per-project history
+          (``projects``) names host paths and is left out.
+        - ``~/.claude/settings.json`` (the user's settings) is copied as is,
+          unless the project already has one (e.g. seeded from the shared dir).
+
+        Both are seeded once and never written back: the container's copies
+        describe the container's projects.
         """
         (home / ".claude").mkdir(mode=0o700, exist_ok=True)
-        if not share_auth or read_beneath(home, GLOBAL_STATE) is not None:
+        if not share_auth:
             return
-        data = read_host_file(self.host.home / GLOBAL_STATE)
-        if data is None:
-            return
-        with contextlib.suppress(ValueError):
-            document = json.loads(data)
-            if isinstance(document, dict):
-                document.pop("projects", None)
-                write_beneath(home, GLOBAL_STATE, json.dumps(document, indent=2).encode())
+        if read_beneath(home, GLOBAL_STATE) is None:
+            data = read_host_file(self.host.home / GLOBAL_STATE)
+            with contextlib.suppress(ValueError, TypeError):
+                document = json.loads(data or b"")
+                if isinstance(document, dict):
+                    document.pop("projects", None)
+                    write_beneath(home, GLOBAL_STATE, json.dumps(document, indent=2).encode())
+        if read_beneath(home, SETTINGS) is None:
+            settings = read_host_file(self.host.home / SETTINGS)
+            if settings is not None:
+                write_beneath(home, SETTINGS, settings, mode=0o600)
 
     def check_auth(self) -> AuthStatus:
         """Credentials present, and either unexpired or refreshable."""
