@@ -72,7 +72,8 @@ def test_snapshot_list_restore_prune(workspace: Path) -> None:
     names = _names(workspace)
     assert len(names) == 3 and names[0] == first  # + the state before, + the restored state
 
-    assert "Deleted 2 snapshot(s)." in ok("vault", "prune", "--keep", "1", "-p", str(workspace))
+    pruned = ok("vault", "prune", "--keep", "1", "-p", str(workspace))
+    assert pruned == "Deleted 2 snapshot(s) (1 kept snapshot(s) made self-contained).\n"
     assert _names(workspace) == names[-1:]
     assert "Deleted 1 snapshot(s)." in ok("vault", "prune", "--keep", "0", "-p", str(workspace))
     assert ok("vault", "list", "-p", str(workspace)) == "No snapshots.\n"

@@ -99,15 +99,14 @@ def list_(store: Path, as_json: bool) -> None:
 @click.argument("name")
 def restore(directory: Path, store: Path, name: str) -> None:
     """Replace DIR with snapshot NAME (the current state is snapshotted first)."""
-    from kanibako_vault.report import progress_line
+    from kanibako_vault.report import progress_line, restore_message
     from kanibako_vault.restore import restore as put_back
 
     with progress_line("kanibako-vault: restore") as shown:
         result = put_back(directory, store, name, progress=shown)
     for warning in result.warnings:
         click.echo(f"kanibako-vault: warning: {warning}", err=True)
-    before = f"; the previous state is snapshot {result.before}" if result.before else ""
-    click.echo(f"Restored snapshot {result.restored}{before}.")
+    click.echo(restore_message(result))
 
 
 @cli.command()
@@ -118,12 +117,9 @@ def restore(directory: Path, store: Path, name: str) -> None:
 def prune(store: Path, keep: int) -> None:
     """Delete all but the newest KEEP snapshots."""
     from kanibako_vault.prune import prune as cut
+    from kanibako_vault.report import prune_message
 
-    result = cut(store, keep)
-    rebased = (
-        f" ({len(result.rebased)} kept snapshot(s) made self-contained)" if result.rebased else ""
-    )
-    click.echo(f"Deleted {len(result.deleted)} snapshot(s){rebased}.")
+    click.echo(prune_message(cut(store, keep)))
 
 
 def main() -> None:

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+from kanibako_vault.prune import PruneResult
+from kanibako_vault.restore import RestoreResult
 from kanibako_vault.snapshot import SnapshotResult
 from kanibako_vault.store import SnapshotInfo
 
@@ -71,6 +73,19 @@ def snapshot_message(result: SnapshotResult) -> str:
         return f"Unchanged since snapshot {result.unchanged_since}; no new snapshot needed."
     info = result.snapshot
     return f"Created snapshot {info.name} ({_kind(info)}, {info.files} files, {human_size(info.size)})."
+
+
+def restore_message(result: RestoreResult) -> str:
+    """One line saying what ``restore`` did (and where the replaced state went)."""
+    before = f"; the previous state is snapshot {result.before}" if result.before else ""
+    return f"Restored snapshot {result.restored}{before}."
+
+
+def prune_message(result: PruneResult) -> str:
+    """One line saying what ``prune`` did."""
+    rebased = len(result.rebased)
+    made = f" ({rebased} kept snapshot(s) made self-contained)" if rebased else ""
+    return f"Deleted {len(result.deleted)} snapshot(s){made}."
 
 
 def skipped_message(result: SnapshotResult) -> str | None:

@@ -90,7 +90,7 @@ def restore(app: App, name: str, project: Path | None) -> None:
     from kanibako.project_context import current_project
     from kanibako_runtime.lock import LOCK_FILE_NAME, lock_holder
     from kanibako_vault import restore as put_back
-    from kanibako_vault.report import progress_line
+    from kanibako_vault.report import progress_line, restore_message
 
     share_rw, store = _enabled_project(app, project)
     _, proj = current_project(app, project)
@@ -106,8 +106,7 @@ def restore(app: App, name: str, project: Path | None) -> None:
         result = put_back(share_rw, store, name, progress=shown)
     for warning in result.warnings:
         click.echo(f"kanibako: warning: {warning}", err=True)
-    before = f"; the previous state is snapshot {result.before}" if result.before else ""
-    click.echo(f"Restored snapshot {result.restored}{before}.")
+    click.echo(restore_message(result))
 
 
 @vault.command()
@@ -117,6 +116,7 @@ def restore(app: App, name: str, project: Path | None) -> None:
 def prune(app: App, keep: int, project: Path | None) -> None:
     """Delete all but the N newest snapshots."""
     from kanibako_vault import prune as cut
+    from kanibako_vault.report import prune_message
 
     store = _store(app, project)
     if keep < 0:
@@ -124,5 +124,4 @@ def prune(app: App, keep: int, project: Path | None) -> None:
     if not store.is_dir():
         click.echo("Deleted 0 snapshot(s).")
         return
-    result = cut(store, keep)
-    click.echo(f"Deleted {len(result.deleted)} snapshot(s).")
+    click.echo(prune_message(cut(store, keep)))
