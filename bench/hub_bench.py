@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 HELPERS = 32
+LATENCY_ROUNDS = 3
 TEXT = "x" * 64
 
 
@@ -224,35 +225,44 @@ async def _run_clients(
     await asyncio.wait_for(counter.done.wait(), timeout=300)
     saturation = counter.target / (time.perf_counter() - start)
 
-    # 2. latency at a steady rate
+    # 2. latency at a steady rate, in rounds: the median round's p99 is
+    # reported, so one burst of other load on a shared machine does not
+    # decide the figure (every round's p99 is printed too).
     rate = 5000
-    total = int(rate * seconds)
-    counter.received, counter.target, counter.done = 0, total, asyncio.Event()
-    counter.latencies = []
-    sent = 0
-    begin = time.perf_counter()
-    while sent < total:
-        due = min(total, int((time.perf_counter() - begin) * rate) + 1)
-        while sent < due:
-            _, writer = senders[sent % HELPERS]
-            to = (sent + 1) % HELPERS + 1
-            stamp = time.perf_counter_ns()
-            writer.write(b'{"op":"send","to":%d,"text":"%d"}\n' % (to, stamp))
-            sent += 1
-        await asyncio.sleep(0.0005)
-    await asyncio.wait_for(counter.done.wait(), timeout=60)
-    lat = sorted(counter.latencies)
+    p50s, p99s = [], []
+    achieved = 0.0
+    for _ in range(LATENCY_ROUNDS):
+        total = int(rate * seconds)
+        counter.received, counter.target, counter.done = 0, total, asyncio.Event()
+        counter.latencies = []
+        sent = 0
+        begin = time.perf_counter()
+        while sent < total:
+            due = min(total, int((time.perf_counter() - begin) * rate) + 1)
+            while sent < due:
+                _, writer = senders[sent % HELPERS]
+                to = (sent + 1) % HELPERS + 1
+                stamp = time.perf_counter_ns()
+                writer.write(b'{"op":"send","to":%d,"text":"%d"}\n' % (to, stamp))
+                sent += 1
+            await asyncio.sleep(0.0005)
+        await asyncio.wait_for(counter.done.wait(), timeout=60)
+        achieved = total / (time.perf_counter() - begin)
+        lat = sorted(counter.latencies)
+        p50s.append(statistics.median(lat))
+        p99s.append(lat[int(len(lat) * 0.99) - 1])
     for task in tasks:
         task.cancel()
     return {
         "saturation": saturation,
-        "p50": statistics.median(lat),
-        "p99": lat[int(len(lat) * 0.99) - 1],
-        "achieved_rate": total / (time.perf_counter() - begin),
+        "p50": statistics.median(p50s),
+        "p99": statistics.median(p99s),
+        "p99_rounds": p99s,
+        "achieved_rate": achieved,
     }
 
 
-def _measure(kind: str, messages: int, seconds: float) -> dict[str, float]:
+def _measure(kind: str, messages: int, seconds: float) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="kbb-", dir="/tmp"))
     hub = subprocess.Popen(
         [sys.executable, __file__, "--serve", kind, str(workdir)],
@@ -288,17 +298,56 @@ def _measure(kind: str, messages: int, seconds: float) -> dict[str, float]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def _session_cost(rounds: int = 10) -> tuple[float, float]:
+    """Median ms to enter and to leave ``hub_session`` (what a launch pays), warm."""
+    home = Path(tempfile.mkdtemp(prefix="kbb-home-", dir="/tmp"))
+    saved = {k: os.environ.get(k) for k in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME")}
+    os.environ.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_DATA_HOME=str(home / ".local/share"),
+    )
+    try:
+        from kanibako.helper_session import hub_session
+        from kanibako_paths import ensure_initialized, load_paths, resolve_project
+
+        (home / "proj").mkdir()
+        paths = load_paths()
+        project = ensure_initialized(paths, resolve_project(paths, home / "proj"))
+        enters, exits = [], []
+        for _ in range(rounds + 1):
+            start = time.perf_counter()
+            session = hub_session(paths, project, None)
+            session.__enter__()
+            entered = time.perf_counter()
+            session.__exit__(None, None, None)
+            enters.append((entered - start) * 1000)
+            exits.append((time.perf_counter() - entered) * 1000)
+        return statistics.median(enters[1:]), statistics.median(exits[1:])
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        shutil.rmtree(home, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=320_000)
-    parser.add_argument("--seconds", type=float, default=4.0)
+    parser.add_argument("--seconds", type=float, default=3.0, help="per latency round")
     parser.add_argument("--serve", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         kind, workdir = args.serve
         (_serve_asyncio if kind == "asyncio" else _serve_threaded)(Path(workdir))
         return
-    print(f"hub bench: {HELPERS} helpers connected, {os.cpu_count()} cores", flush=True)
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(
+        f"hub bench: {HELPERS} helpers connected, {os.cpu_count()} cores, load average {load}",
+        flush=True,
+    )
     ours = _measure("asyncio", args.messages, args.seconds)
     stops = [ours["stop_ms"]]
     for _ in range(4):
@@ -326,7 +375,17 @@ def main() -> None:
         f"{'':>17}{'':>8}   <= 50  (max of {len(stops)}: {max(stops):.2f} ms,"
         f" socket removed: {bool(ours['socket_gone'])})"
     )
-    verdict = ours["saturation"] >= 20_000 and ours["p99"] <= 2.0 and max(stops) <= 50
+    rounds = ", ".join(f"{v:.2f}" for v in ours["p99_rounds"])
+    ref_rounds = ", ".join(f"{v:.2f}" for v in ref["p99_rounds"])
+    print(f"{'p99 of each round (ms)':34}{rounds:>14}   {ref_rounds:>14}")
+    enter_ms, exit_ms = _session_cost()
+    print(
+        f"{'hub_session enter / exit (ms)':34}{enter_ms:>8.2f} / {exit_ms:.2f}"
+        "           <= 50 on exit (warm; exit = the session ending)"
+    )
+    verdict = (
+        ours["saturation"] >= 20_000 and ours["p99"] <= 2.0 and max(stops) <= 50 and exit_ms <= 50
+    )
     print("goals met" if verdict else "GOALS NOT MET")
 
 
