@@ -61,6 +61,7 @@ def free_child_number(
     if len(mine) >= budget.breadth:
         raise BudgetExceeded(
             f"helper {parent} already has {len(mine)} of {budget.breadth} children"
+            " (clean one up, or respawn a stopped one)"
         )
     for slot in range(1, min(budget.breadth, base) + 1):
         number = child_number(parent, slot, base)
