@@ -132,3 +132,12 @@ def test_no_vault_init_creates_no_vault_dirs(paths: KanibakoPaths, workdir: Path
     project = init_project(paths, resolve_project(paths, workdir), vault=False)
     assert project.vault_enabled is False
     assert not (workdir / "vault").exists()
+
+
+def test_ensure_initialized_recreates_deleted_vault_dirs(
+    paths: KanibakoPaths, workdir: Path
+) -> None:
+    project = init_project(paths, resolve_project(paths, workdir))
+    project.vault_rw.rmdir()
+    ensure_initialized(paths, project)
+    assert project.vault_rw.is_dir()

@@ -115,6 +115,10 @@ def ensure_initialized(
         upgrade_shell(project.shell_dir)
     else:
         write_shell_skeleton(project.shell_dir)
+    if project.vault_enabled:
+        # A vault directory deleted by hand would otherwise fail the mount.
+        project.vault_ro.mkdir(parents=True, exist_ok=True)
+        project.vault_rw.mkdir(parents=True, exist_ok=True)
     return project
 
 
