@@ -158,3 +158,14 @@ def test_transfer_refuses_to_overwrite_existing_state(paths: KanibakoPaths, tmp_
 def _mkdir(path: Path) -> Path:
     path.mkdir(parents=True)
     return path
+
+
+def test_decentralized_project_whose_state_was_deleted_is_not_listed(
+    paths: KanibakoPaths, tmp_path: Path
+) -> None:
+    gone = init_local(paths, _mkdir(tmp_path / "gone"))
+    moved = init_local(paths, _mkdir(tmp_path / "moved"))
+    shutil.rmtree(gone.metadata_dir)
+    shutil.rmtree(moved.workspace)
+    (entry,) = list_boxes(paths)
+    assert (entry.name, entry.workspace_exists) == ("moved", False)

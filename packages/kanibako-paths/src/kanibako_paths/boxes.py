@@ -71,7 +71,10 @@ def list_boxes(paths: KanibakoPaths) -> list[BoxEntry]:
             )
             entries.append(_entry(project))
     for workspace in known_decentralized(paths):
-        entries.append(_entry(project_at(paths, ProjectMode.DECENTRALIZED, workspace)))
+        project = project_at(paths, ProjectMode.DECENTRALIZED, workspace)
+        # A directory still there without .kanibako/ no longer is a project.
+        if project.initialized or not workspace.exists():
+            entries.append(_entry(project))
     return entries
 
 
