@@ -24,7 +24,16 @@ from kanibako_paths import (
 from kanibako_runtime import Mount
 
 if TYPE_CHECKING:
-    from kanibako_targets import AgentConfig, AgentInstall, Target
+    from pathlib import Path
+
+    from kanibako.app import App
+    from kanibako_targets import (
+        AgentConfig,
+        AgentInstall,
+        EffectiveResource,
+        EffectiveSetting,
+        Target,
+    )
 
 CONTAINER_HOME = "/home/agent"
 SETTINGS_TABLE = "target_settings"
@@ -71,6 +80,47 @@ class AgentContext:
         """``[target_resources]`` of project.toml."""
         return _string_table(self.project_table, RESOURCES_TABLE, project)
 
+    def settings(self, paths: KanibakoPaths, project: Project) -> list[EffectiveSetting]:
+        """Each declared setting: project override > agent ``[state]`` > default."""
+        from kanibako_targets import effective_settings
+
+        return effective_settings(
+            self.target.setting_descriptors(),
+            self.settings_overrides(project),
+            self.config.state,
+            **self._sources(paths, project),
+        )
+
+    def state(self, paths: KanibakoPaths, project: Project) -> dict[str, str]:
+        """The effective state handed to the target (undeclared ``[state]`` keys too)."""
+        from kanibako_targets import effective_state
+
+        return effective_state(
+            self.target.setting_descriptors(),
+            self.settings_overrides(project),
+            self.config.state,
+            **self._sources(paths, project),
+        )
+
+    def resources(self, project: Project) -> list[EffectiveResource]:
+        """Each resource with its scope after this project's overrides."""
+        from kanibako_targets import effective_resources
+
+        return effective_resources(
+            self.target.resource_mappings(),
+            self.resource_overrides(project),
+            overrides_from=f"{project.project_config_file}: [{RESOURCES_TABLE}]",
+        )
+
+    def _sources(self, paths: KanibakoPaths, project: Project) -> dict[str, str]:
+        from kanibako_targets import agent_config_path
+
+        agent_file = agent_config_path(paths.agents_dir, self.target.name)
+        return {
+            "overrides_from": f"{project.project_config_file}: [{SETTINGS_TABLE}]",
+            "state_from": f"{agent_file}: [state]",
+        }
+
 
 def _string_table(table: dict[str, Any], name: str, project: Project) -> dict[str, str]:
     from kanibako_targets import SettingError
@@ -96,6 +146,16 @@ def load_agent_context(paths: KanibakoPaths, project: Project) -> AgentContext:
     )
 
 
+def current_agent(
+    app: App, override: Path | None = None
+) -> tuple[KanibakoPaths, Project, AgentContext]:
+    """For commands: the project (nothing written) and its agent context."""
+    from kanibako.project_context import current_project
+
+    paths, project = current_project(app, override)
+    return paths, project, load_agent_context(paths, project)
+
+
 def share_auth(project: Project, launch: LaunchOptions) -> bool:
     """True unless the project (``auth = distinct``) or the flag asks for distinct credentials."""
     return project.auth != "distinct" and not launch.distinct_auth
@@ -109,15 +169,11 @@ def _debug(verbose: bool, message: str) -> None:
 def _agent_mounts(
     paths: KanibakoPaths, project: Project, context: AgentContext, *, first_run: bool
 ) -> list[Mount]:
-    from kanibako_targets import agent_shared_mounts, apply_resources, effective_resources
+    from kanibako_targets import agent_shared_mounts, apply_resources
 
     target = context.target
     shared_dir = paths.agent_shared_dir(target.name)
-    resources = effective_resources(
-        target.resource_mappings(),
-        context.resource_overrides(project),
-        overrides_from=f"{project.project_config_file}: [{RESOURCES_TABLE}]",
-    )
+    resources = context.resources(project)
     mounts = target.binary_mounts(context.install) if context.install else []
     mounts += apply_resources(
         resources,
@@ -147,7 +203,7 @@ def prepare_agent(
     verbose: bool,
 ) -> AgentLaunch:
     """Everything the agent needs in the container, with credentials refreshed."""
-    from kanibako_targets import NO_AGENT, ArgsRequest, agent_config_path, effective_state
+    from kanibako_targets import NO_AGENT, ArgsRequest, agent_config_path
 
     context = load_agent_context(paths, project)
     target, install = context.target, context.install
@@ -179,13 +235,7 @@ def prepare_agent(
     mounts = _agent_mounts(paths, project, context, first_run=first_run)
     if first_run:
         target.init_home(home, share_auth=sharing)
-    state = effective_state(
-        target.setting_descriptors(),
-        context.settings_overrides(project),
-        context.config.state,
-        overrides_from=f"{project.project_config_file}: [{SETTINGS_TABLE}]",
-        state_from=f"{agent_config_path(paths.agents_dir, target.name)}: [state]",
-    )
+    state = context.state(paths, project)
     argv: list[str] = []
     env: dict[str, str] = {}
     if install is not None:

@@ -22,12 +22,10 @@ from kanibako.options import project_option
 @click.pass_obj
 def reauth(app: App, project: Path | None, check: bool) -> None:
     """Check auth and log in if needed."""
-    from kanibako.agent_session import load_agent_context
+    from kanibako.agent_session import current_agent
     from kanibako.errors import CliFailure
-    from kanibako.project_context import current_project
 
-    paths, proj = current_project(app, project)
-    context = load_agent_context(paths, proj)
+    _, proj, context = current_agent(app, project)
     target, install = context.target, context.install
     if proj.auth == "distinct":
         click.echo(

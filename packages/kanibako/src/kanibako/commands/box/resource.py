@@ -27,19 +27,12 @@ def resource() -> None:
 @click.pass_obj
 def list_(app: App, project: Path | None, as_json: bool) -> None:
     """Show every agent resource with its default and effective scope."""
-    from kanibako.agent_session import RESOURCES_TABLE, load_agent_context
-    from kanibako.project_context import current_project
+    from kanibako.agent_session import current_agent
     from kanibako.tables import echo_json, echo_table
-    from kanibako_targets import effective_resources
 
-    paths, proj = current_project(app, project)
-    context = load_agent_context(paths, proj)
+    _, proj, context = current_agent(app, project)
     target = context.target
-    rows = effective_resources(
-        target.resource_mappings(),
-        context.resource_overrides(proj),
-        overrides_from=f"{proj.project_config_file}: [{RESOURCES_TABLE}]",
-    )
+    rows = context.resources(proj)
 
     def in_home(key: str) -> str:
         return "~/" + "/".join(p for p in (target.resource_root, key) if p)
@@ -85,13 +78,12 @@ def list_(app: App, project: Path | None, as_json: bool) -> None:
 @click.pass_obj
 def set_(app: App, name: str, scope: str, project: Path | None) -> None:
     """Give resource NAME the SCOPE shared, seeded or project in this project."""
-    from kanibako.agent_session import RESOURCES_TABLE, load_agent_context
-    from kanibako.project_context import current_project, initialized_project
+    from kanibako.agent_session import RESOURCES_TABLE, current_agent
+    from kanibako.project_context import initialized_project
     from kanibako.project_tables import set_project_entry
     from kanibako_targets import find_resource, parse_scope
 
-    paths, proj = current_project(app, project)
-    context = load_agent_context(paths, proj)
+    _, proj, context = current_agent(app, project)
     mapping = find_resource(context.target.resource_mappings(), name)
     chosen = parse_scope(scope)
     _, proj = initialized_project(app, project)
@@ -105,13 +97,11 @@ def set_(app: App, name: str, scope: str, project: Path | None) -> None:
 @click.pass_obj
 def unset(app: App, name: str, project: Path | None) -> None:
     """Remove this project's scope override of NAME (back to the target's default)."""
-    from kanibako.agent_session import RESOURCES_TABLE, load_agent_context
-    from kanibako.project_context import current_project
+    from kanibako.agent_session import RESOURCES_TABLE, current_agent
     from kanibako.project_tables import unset_project_entry
     from kanibako_targets import find_resource
 
-    paths, proj = current_project(app, project)
-    context = load_agent_context(paths, proj)
+    _, proj, context = current_agent(app, project)
     mapping = find_resource(context.target.resource_mappings(), name)
     removed = unset_project_entry(proj, RESOURCES_TABLE, mapping.path)
     click.echo(f"{mapping.path}: " + ("override removed" if removed else "no override was set"))

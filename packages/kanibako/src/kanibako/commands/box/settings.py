@@ -25,20 +25,11 @@ def settings() -> None:
 @click.pass_obj
 def list_(app: App, project: Path | None, as_json: bool) -> None:
     """Show each setting with its default, effective value and source."""
-    from kanibako.agent_session import SETTINGS_TABLE, load_agent_context
-    from kanibako.project_context import current_project
+    from kanibako.agent_session import current_agent
     from kanibako.tables import echo_json, echo_table
-    from kanibako_targets import agent_config_path, effective_settings
 
-    paths, proj = current_project(app, project)
-    context = load_agent_context(paths, proj)
-    rows = effective_settings(
-        context.target.setting_descriptors(),
-        context.settings_overrides(proj),
-        context.config.state,
-        overrides_from=f"{proj.project_config_file}: [{SETTINGS_TABLE}]",
-        state_from=f"{agent_config_path(paths.agents_dir, context.target.name)}: [state]",
-    )
+    paths, proj, context = current_agent(app, project)
+    rows = context.settings(paths, proj)
     if as_json:
         echo_json(
             [
@@ -80,17 +71,12 @@ def list_(app: App, project: Path | None, as_json: bool) -> None:
 @click.pass_obj
 def get(app: App, key: str, project: Path | None) -> None:
     """Print the effective value of setting KEY."""
-    from kanibako.agent_session import load_agent_context
-    from kanibako.project_context import current_project
-    from kanibako_targets import effective_settings, find_descriptor
+    from kanibako.agent_session import current_agent
+    from kanibako_targets import find_descriptor
 
-    paths, proj = current_project(app, project)
-    context = load_agent_context(paths, proj)
-    descriptors = context.target.setting_descriptors()
-    find_descriptor(descriptors, key)
-    for setting in effective_settings(
-        descriptors, context.settings_overrides(proj), context.config.state
-    ):
+    paths, proj, context = current_agent(app, project)
+    find_descriptor(context.target.setting_descriptors(), key)
+    for setting in context.settings(paths, proj):
         if setting.key == key:
             click.echo(setting.value)
 
@@ -102,13 +88,12 @@ def get(app: App, key: str, project: Path | None) -> None:
 @click.pass_obj
 def set_(app: App, key: str, value: str, project: Path | None) -> None:
     """Override setting KEY for this project (constrained settings accept only their choices)."""
-    from kanibako.agent_session import SETTINGS_TABLE, load_agent_context
-    from kanibako.project_context import current_project, initialized_project
+    from kanibako.agent_session import SETTINGS_TABLE, current_agent
+    from kanibako.project_context import initialized_project
     from kanibako.project_tables import set_project_entry
     from kanibako_targets import check_value, find_descriptor
 
-    paths, proj = current_project(app, project)
-    context = load_agent_context(paths, proj)
+    _, proj, context = current_agent(app, project)
     check_value(find_descriptor(context.target.setting_descriptors(), key), value)
     _, proj = initialized_project(app, project)
     set_project_entry(proj, SETTINGS_TABLE, key, value)
