@@ -141,13 +141,18 @@ def test_with_nothing_detected_kanibako_falls_back_to_no_agent(
     assert resolved.install.command == "bash"
 
 
-def test_a_third_party_plugin_is_auto_detected_like_a_built_in(
-    site: Path, empty_host: HostEnvironment
-) -> None:
+@pytest.fixture
+def good_plugin(site: Path) -> None:
     install_plugin(
         site, "kanibako-target-good", {"good": "good_plugin:GoodTarget"}, "good_plugin",
         GOOD_PLUGIN,
     )  # fmt: skip
+
+
+@pytest.mark.usefixtures("good_plugin")
+def test_a_third_party_plugin_is_auto_detected_like_a_built_in(
+    empty_host: HostEnvironment,
+) -> None:
     script = plant(empty_host, "good-agent")
     resolved = resolve_target(None, empty_host)
     assert resolved.target.name == "good"
@@ -155,13 +160,10 @@ def test_a_third_party_plugin_is_auto_detected_like_a_built_in(
     assert resolved.install.binary == script
 
 
+@pytest.mark.usefixtures("good_plugin")
 def test_claude_is_preferred_when_several_agents_are_installed(
-    site: Path, empty_host: HostEnvironment
+    empty_host: HostEnvironment,
 ) -> None:
-    install_plugin(
-        site, "kanibako-target-good", {"good": "good_plugin:GoodTarget"}, "good_plugin",
-        GOOD_PLUGIN,
-    )  # fmt: skip
     plant(empty_host, "good-agent")
     plant(empty_host, "claude")
     assert resolve_target(None, empty_host).target.name == "claude"
