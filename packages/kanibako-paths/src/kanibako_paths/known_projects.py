@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from kanibako_paths.errors import ConfigError
+from kanibako_paths.file_lock import locked
 from kanibako_paths.locations import KanibakoPaths
 from kanibako_paths.modes import ProjectMode
 from kanibako_paths.project import Project
@@ -25,16 +26,18 @@ def known_decentralized(paths: KanibakoPaths) -> list[Path]:
 
 def remember_decentralized(paths: KanibakoPaths, workspace: Path) -> None:
     """Record ``workspace`` as a decentralized project."""
-    known = known_decentralized(paths)
-    if workspace not in known:
-        _write(paths, [*known, workspace])
+    with locked(paths.projects_file):
+        known = known_decentralized(paths)
+        if workspace not in known:
+            _write(paths, [*known, workspace])
 
 
 def forget_decentralized(paths: KanibakoPaths, workspace: Path) -> None:
     """Drop ``workspace`` from the record."""
-    known = known_decentralized(paths)
-    if workspace in known:
-        _write(paths, [p for p in known if p != workspace])
+    with locked(paths.projects_file):
+        known = known_decentralized(paths)
+        if workspace in known:
+            _write(paths, [p for p in known if p != workspace])
 
 
 def forget_project(paths: KanibakoPaths, project: Project) -> None:

@@ -9,12 +9,14 @@ its own ``workset.toml`` with the default auth and the member projects.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from kanibako_paths.box_settings import AUTH_MODES
 from kanibako_paths.errors import ConfigError, WorksetError
+from kanibako_paths.file_lock import locked
 from kanibako_paths.locations import KanibakoPaths
 from kanibako_paths.tomlfile import read_toml, table_at, write_toml
 
@@ -138,28 +140,30 @@ def create_workset(paths: KanibakoPaths, name: str, root: Path) -> Workset:
     """Register a new working set at ``root`` and create its directories."""
     check_name(name, "working set")
     root = root.expanduser().resolve()
-    registry = _registry(paths)
-    if name in registry:
-        raise WorksetError(f"working set {name!r} already exists (at {registry[name]})")
-    if root in registry.values():
-        raise WorksetError(f"{root} is already the root of another working set")
-    if (root / WORKSET_FILE).exists():
-        raise WorksetError(f"{root} already holds a working set ({WORKSET_FILE} exists)")
-    for sub in ("boxes", "workspaces", "vault"):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-    workset = Workset(name=name, root=root)
-    _write_workset(workset)
-    registry[name] = root
-    _write_registry(paths, registry)
+    with locked(paths.worksets_file):
+        registry = _registry(paths)
+        if name in registry:
+            raise WorksetError(f"working set {name!r} already exists (at {registry[name]})")
+        if root in registry.values():
+            raise WorksetError(f"{root} is already the root of another working set")
+        if (root / WORKSET_FILE).exists():
+            raise WorksetError(f"{root} already holds a working set ({WORKSET_FILE} exists)")
+        for sub in ("boxes", "workspaces", "vault"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        workset = Workset(name=name, root=root)
+        _write_workset(workset)
+        registry[name] = root
+        _write_registry(paths, registry)
     return workset
 
 
 def delete_workset(paths: KanibakoPaths, name: str, *, purge: bool = False) -> Workset:
     """Unregister a working set; with ``purge`` also delete its root and everything in it."""
-    workset = load_workset(paths, name)
-    registry = _registry(paths)
-    del registry[name]
-    _write_registry(paths, registry)
+    with locked(paths.worksets_file):
+        workset = load_workset(paths, name)
+        registry = _registry(paths)
+        del registry[name]
+        _write_registry(paths, registry)
     if purge:
         import shutil
 
@@ -167,29 +171,37 @@ def delete_workset(paths: KanibakoPaths, name: str, *, purge: bool = False) -> W
     return workset
 
 
+def _update_workset(workset: Workset, change: Callable[[Workset], Workset]) -> Workset:
+    # Re-read under the lock: ``workset`` may be older than the file.
+    with locked(workset.file):
+        updated = change(_read_workset(workset.name, workset.root))
+        _write_workset(updated)
+    return updated
+
+
 def set_workset_auth(paths: KanibakoPaths, name: str, auth: str) -> Workset:
     """Set the default auth (``shared`` or ``distinct``) of a working set's projects."""
     if auth not in AUTH_MODES:
         raise ConfigError(f"auth must be one of {', '.join(AUTH_MODES)}, not {auth!r}")
-    workset = load_workset(paths, name)
-    updated = Workset(workset.name, workset.root, auth, workset.members)
-    _write_workset(updated)
-    return updated
+    return _update_workset(load_workset(paths, name), lambda current: replace(current, auth=auth))
 
 
 def register_member(workset: Workset, member: WorksetMember) -> Workset:
     """Record ``member`` in the working set's file (replacing one of the same name)."""
-    members = (*(m for m in workset.members if m.name != member.name), member)
-    updated = Workset(workset.name, workset.root, workset.auth, members)
-    _write_workset(updated)
-    return updated
+
+    def change(current: Workset) -> Workset:
+        others = (m for m in current.members if m.name != member.name)
+        return replace(current, members=(*others, member))
+
+    return _update_workset(workset, change)
 
 
 def unregister_member(workset: Workset, name: str) -> Workset:
     """Forget member ``name`` (its files are the caller's business)."""
-    if workset.member(name) is None:
-        raise WorksetError(f"working set {workset.name!r} has no project {name!r}")
-    members = tuple(m for m in workset.members if m.name != name)
-    updated = Workset(workset.name, workset.root, workset.auth, members)
-    _write_workset(updated)
-    return updated
+
+    def change(current: Workset) -> Workset:
+        if current.member(name) is None:
+            raise WorksetError(f"working set {workset.name!r} has no project {name!r}")
+        return replace(current, members=tuple(m for m in current.members if m.name != name))
+
+    return _update_workset(workset, change)
