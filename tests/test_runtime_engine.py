@@ -130,7 +130,7 @@ def test_images_exist_and_are_listed(eng: Engine, busybox_image: str) -> None:
 
 
 def test_starting_a_missing_image_fails_with_the_engine_reason(eng: Engine) -> None:
-    spec = ContainerSpec(image="localhost/kanibako-no-such-image:never", detach=True)
+    spec = ContainerSpec(image="localhost/kanibako-no-such-image:never", detach=True, pull="never")
     with pytest.raises(EngineCommandError, match="kanibako-no-such-image"):
         run_detached(eng, spec)
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +117,10 @@ class ForegroundContainer:
 
 @contextmanager
 def foreground(
-    engine: Engine, spec: ContainerSpec, *, announce: Any = None
+    engine: Engine,
+    spec: ContainerSpec,
+    *,
+    announce: Callable[[list[str]], None] | None = None,
 ) -> Iterator[ForegroundContainer]:
     """Start ``spec`` attached to this process; on leaving, the container is stopped.
 
@@ -155,8 +158,6 @@ def run(engine: Engine, spec: ContainerSpec) -> int:
 def run_detached(engine: Engine, spec: ContainerSpec) -> str:
     """Start ``spec`` in the background; returns the container id."""
     if not spec.detach:
-        from dataclasses import replace
-
         spec = replace(spec, detach=True)
     with _env_file(spec) as env_file:
         argv = _command(engine, spec, env_file, terminal=False)
