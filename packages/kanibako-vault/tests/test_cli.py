@@ -29,7 +29,7 @@ def test_snapshot_list_restore_prune_round_trip(vault: tuple[Path, Path]) -> Non
     (share / "top.txt").write_text("oops")
     assert "Restored snapshot" in _run("restore", *where, listed[0]["name"])
     assert (share / "top.txt").read_text() == "top\n"
-    assert "Deleted" in _run("prune", "--store", str(store), "--keep", "0")
+    assert "Deleted" in _run("prune", *where, "--keep", "0")  # --dir accepted everywhere
     assert _run("list", "--store", str(store)).strip() == "No snapshots."
 
 

@@ -23,6 +23,15 @@ _dir_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="The directory to snapshot or restore.",
 )
+# list and prune need only the store; they accept --dir so every subcommand can be
+# called with the same two options.
+_optional_dir_option = click.option(
+    "--dir",
+    "directory",
+    default=None,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Accepted for symmetry; not needed.",
+)
 _store_option = click.option(
     "--store",
     required=True,
@@ -77,9 +86,10 @@ def snapshot(directory: Path, store: Path, full: bool) -> None:
 
 
 @cli.command(name="list")
+@_optional_dir_option
 @_store_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
-def list_(store: Path, as_json: bool) -> None:
+def list_(directory: Path | None, store: Path, as_json: bool) -> None:
     """List the snapshots in STORE, oldest first."""
     from kanibako_vault.report import snapshot_json, snapshot_table
     from kanibako_vault.store import list_snapshots
@@ -110,11 +120,12 @@ def restore(directory: Path, store: Path, name: str) -> None:
 
 
 @cli.command()
+@_optional_dir_option
 @_store_option
 @click.option(
     "--keep", required=True, type=int, help="How many of the newest snapshots to keep (0: none)."
 )
-def prune(store: Path, keep: int) -> None:
+def prune(directory: Path | None, store: Path, keep: int) -> None:
     """Delete all but the newest KEEP snapshots."""
     from kanibako_vault.prune import prune as cut
     from kanibako_vault.report import prune_message
