@@ -157,3 +157,21 @@ def test_negative_keep_is_a_user_error(workspace: Path) -> None:
     result = run("vault", "prune", "--keep", "-1", "-p", str(workspace))
     assert result.exit_code == 2
     assert result.stderr == "kanibako: --keep must be 0 or more, not -1\n"
+
+
+def test_snapshots_follow_a_project_through_box_migrate(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    workspace = _project_in("account-centric", tmp_path)
+    (_resolved(workspace).vault_rw / "notes.txt").write_text("kept across modes\n")
+    ok("vault", "snapshot", "-p", str(workspace))
+    names = _names(workspace)
+    ok("box", "migrate", "--to", "decentralized", cwd=workspace)
+    project = _resolved(workspace)
+    assert project.mode.value == "decentralized"
+    assert _names(workspace) == names
+    assert not (project.metadata_dir / "vault-snapshots").exists()  # not left in the agent's view
+    ok("box", "migrate", "--to", "account-centric", cwd=workspace)
+    assert _resolved(workspace).mode.value == "account-centric"
+    assert _names(workspace) == names
+    ok("vault", "restore", names[0], "-p", str(workspace))

@@ -7,10 +7,14 @@ container mounts, so the agent can neither read nor wreck them:
   box; only its ``shell`` subdirectory is mounted);
 - decentralized projects: ``{data_dir}/vault-snapshots/{project_hash}``, because the
   metadata dir ``{project}/.kanibako`` sits inside the mounted workspace.
+
+After ``box migrate`` the snapshots are moved to the new mode's place on first use
+(``adopt_migrated_snapshots``).
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import click
@@ -27,6 +31,26 @@ def snapshot_store(paths: KanibakoPaths, project: Project) -> Path:
     return project.metadata_dir / SNAPSHOTS_DIR
 
 
+def adopt_migrated_snapshots(paths: KanibakoPaths, project: Project) -> None:
+    """Move snapshots that ``box migrate`` left in another mode's place into this one's.
+
+    A migration copies the box, so snapshots taken in account-centric or working-set
+    mode arrive in ``{project}/.kanibako/vault-snapshots``; ones taken in decentralized
+    mode stay under the data dir, keyed by the workspace path's hash (unchanged by an
+    in-place migration). Cheap when there is nothing to move: one or two ``stat``s.
+    """
+    store = snapshot_store(paths, project)
+    if store.exists():
+        return
+    if project.mode is ProjectMode.DECENTRALIZED:
+        left = project.metadata_dir / SNAPSHOTS_DIR
+    else:
+        left = paths.data_dir / SNAPSHOTS_DIR / project.project_hash
+    if left.is_dir():
+        store.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(left, store)
+
+
 def snapshot_before_launch(paths: KanibakoPaths, project: Project) -> None:
     """Snapshot ``share-rw`` before a session (a no-op when the vault is disabled or absent).
 
@@ -36,6 +60,7 @@ def snapshot_before_launch(paths: KanibakoPaths, project: Project) -> None:
     """
     if not project.vault_enabled:
         return
+    adopt_migrated_snapshots(paths, project)
     share_rw = project.vault_rw
     # A restore killed between its two renames leaves share-rw parked beside itself;
     # snapshot() puts it back (under the store's lock) before looking at it.

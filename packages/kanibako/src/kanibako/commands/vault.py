@@ -23,19 +23,20 @@ def vault() -> None:
 def _enabled_project(app: App, project: Path | None) -> tuple[Path, Path]:
     """share-rw and the snapshot store of a project whose vault is enabled."""
     from kanibako.project_context import current_project
-    from kanibako.project_vault import snapshot_store
 
-    paths, proj = current_project(app, project)
+    _, proj = current_project(app, project)
     if not proj.vault_enabled:
         raise CliError(f"the vault is disabled for {proj.workspace} (vault_enabled = false)")
-    return proj.vault_rw, snapshot_store(paths, proj)
+    return proj.vault_rw, _store(app, project)
 
 
 def _store(app: App, project: Path | None) -> Path:
+    """The project's snapshot store (taking over snapshots a migration left behind)."""
     from kanibako.project_context import current_project
-    from kanibako.project_vault import snapshot_store
+    from kanibako.project_vault import adopt_migrated_snapshots, snapshot_store
 
     paths, proj = current_project(app, project)
+    adopt_migrated_snapshots(paths, proj)
     return snapshot_store(paths, proj)
 
 
