@@ -22,8 +22,11 @@ class RecordedHelper:
     def __init__(self, request: SpawnRequest) -> None:
         self.request = request
         self.stopped = threading.Event()
+        self.fail_stop: str | None = None
 
     def stop(self) -> None:
+        if self.fail_stop is not None:
+            raise RuntimeError(self.fail_stop)
         self.stopped.set()
 
 

@@ -389,3 +389,18 @@ def test_a_token_of_one_session_means_nothing_to_another(hub: Any) -> None:
                 assert own.request("list")["helpers"][0]["helper"] == 0
     finally:
         shutil.rmtree(other_dir, ignore_errors=True)
+
+
+def test_cascade_stops_all_and_reports_a_failed_stop(hub: Any) -> None:
+    director = hub.director()
+    one, two = hub.spawn(director), hub.spawn(director)
+    hub.spawner.started[1].fail_stop = "engine hung"
+    reply = director.ask(op="stop", helper=two)
+    assert reply["code"] == "failed"
+    assert "helper 2: engine hung" in reply["error"]
+    assert hub.hub.helpers[two].status == "failed"
+    grandchild = hub.spawn(hub.as_helper(hub.token(one)))
+    reply = director.ask(op="cleanup", helper=one, cascade=True)
+    assert reply["helpers"] == [grandchild, one]
+    assert hub.spawner.started[2].stopped.is_set()
+    assert director.ask(op="stop", helper=two)["ok"], "a failed helper can be stopped again"

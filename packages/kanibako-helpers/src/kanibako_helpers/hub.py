@@ -739,14 +739,28 @@ class Hub:
             self.config.tree.write_state(record.number, state)
 
     async def _stop_records(self, records: list[HelperRecord], remove: bool) -> dict[str, Any]:
+        """Stop every container at once, then record the outcome (and remove, deepest first)."""
         loop = asyncio.get_running_loop()
-        done = []
+        stops = []
         for record in records:
             running, record.running = record.running, None
-            if running is not None:
-                await loop.run_in_executor(self.executor, running.stop)
+            record.status = "stopping"
             if record.mailbox is not None:
                 record.mailbox.close()
+            if running is not None:
+                stops.append((record, loop.run_in_executor(self.executor, running.stop)))
+        outcomes = await asyncio.gather(*(f for _, f in stops), return_exceptions=True)
+        failed = {
+            record.number: outcome
+            for (record, _), outcome in zip(stops, outcomes, strict=True)
+            if isinstance(outcome, BaseException)
+        }
+        done = []
+        for record in records:
+            if record.number in failed:
+                record.status = "failed"
+                await loop.run_in_executor(self.executor, self._save_state, record)
+                continue
             if remove:
                 self._forget(record)
                 for other in self.helpers.values():
@@ -757,6 +771,9 @@ class Hub:
                 record.status = "stopped"
                 await loop.run_in_executor(self.executor, self._save_state, record)
             done.append(record.number)
+        if failed:
+            reasons = "; ".join(f"helper {n}: {exc}" for n, exc in sorted(failed.items()))
+            raise RequestError("failed", f"could not stop {reasons}")
         return {"helpers": done}
 
 
