@@ -70,3 +70,11 @@ def finish(process: subprocess.Popen[str], timeout: float = 30) -> tuple[int, st
     """Wait for a background session; its status, stdout and stderr."""
     out, err = process.communicate(timeout=timeout)
     return process.returncode, out, err
+
+
+def reap(process: subprocess.Popen[str]) -> None:
+    """Wait for a killed session without reading its pipes (its engine client may hold them)."""
+    process.wait(timeout=10)
+    for pipe in (process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from kanibako_runtime import Engine, list_containers
-from tests.launch_helpers import finish, kanibako, start_session, wait_for
+from tests.launch_helpers import finish, kanibako, reap, start_session, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -148,4 +148,20 @@ def test_docker_sigterm_cleans_up(project: Path, busybox_image: str) -> None:
     finally:
         session.kill()
     assert status == 128 + signal.SIGTERM, err
+    assert not _running(project)
+
+
+def test_docker_session_killed_outright_does_not_block_the_next(
+    project: Path, busybox_image: str
+) -> None:
+    killed = start_session(
+        "-p", str(project), "shell", "--no-helpers", "-i", busybox_image, "-c", "sleep 60"
+    )
+    wait_for(lambda: _running(project), what="the Docker session")
+    killed.kill()
+    reap(killed)
+    done = _shell(project, busybox_image, "echo again")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.endswith("again\n")
+    assert "left running by a session that died" in done.stderr
     assert not _running(project)

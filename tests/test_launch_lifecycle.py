@@ -11,7 +11,7 @@ import pytest
 
 from kanibako_paths import load_paths, resolve_project
 from kanibako_runtime import LOCK_FILE_NAME, lock_holder
-from tests.launch_helpers import finish, kanibako, session_containers, start_session, wait_for
+from tests.launch_helpers import finish, kanibako, reap, session_containers, start_session, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -107,3 +107,21 @@ def test_signals_stop_the_container_and_release_the_lock(
     assert "Traceback" not in err
     assert not _running(project)
     assert _lock_free(project)
+
+
+def test_a_session_killed_outright_leaves_nothing_that_blocks_the_next(
+    isolated_home: Path, busybox_image: str
+) -> None:
+    project = _project(isolated_home, "proj")
+    killed = _background(project, busybox_image, "sleep 60")
+    wait_for(lambda: _running(project), what="the session's container")
+    killed.kill()  # SIGKILL: no cleanup at all; the container lives on
+    reap(killed)
+    assert _lock_free(project)  # the kernel released the lock
+    done = kanibako(
+        "-p", str(project), "shell", "--no-helpers", "-i", busybox_image, "-c", "echo again"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "again\n"
+    assert "left running by a session that died" in done.stderr
+    assert not _running(project)

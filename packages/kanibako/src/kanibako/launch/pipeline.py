@@ -156,9 +156,28 @@ def _locked_session(
             paths, project, image, agent, command, extra_mounts=hub_mounts, extra_env=hub_env
         )
         status = _run_container(engine, spec, debug)
-        if launch_image.recover(status):
+        if launch_image.recover(status) or _removed_stale(engine, spec, status, echo):
             status = _run_container(engine, spec, debug)
     return status
+
+
+def _removed_stale(engine: Engine, spec: ContainerSpec, status: int, echo: Echo) -> bool:
+    """After a name clash: remove the container a dead session left behind.
+
+    We hold the project lock, so a container with this session's name cannot
+    belong to a live session. (Podman's ``--replace`` would do this up front,
+    but it prints the replaced name on stdout, in the middle of the session's
+    own output.)
+    """
+    if status != 125 or not spec.name:
+        return False
+    from kanibako_runtime import inspect, remove
+
+    if inspect(engine, spec.name) is None:
+        return False
+    remove(engine, spec.name)
+    echo(f"removed {spec.name}, left running by a session that died; starting again")
+    return True
 
 
 def _run_container(engine: Engine, spec: ContainerSpec, debug: Echo) -> int:
