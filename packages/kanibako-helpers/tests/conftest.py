@@ -137,6 +137,7 @@ def hub(short_dir: Path) -> Iterator[HubFixture]:
         token_dir=short_dir / "tokens",
         root_budget=SpawnBudget(depth=2, breadth=2),
         max_pending_bytes=64 * 1024,
+        max_pending_total=160 * 1024,
         homes_root=short_dir / "homes",
     )
     runner = HubRunner(config, spawner).start()

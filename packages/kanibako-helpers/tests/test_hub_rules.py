@@ -404,3 +404,20 @@ def test_cascade_stops_all_and_reports_a_failed_stop(hub: Any) -> None:
     assert reply["helpers"] == [grandchild, one]
     assert hub.spawner.started[2].stopped.is_set()
     assert director.ask(op="stop", helper=two)["ok"], "a failed helper can be stopped again"
+
+
+def test_all_queues_together_stay_within_the_hub_bound(hub: Any) -> None:
+    director = hub.director()
+    helpers = [hub.spawn(director), hub.spawn(director)]
+    grandchildren = [hub.spawn(hub.as_helper(hub.token(n))) for n in helpers]
+    text = "b" * 1000
+    for _ in range(100):  # 4 offline helpers x 100 KB against a 160 KiB hub bound
+        director.send({"op": "broadcast", "text": text})
+    assert director.ask(op="whoami")["ok"]
+    queued = [hub.hub.helpers[n].pending_bytes for n in [*helpers, *grandchildren]]
+    assert sum(queued) <= 160 * 1024
+    assert hub.hub.pending_total == sum(queued)
+    assert all(size <= 64 * 1024 for size in queued)
+    mailbox = hub.as_helper(hub.token(helpers[0]), "mailbox")
+    assert mailbox.recv()["event"] == "dropped"
+    assert hub.hub.helpers[helpers[0]].pending_bytes == 0 or mailbox.recv()["event"] == "message"

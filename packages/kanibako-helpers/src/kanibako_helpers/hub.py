@@ -68,6 +68,9 @@ class HubConfig:
     common_mounts: tuple[BindMount, ...] = ()
     common_env: tuple[tuple[str, str], ...] = ()
     max_pending_bytes: int = 16 * 1024 * 1024
+    """Queued (undelivered) message bytes kept per helper."""
+    max_pending_total: int = 64 * 1024 * 1024
+    """Queued bytes kept for all helpers together: the hub's memory bound."""
     load_existing: bool = True
     homes_root: Path | None = None
     """Where each helper's own persistent home (``/home/agent``) lives; None: the image's."""
@@ -304,6 +307,7 @@ class Hub:
         # Routed but not yet logged, and logged but not yet delivered.
         self.deliveries: list[tuple[HelperRecord, bytes]] = []
         self.ready: list[tuple[HelperRecord, bytes]] = []
+        self.pending_total = 0
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kanibako-spawn")
         self.tasks: set[asyncio.Task[None]] = set()
         self.tree_lock = threading.Lock()
@@ -368,6 +372,9 @@ class Hub:
         self.tokens[record.token] = record.number
 
     def _forget(self, record: HelperRecord) -> None:
+        self.pending_total -= record.pending_bytes
+        record.pending.clear()
+        record.pending_bytes = 0
         self.helpers.pop(record.number, None)
         self.tokens.pop(record.token, None)
         if record.mailbox is not None:
@@ -592,10 +599,22 @@ class Hub:
     def _enqueue(self, record: HelperRecord, event: bytes) -> None:
         record.pending.append(event)
         record.pending_bytes += len(event)
-        while record.pending_bytes > self.config.max_pending_bytes and record.pending:
-            # Memory stays bounded; the log keeps the record of what was dropped.
-            record.pending_bytes -= len(record.pending.popleft())
-            record.dropped += 1
+        self.pending_total += len(event)
+        while record.pending_bytes > self.config.max_pending_bytes:
+            self._drop_oldest(record)
+        if self.pending_total > self.config.max_pending_total:
+            # Rare: trim the longest queues first until the whole hub fits again.
+            by_size = sorted(self.helpers.values(), key=lambda r: -r.pending_bytes)
+            for victim in by_size:
+                while victim.pending and self.pending_total > self.config.max_pending_total:
+                    self._drop_oldest(victim)
+
+    def _drop_oldest(self, record: HelperRecord) -> None:
+        # Memory stays bounded; the log keeps the record of what was dropped.
+        size = len(record.pending.popleft())
+        record.pending_bytes -= size
+        self.pending_total -= size
+        record.dropped += 1
 
     def flush_pending(self, record: HelperRecord) -> None:
         """Deliver queued messages to ``record``'s mailbox while it keeps up."""
@@ -608,6 +627,7 @@ class Hub:
         while record.pending and not mailbox.paused and not mailbox.closed:
             event = record.pending.popleft()
             record.pending_bytes -= len(event)
+            self.pending_total -= len(event)
             mailbox.write(event)
 
     # -- spawning and stopping (blocking work runs in a worker thread) -----
