@@ -37,7 +37,7 @@ from kanibako_helpers.layout import (
     INIT_SCRIPT_NAME,
     HelperTree,
 )
-from kanibako_helpers.numbering import DIRECTOR, is_descendant, parent_of
+from kanibako_helpers.numbering import DIRECTOR, depth_of, is_descendant, parent_of
 from kanibako_helpers.protocol import (
     MAX_CONNECTIONS,
     MAX_LINE,
@@ -334,22 +334,34 @@ class Hub:
             self._load_existing()
 
     def _load_existing(self) -> None:
+        """Helpers of earlier sessions, as stopped records (so they can be respawned).
+
+        state.json lies in a tree the helper itself can write, so nothing in it
+        is trusted: the budget is clamped to what the numbering allows below
+        the director, and a model that is not a plain name is dropped.
+        """
         tree = self.config.tree
+        root = self.config.root_budget
         for number in tree.existing_helpers():
             state = tree.read_state(number)
             parent = parent_of(number, self.base) if number else None
             if state is None or parent is None or number in self.helpers:
                 continue
+            allowed_depth = root.depth - depth_of(number, self.base)
             depth, breadth = state.get("depth"), state.get("breadth")
-            if not (isinstance(depth, int) and isinstance(breadth, int)):
+            if allowed_depth < 0 or not (isinstance(depth, int) and isinstance(breadth, int)):
                 continue
             model = state.get("model")
+            if not (isinstance(model, str) and _MODEL_PATTERN.fullmatch(model)):
+                model = None
             self._add(
                 HelperRecord(
                     number=number,
                     parent=parent,
-                    budget=SpawnBudget(max(0, depth), max(0, breadth)),
-                    model=model if isinstance(model, str) and model else None,
+                    budget=SpawnBudget(
+                        min(max(0, depth), allowed_depth), min(max(0, breadth), root.breadth)
+                    ),
+                    model=model,
                     token=secrets.token_hex(32),
                     status="stopped",
                     peers=[p for p in state.get("peers", []) if isinstance(p, int)],
