@@ -16,6 +16,7 @@ from kanibako_runtime import (
     Mount,
     TmpfsMount,
     detect_engine,
+    foreground,
     image_exists,
     inspect,
     list_containers,
@@ -135,14 +136,36 @@ def test_starting_a_missing_image_fails_with_the_engine_reason(eng: Engine) -> N
         run_detached(eng, spec)
 
 
-def test_env_file_is_private_and_removed(
+def test_env_values_go_through_a_pipe_and_never_touch_the_disk(
     eng: Engine, busybox_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     runtime_dir = tmp_path / "run"
     runtime_dir.mkdir(mode=0o700)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime_dir))
-    spec = _sh(busybox_image, "ls -l /proc/self/fd >/dev/null", env={"A": "1"})
-    assert run(eng, spec) == 0
+    seen: list[list[str]] = []
+    spec = _sh(busybox_image, 'test "$A" = 1', env={"A": "1"})
+    with foreground(eng, spec, announce=seen.append) as container:
+        assert container.wait() == 0
+    (argv,) = seen
+    assert argv[argv.index("--env-file") + 1].startswith("/dev/fd/")
+    assert list(runtime_dir.iterdir()) == []
+
+
+def test_a_huge_env_goes_through_a_private_file_that_is_removed(
+    eng: Engine, busybox_image: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime_dir = tmp_path / "run"
+    runtime_dir.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime_dir))
+    env = {f"V{i}": "x" * 3000 for i in range(30)}  # 90 KB: more than a pipe holds
+    env["HUGE"] = "y" * 70_000  # longer than an env-file line may be: passed by name
+    seen: list[list[str]] = []
+    script = 'test "${#V29}" = 3000 && test "${#HUGE}" = 70000'
+    with foreground(eng, _sh(busybox_image, script, env=env), announce=seen.append) as container:
+        path = Path(seen[0][seen[0].index("--env-file") + 1])
+        assert path.parent == runtime_dir and (path.stat().st_mode & 0o777) == 0o600
+        assert container.wait() == 0
+    assert seen[0][seen[0].index("--env") + 1] == "HUGE"
     assert list(runtime_dir.iterdir()) == []
 
 

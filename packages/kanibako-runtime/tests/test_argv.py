@@ -168,3 +168,10 @@ def test_podman_tmpfs_does_not_copy_up_the_hidden_files() -> None:
 def test_pull_policy(engine: Engine) -> None:
     assert "--pull=never" in to_argv(engine, ContainerSpec("img", pull="never"))
     assert not any(a.startswith("--pull") for a in to_argv(engine, ContainerSpec("img")))
+
+
+def test_a_value_longer_than_an_env_file_line_goes_by_name() -> None:
+    spec = ContainerSpec("img", env={"SMALL": "1", "HUGE": "x" * 70_000})
+    argv = to_argv(PODMAN_ROOT, spec, env_file=Path("/dev/fd/5"))
+    assert argv[argv.index("--env") + 1] == "HUGE"
+    assert env_file_text(spec.env) == "SMALL=1\n"

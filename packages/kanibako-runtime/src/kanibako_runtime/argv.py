@@ -2,7 +2,7 @@
 
 Environment values never appear on the command line (any local user can read
 a process's argv with ``ps``). They go into an env file named by the caller;
-the few values an env file cannot carry (line breaks) are passed by name
+the few values an env file cannot carry (line breaks, huge values) are passed by name
 (``--env KEY``) and reach the engine through its own environment.
 """
 
@@ -24,8 +24,12 @@ def _check_env_key(key: str) -> None:
         raise InvalidSpecError(f"invalid environment variable name {key!r}")
 
 
+# Engines read env files line by line with a 64 KiB line limit (Go's bufio.Scanner).
+_MAX_LINE = 60_000
+
+
 def _file_safe(value: str) -> bool:
-    return "\n" not in value and "\r" not in value
+    return "\n" not in value and "\r" not in value and len(value) < _MAX_LINE
 
 
 def env_file_text(env: Mapping[str, str]) -> str:

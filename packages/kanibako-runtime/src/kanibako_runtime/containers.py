@@ -37,42 +37,75 @@ class ContainerInfo:
     labels: Mapping[str, str] = field(default_factory=dict)
 
 
-def _env_dir() -> Path | None:
+# An env file this small fits in a pipe's buffer (64 KiB on Linux) and is
+# written whole before the engine starts.
+_PIPE_LIMIT = 60_000
+
+
+@dataclass(frozen=True)
+class _EnvSource:
+    """Where the engine reads the env file from, and the descriptor it must inherit."""
+
+    path: Path | None
+    fds: tuple[int, ...] = ()
+
+
+def _env_dir() -> Path:
     # A per-user tmpfs when there is one; else the system temp dir.
     runtime = os.environ.get("XDG_RUNTIME_DIR")
-    return Path(runtime) if runtime and Path(runtime).is_dir() else None
+    if runtime and Path(runtime).is_dir():
+        return Path(runtime)
+    return Path(os.environ.get("TMPDIR") or "/tmp")  # noqa: S108
 
 
 @contextmanager
-def _env_file(spec: ContainerSpec) -> Iterator[Path | None]:
-    """A private (0600) env file holding the spec's values, removed afterwards."""
-    text = env_file_text(spec.env)
-    if not text:
-        yield None
+def _env_file(spec: ContainerSpec) -> Iterator[_EnvSource]:
+    """The spec's env values as a file only the engine reads, gone afterwards.
+
+    Normally a pipe the engine inherits (``/dev/fd/N``): the values never touch
+    a disk. A very large env goes to a private (0600) file, removed after the run.
+    """
+    data = env_file_text(spec.env).encode()
+    if not data:
+        yield _EnvSource(None)
+        return
+    if len(data) <= _PIPE_LIMIT and Path("/dev/fd").is_dir():
+        read_end, write_end = os.pipe()
+        try:
+            os.write(write_end, data)
+        finally:
+            os.close(write_end)
+        try:
+            yield _EnvSource(Path(f"/dev/fd/{read_end}"), (read_end,))
+        finally:
+            os.close(read_end)
         return
     # Not tempfile.mkstemp: importing tempfile costs more than this on every launch.
-    directory = _env_dir() or Path(os.environ.get("TMPDIR") or "/tmp")  # noqa: S108
-    name = str(directory / f"kanibako-env-{os.getpid()}-{os.urandom(6).hex()}")
+    name = _env_dir() / f"kanibako-env-{os.getpid()}-{os.urandom(6).hex()}"
     fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        yield Path(name)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        yield _EnvSource(name)
     finally:
         with suppress(FileNotFoundError):
-            Path(name).unlink()
+            name.unlink()
 
 
 def _command(
-    engine: Engine, spec: ContainerSpec, env_file: Path | None, terminal: bool
+    engine: Engine, spec: ContainerSpec, env_file: _EnvSource, terminal: bool
 ) -> list[str]:
     return to_argv(
-        engine, spec, env_file=env_file, terminal=terminal, host_ids=(os.getuid(), os.getgid())
+        engine,
+        spec,
+        env_file=env_file.path,
+        terminal=terminal,
+        host_ids=(os.getuid(), os.getgid()),
     )
 
 
-def _child_env(spec: ContainerSpec, env_file: Path | None) -> dict[str, str]:
-    return {**os.environ, **process_env(spec.env, env_file=env_file is not None)}
+def _child_env(spec: ContainerSpec, env_file: _EnvSource) -> dict[str, str]:
+    return {**os.environ, **process_env(spec.env, env_file=env_file.path is not None)}
 
 
 def stdin_is_terminal() -> bool:
@@ -138,7 +171,10 @@ def foreground(
             # Without a terminal the engine gets its own process group, so a
             # Ctrl-C reaches Kanibako alone and it stops the container in order.
             process = subprocess.Popen(
-                argv, env=_child_env(spec, env_file), process_group=None if terminal else 0
+                argv,
+                env=_child_env(spec, env_file),
+                pass_fds=env_file.fds,
+                process_group=None if terminal else 0,
             )
         except FileNotFoundError as exc:
             raise EngineNotFoundError(f"container engine {engine.binary!r} is gone") from exc
@@ -162,7 +198,12 @@ def run_detached(engine: Engine, spec: ContainerSpec) -> str:
     with _env_file(spec) as env_file:
         argv = _command(engine, spec, env_file, terminal=False)
         done = subprocess.run(
-            argv, capture_output=True, text=True, check=False, env=_child_env(spec, env_file)
+            argv,
+            capture_output=True,
+            text=True,
+            check=False,
+            env=_child_env(spec, env_file),
+            pass_fds=env_file.fds,
         )
     if done.returncode != 0:
         raise EngineCommandError(
