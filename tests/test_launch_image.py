@@ -34,3 +34,26 @@ def test_a_vanished_image_is_noticed_and_reported_in_one_line(
     assert last.startswith("kanibako: ") and "kanibako-test-vanish" in last
     assert "Traceback" not in done.stderr
     assert not markers[0].exists()  # the next launch asks the engine again
+
+
+def test_a_known_newer_registry_image_is_mentioned_without_asking_the_network(
+    isolated_home: Path, busybox_image: str
+) -> None:
+    import time
+
+    from kanibako_runtime.freshness import FreshnessHint, record
+
+    project = isolated_home / "proj"
+    project.mkdir()
+    image = f"ghcr.io/kanibako-test/fresh-{uuid.uuid4().hex[:8]}:latest"
+    subprocess.run([ENGINE, "tag", busybox_image, image], check=True)
+    try:
+        # The answer of an earlier background check, still fresh: no new check starts.
+        record(
+            isolated_home / ".cache/kanibako/freshness", FreshnessHint(image, time.time(), "stale")
+        )
+        done = kanibako("-p", str(project), "shell", "--no-helpers", "-i", image, "-c", "true")
+    finally:
+        subprocess.run([ENGINE, "rmi", image], check=True, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert f"a newer {image} is in its registry" in done.stderr
