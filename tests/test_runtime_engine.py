@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -176,3 +177,17 @@ def test_engine_binary_is_really_the_configured_one(eng: Engine, engine: str) ->
         [*eng.base_argv(), "--version"], capture_output=True, text=True, check=True
     )
     assert eng.kind in done.stdout.lower()
+
+
+def test_leaving_the_block_early_stops_even_an_unnamed_container(
+    eng: Engine, busybox_image: str
+) -> None:
+    tag = uuid.uuid4().hex[:10]
+    spec = _sh(busybox_image, "sleep 60", labels={"io.kanibako.test": tag}, init=True)
+    with pytest.raises(KeyboardInterrupt), foreground(eng, spec):
+        wait_until = time.monotonic() + 20
+        while not list_containers(eng, {"io.kanibako.test": tag}):
+            assert time.monotonic() < wait_until
+            time.sleep(0.1)
+        raise KeyboardInterrupt
+    assert list_containers(eng, {"io.kanibako.test": tag}, include_stopped=True) == []

@@ -137,6 +137,9 @@ class ForegroundContainer:
         if self.spec.name:
             with suppress(EngineCommandError, EngineNotFoundError):
                 stop(self.engine, self.spec.name, timeout=timeout)
+        else:
+            # No name to stop it by: the engine client passes SIGTERM on (sig-proxy).
+            self.process.terminate()
         try:
             self.process.wait(timeout=timeout + 10)
         except subprocess.TimeoutExpired:
