@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,8 +48,19 @@ class RecordingSpawner:
         return self.started[-1]
 
 
+@pytest.fixture(scope="module")
+def shared_bundle_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One zipapp build for the module (a build compiles every source: ~0.6 s)."""
+    return tmp_path_factory.mktemp("bundle-cache")
+
+
 @pytest.fixture
-def project(isolated_home: Path) -> Path:
+def project(
+    isolated_home: Path, shared_bundle_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    import kanibako.helper_session
+
+    monkeypatch.setattr(kanibako.helper_session, "_bundle_cache", lambda: shared_bundle_cache)
     path = isolated_home / "proj"
     path.mkdir()
     return path
@@ -179,11 +191,13 @@ def test_hub_stops_with_the_session_and_forgets_tokens(project: Path) -> None:
     assert list(where.token_dir.glob("*.toml")) == []
 
 
-def test_zipapp_runs_alone_with_a_bare_python(tmp_path: Path, session: Any) -> None:
+def test_zipapp_runs_alone_with_a_bare_python(
+    tmp_path: Path, session: Any, shared_bundle_cache: Path
+) -> None:
     """The bundle needs nothing but python3: run it isolated, without site-packages."""
     handle, _ = session
-    bundle = ensure_bundle(tmp_path / "cache")
-    assert ensure_bundle(tmp_path / "cache") == bundle  # cached by content
+    bundle = ensure_bundle(shared_bundle_cache)
+    assert ensure_bundle(shared_bundle_cache) == bundle  # cached
     env = {
         "PATH": "/usr/bin:/bin",
         "HOME": str(tmp_path),
@@ -209,7 +223,9 @@ def test_zipapp_runs_alone_with_a_bare_python(tmp_path: Path, session: Any) -> N
     assert log.stdout.endswith("[0 → 0]  from the zipapp\n"), log.stderr
 
 
-def test_helper_init_registers_sources_startup_and_execs(tmp_path: Path, session: Any) -> None:
+def test_helper_init_registers_sources_startup_and_execs(
+    tmp_path: Path, session: Any, shared_bundle_cache: Path
+) -> None:
     """helper-init.sh, run by a real shell on the host with the container's layout mimicked."""
     handle, spawner = session
     from kanibako_helpers import HubClient
@@ -232,7 +248,7 @@ def test_helper_init_registers_sources_startup_and_execs(tmp_path: Path, session
     env = {
         **os.environ,
         "HOME": str(fake_home),
-        "KANIBAKO_CLI": str(ensure_bundle(tmp_path / "cache")),
+        "KANIBAKO_CLI": str(ensure_bundle(shared_bundle_cache)),
         "KANIBAKO_HELPER_CONFIG": str(helper_dir / "spawn.toml"),
         "KANIBAKO_HUB_SOCKET": str(handle.locations.socket_path),
     }
@@ -295,13 +311,20 @@ def test_log_follow_prints_new_messages(project: Path, session: Any) -> None:
         proc.communicate()
 
 
-def test_bundle_is_rebuilt_when_missing_and_survives_a_bad_index(tmp_path: Path) -> None:
+def test_bundle_is_rebuilt_when_missing_and_survives_a_bad_index(
+    tmp_path: Path, shared_bundle_cache: Path
+) -> None:
+    built = ensure_bundle(shared_bundle_cache)
     cache = tmp_path / "cache"
-    first = ensure_bundle(cache)
-    data = first.read_bytes()
+    shutil.copytree(shared_bundle_cache, cache)
+    first = cache / built.name
+    with zipfile.ZipFile(first) as archive:
+        names = archive.namelist()
     first.unlink()
     assert ensure_bundle(cache) == first
-    assert first.read_bytes() == data  # same sources, same bytes
+    with zipfile.ZipFile(first) as archive:
+        assert archive.namelist() == names  # same sources, same archive
+    assert "kanibako/cli.pyc" in names
     (cache / "fingerprint").write_text("garbage")
     assert ensure_bundle(cache) == first
     assert (cache / "fingerprint").read_text().split()[1] == first.name

@@ -106,17 +106,25 @@ def _compiled(path: Path, arc: str, workdir: Path) -> bytes:
 
 
 def bundle_contents() -> list[tuple[str, bytes]]:
-    """Everything the zipapp holds, in a stable order (sources, their bytecode, metadata)."""
+    """The zipapp's sources and metadata, in a stable order (bytecode is added at build)."""
     contents = [("__main__.py", _MAIN)]
-    with tempfile.TemporaryDirectory() as tmp:
-        for package in PACKAGES:
-            for arc, path in _package_files(package):
-                contents.append((arc, path.read_bytes()))
-                if arc.endswith(".py"):
-                    contents.append((arc + "c", _compiled(path, arc, Path(tmp))))
+    for package in PACKAGES:
+        contents += [(arc, path.read_bytes()) for arc, path in _package_files(package)]
     for dist in DISTRIBUTIONS:
         contents += list(_metadata_files(dist))
     return contents
+
+
+def _with_bytecode(contents: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+    """``contents`` plus a ``.pyc`` after each package source."""
+    sources = {arc: path for package in PACKAGES for arc, path in _package_files(package)}
+    result = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for arc, data in contents:
+            result.append((arc, data))
+            if arc.endswith(".py") and arc in sources:
+                result.append((arc + "c", _compiled(sources[arc], arc, Path(tmp))))
+    return result
 
 
 def ensure_bundle(cache_dir: Path) -> Path:
@@ -153,14 +161,19 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def _build(cache_dir: Path) -> Path:
-    """The zipapp named by the hash of its content (built only when missing)."""
+    """The zipapp named by the hash of its sources (built only when missing).
+
+    Bytecode is left out of the hash: marshal output is not byte-for-byte
+    stable, and it follows from the sources and the Python (its magic number).
+    """
     contents = bundle_contents()
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(importlib.util.MAGIC_NUMBER)
     for name, data in contents:
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     target = cache_dir / f"kanibako-{digest.hexdigest()[:16]}.pyz"
     if target.is_file():
         return target
+    contents = _with_bytecode(contents)
     cache_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".kanibako-", suffix=".pyz")
     try:
