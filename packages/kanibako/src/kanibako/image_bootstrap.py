@@ -48,9 +48,9 @@ def ensure_bootstrap_image(
             image_engine.import_rootfs(engine, cache, BOOTSTRAP_IMAGE, step)
         return BOOTSTRAP_IMAGE
     debootstrap = find_debootstrap()
-    work_root = cache.parent if cache is not None else None
-    if work_root is not None:
-        work_root.mkdir(parents=True, exist_ok=True)
+    # A Debian tree is ~200 MB: beside the cache, else on disk (/tmp may be a small tmpfs).
+    work_root = cache.parent if cache is not None else _disk_tmp()
+    work_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kanibako-rootfs-", dir=work_root) as tmp:
         root = Path(tmp) / "root"
         with progress.step(
@@ -63,6 +63,13 @@ def ensure_bootstrap_image(
             pack_rootfs(root, tarball)
             image_engine.import_rootfs(engine, tarball, BOOTSTRAP_IMAGE, step)
     return BOOTSTRAP_IMAGE
+
+
+def _disk_tmp() -> Path:
+    var_tmp = Path("/var/tmp")  # noqa: S108 (a parent for mkdtemp, not a fixed file name)
+    return (
+        var_tmp if var_tmp.is_dir() and os.access(var_tmp, os.W_OK) else Path(tempfile.gettempdir())
+    )
 
 
 def find_debootstrap() -> str:

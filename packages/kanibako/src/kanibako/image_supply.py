@@ -14,6 +14,8 @@ never waiting for the network.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from kanibako import image_engine
@@ -112,6 +114,10 @@ def bootstrap_debian(engine: Engine, progress: StepProgress, cache: Path | None 
 
 def freshness_cache_dir() -> Path:
     """Where the registry freshness answers are cached (``$XDG_CACHE_HOME/kanibako/freshness``)."""
+    if sys.platform.startswith("linux"):
+        # platformdirs' answer on Linux, without its import on the launch path.
+        base = os.environ.get("XDG_CACHE_HOME", "").strip()
+        return (Path(base) if base else Path.home() / ".cache") / "kanibako" / "freshness"
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("kanibako")) / "freshness"
