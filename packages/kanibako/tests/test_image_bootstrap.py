@@ -1,11 +1,22 @@
-"""Trimming a bootstrapped root filesystem like a registry's slim image."""
+"""Bootstrapping Debian: trimming the tree like a slim image, packing it, and saying what is missing."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
+import pytest
+
 from kanibako.debian_mirror import DebianMirror
-from kanibako.image_bootstrap import is_excluded, pack_rootfs, slim_rootfs, slim_rules
+from kanibako.image_bootstrap import (
+    find_debootstrap,
+    is_excluded,
+    pack_rootfs,
+    slim_rootfs,
+    slim_rules,
+)
+from kanibako.image_errors import BootstrapUnavailableError
 
 RULES = slim_rules(
     "# comment\npath-exclude /usr/share/doc/*\npath-include /usr/share/doc/*/copyright\n"
@@ -62,3 +73,23 @@ def test_packing_writes_the_tarball_whole_or_not_at_all(tmp_path: Path) -> None:
     pack_rootfs(root, target)
     assert target.stat().st_size > 0
     assert [p.name for p in target.parent.iterdir()] == ["rootfs.tar"]
+
+
+def test_without_debootstrap_the_error_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda *_a, **_k: None)
+    with pytest.raises(BootstrapUnavailableError, match=r"apt-get install debootstrap") as info:
+        find_debootstrap()
+    assert info.value.exit_code == 2
+
+
+def test_rootless_users_are_told_how_to_get_a_debian_image(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda *_a, **_k: "/usr/sbin/debootstrap")
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    with pytest.raises(
+        BootstrapUnavailableError, match=r"needs root: run `kanibako setup` as root"
+    ):
+        find_debootstrap()
