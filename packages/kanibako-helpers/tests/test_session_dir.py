@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kanibako_helpers import HelperError, socket_path
+from kanibako_helpers import HelperError, session_dir, socket_path
 from kanibako_helpers.session_dir import MAX_SOCKET_PATH
 
 
@@ -48,3 +48,20 @@ def test_a_symlinked_session_dir_is_refused(
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     with pytest.raises(HelperError, match="symlink"):
         socket_path("feedfacefeedface")
+
+
+def test_a_running_session_is_found_from_another_runtime_dir(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import socket
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", "/nonexistent")
+    started = socket_path("c0ffee00c0ffee00")  # a session started without a runtime dir
+    runtime = Path("/tmp") / f"kbrt3-{os.getpid()}"
+    runtime.mkdir(exist_ok=True)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(started))
+        assert session_dir("c0ffee00c0ffee00", find_running=True) == started.parent
+        assert session_dir("c0ffee00c0ffee00") == runtime / "kanibako" / "c0ffee00c0ffee00"
+    started.unlink()

@@ -40,20 +40,41 @@ def _candidates() -> list[Path]:
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and Path(runtime).is_dir():
         found.append(Path(runtime) / "kanibako")
+    systemd = Path("/run/user") / str(os.getuid())
+    if systemd.is_dir() and systemd / "kanibako" not in found:
+        found.append(systemd / "kanibako")  # where $XDG_RUNTIME_DIR usually points
     found.append(Path(tempfile.gettempdir()) / f"kanibako-{os.getuid()}")
     found.append(Path("/tmp") / f"kanibako-{os.getuid()}")  # noqa: S108 - short on purpose
     return found
 
 
-def session_dir(key: str) -> Path:
-    """The private runtime directory of the session identified by ``key`` (a project hash)."""
+def _fitting(key: str) -> list[Path]:
+    """Candidate session directories of ``key`` whose socket path fits AF_UNIX."""
     short = "".join(ch for ch in key if ch.isalnum())[:_KEY_LENGTH] or "default"
-    for base in _candidates():
-        socket_path = base / short / SOCKET_NAME
-        if len(os.fsencode(socket_path)) <= MAX_SOCKET_PATH:
-            _private_dir(base)
-            return _private_dir(base / short)
-    raise HelperError("no runtime directory is short enough for the hub socket")
+    return [
+        base / short
+        for base in _candidates()
+        if len(os.fsencode(base / short / SOCKET_NAME)) <= MAX_SOCKET_PATH
+    ]
+
+
+def session_dir(key: str, *, find_running: bool = False) -> Path:
+    """The private runtime directory of the session identified by ``key`` (a project hash).
+
+    With ``find_running``, a directory where a hub socket already exists wins,
+    so a command run without the session's ``$XDG_RUNTIME_DIR`` still finds it.
+    """
+    fitting = _fitting(key)
+    if not fitting:
+        raise HelperError("no runtime directory is short enough for the hub socket")
+    if find_running:
+        for candidate in fitting:
+            with contextlib.suppress(OSError):
+                if stat.S_ISSOCK((candidate / SOCKET_NAME).lstat().st_mode):
+                    _private_dir(candidate.parent)
+                    return _private_dir(candidate)
+    _private_dir(fitting[0].parent)
+    return _private_dir(fitting[0])
 
 
 def socket_path(key: str) -> Path:

@@ -65,9 +65,15 @@ class HubHandle:
     runner: HubRunner
 
 
-def session_locations(paths: KanibakoPaths, project: Project) -> SessionLocations:
-    """The host paths of ``project``'s helper session (creates the private runtime dir)."""
-    private = session_dir(project.project_hash)
+def session_locations(
+    paths: KanibakoPaths, project: Project, *, find_running: bool = False
+) -> SessionLocations:
+    """The host paths of ``project``'s helper session (creates the private runtime dir).
+
+    ``find_running`` looks for the socket of a session started with another
+    ``$XDG_RUNTIME_DIR`` (or none) before settling on the default place.
+    """
+    private = session_dir(project.project_hash, find_running=find_running)
     return SessionLocations(
         socket_path=private / SOCKET_NAME,
         token_dir=private / "tokens",

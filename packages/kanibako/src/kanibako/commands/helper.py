@@ -50,7 +50,7 @@ def _where(app: App, project: Path | None) -> _Where:
     from kanibako.project_context import current_project
 
     paths, resolved = current_project(app, project)
-    where = session_locations(paths, resolved)
+    where = session_locations(paths, resolved, find_running=True)
     return _Where(
         socket=where.socket_path,
         config=where.director_token_file,
