@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 @dataclass
 class HelperContainer:
-    """A started helper; ``stop`` is idempotent (the hub may call it twice)."""
+    """A started helper; ``stop`` is idempotent (the hub and the session may both call it)."""
 
     engine: Engine
     name: str
@@ -39,15 +39,17 @@ class HelperContainer:
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def stop(self) -> None:
-        """Stop and remove the container."""
+        """Stop and remove the container; a second caller waits for the first to finish."""
+        # The lock is held across the engine calls: the session's final sweep
+        # must not return while a hub thread is still stopping this helper.
         with self._guard:
             if self._stopped:
                 return
-            self._stopped = True
-        try:
-            stop(self.engine, self.name)
-        finally:
-            remove(self.engine, self.name)
+            try:
+                stop(self.engine, self.name)
+            finally:
+                remove(self.engine, self.name)
+                self._stopped = True
 
 
 @dataclass
