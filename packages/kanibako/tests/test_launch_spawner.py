@@ -62,3 +62,23 @@ def test_helper_spec_wraps_the_agent_command_and_carries_session_labels(
 def test_stop_all_with_nothing_started_is_quiet(spawner: HelperSpawner) -> None:
     spawner.stop_all()
     assert spawner.started == []
+
+
+def test_a_second_stop_waits_for_the_first_to_finish(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from kanibako.launch.spawner import HelperContainer
+
+    calls = tmp_path / "calls"
+    fake = tmp_path / "podman"
+    fake.write_text(f'#!/bin/sh\necho "$1" >> {calls}\n[ "$1" = stop ] && sleep 0.5\nexit 0\n')
+    fake.chmod(0o755)
+    helper = HelperContainer(Engine("podman", str(fake)), "kanibako-helper-x-1")
+    first = threading.Thread(target=helper.stop)
+    first.start()
+    time.sleep(0.1)  # the first stop is now inside the engine call
+    helper.stop()
+    assert calls.read_text().split() == ["stop", "rm"]  # done by the time we return
+    first.join()
+    assert calls.read_text().split() == ["stop", "rm"]
