@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import time
@@ -80,9 +81,11 @@ def test_stop_path_and_stop_all_end_sessions_started_elsewhere(
         assert _lock_free(one) and not _running(one)
         assert _running(two) and not _lock_free(two)
 
-        done = kanibako("stop", "--all")
+        done = kanibako("stop", "--all", "--json")
         assert done.returncode == 0, done.stderr
-        assert "stopped kanibako-two-" in done.stdout
+        (stopped,) = json.loads(done.stdout)
+        assert stopped["name"].startswith("kanibako-two-")
+        assert stopped["workspace"] == str(two)
         finish(second)
         assert _lock_free(two) and not _running(two)
         assert "no running Kanibako session" in kanibako("stop", str(two)).stdout
