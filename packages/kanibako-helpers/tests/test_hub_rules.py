@@ -447,3 +447,10 @@ def test_a_tampered_state_json_cannot_raise_a_budget_next_session(short_dir: Pat
         assert 99 not in runner.hub.helpers, "deeper than the director's budget allows"
         with HubClient(runner.socket_path, runner.director_token) as director:
             assert [h["helper"] for h in director.request("list")["helpers"]] == [0, 1]
+
+
+def test_errors_quote_client_values_briefly(hub: Any) -> None:
+    raw = hub.director()
+    reply = raw.ask(op="x" * 100_000)
+    assert reply["code"] == "bad-request"
+    assert len(reply["error"]) < 100

@@ -419,7 +419,7 @@ class Hub:
             conn.close()
             return
         if role not in (ROLE_MAILBOX, ROLE_COMMAND):
-            conn.strike(rid, f"unknown role {role!r}")
+            conn.strike(rid, f"unknown role {_short(role)}")
             return
         record = self.helpers[number]
         if role == ROLE_MAILBOX:
@@ -449,7 +449,7 @@ class Hub:
     ) -> dict[str, Any] | None:
         handler = self._handlers.get(op) if isinstance(op, str) else None
         if handler is None:
-            conn.strike(rid, f"unknown op {op!r}")
+            conn.strike(rid, f"unknown op {_short(op)}")
             return None
         return handler(self, conn, caller, request, rid)
 
@@ -807,6 +807,12 @@ class Hub:
             reasons = "; ".join(f"helper {n}: {exc}" for n, exc in sorted(failed.items()))
             raise RequestError("failed", f"could not stop {reasons}")
         return {"helpers": done}
+
+
+def _short(value: object) -> str:
+    """A client's value quoted in an error, cut short (replies stay small)."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _text(request: dict[str, Any]) -> str:
