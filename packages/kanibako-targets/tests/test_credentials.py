@@ -278,6 +278,18 @@ def test_claude_target_round_trips_its_credentials(tmp_path: Path, host_home: Pa
     assert (host_home / REL).read_bytes() == token(200)
 
 
+def test_a_fresher_token_left_by_a_killed_session_reaches_the_host_at_the_next_launch(
+    tmp_path: Path, host_home: Path
+) -> None:
+    claude = ClaudeTarget(HostEnvironment(home=host_home, path=""))
+    put(host_home / REL, token(100))
+    home = project_home(tmp_path)
+    put(home / REL, token(200))  # rotated in the container; no write-back happened
+    assert claude.refresh_credentials(home) == []
+    assert (host_home / REL).read_bytes() == token(200)
+    assert (home / REL).read_bytes() == token(200)
+
+
 def test_claude_seeds_its_global_state_without_host_project_history(
     tmp_path: Path, host_home: Path
 ) -> None:

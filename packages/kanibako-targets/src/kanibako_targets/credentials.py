@@ -4,8 +4,9 @@ OAuth tokens rotate: each session may refresh its token, and the previous one
 stops working. Several Kanibako sessions (in different projects) can end at
 the same moment, each holding a token of a different age. The rules:
 
-- before launch, the host copy goes into the home unless the home already
-  holds a strictly fresher one;
+- before launch, a strictly fresher copy left in the home (by a session that
+  was killed before it could write back) goes to the host first; then the
+  host copy goes into the home unless the home's is at least as fresh;
 - after exit, the home's copy goes back to the host only when it is strictly
   fresher than the host's (by the target's ``freshness``, e.g. token expiry),
   decided and written under one lock that every Kanibako session takes for
@@ -81,23 +82,36 @@ def refresh_into_home(credential: CredentialFile, home: Path) -> bool:
     return True
 
 
+def _fresher_than_host(
+    credential: CredentialFile, home_data: bytes, home_fresh: float, host_data: bytes | None
+) -> bool:
+    if host_data == home_data:
+        return False
+    host_fresh = _fresh(credential.freshness, host_data)
+    return host_fresh is None or home_fresh > host_fresh
+
+
 def write_back_to_host(credential: CredentialFile, home: Path) -> bool:
-    """Write the home's credential back to the host after exit; True if written.
+    """Write the home's credential back to the host; True if written.
 
     Only a copy whose freshness is known and strictly greater than the host's
     replaces it (a host copy that cannot be read as a credential counts as
-    oldest), under the shared lock.
+    oldest). The decision is taken again under the shared lock, so that a
+    session never replaces a token another session has just written.
     """
     home_data = read_beneath(home, credential.home_path)
     home_fresh = _fresh(credential.freshness, home_data)
     if home_data is None or home_fresh is None:
         return False
+    # A look without the lock first: most sessions end with an unchanged
+    # token and need not queue behind each other.
+    if not _fresher_than_host(
+        credential, home_data, home_fresh, read_host_file(credential.host_path)
+    ):
+        return False
     with credential_lock(credential.host_path):
         host_data = read_host_file(credential.host_path)
-        if host_data == home_data:
-            return False
-        host_fresh = _fresh(credential.freshness, host_data)
-        if host_fresh is not None and home_fresh <= host_fresh:
+        if not _fresher_than_host(credential, home_data, home_fresh, host_data):
             return False
         write_host_file(credential.host_path, home_data, mode=0o600)
     return True

@@ -92,12 +92,17 @@ class Target(ABC):
         return []
 
     def refresh_credentials(self, home: Path) -> list[Path]:
-        """Copy host credentials into ``home`` before launch; returns those copied."""
-        return [
-            home / cred.home_path
-            for cred in self.credential_files()
-            if refresh_into_home(cred, home)
-        ]
+        """Copy host credentials into ``home`` before launch; returns those copied.
+
+        A fresher token still in the home (its session was killed before the
+        write-back) is written back to the host first, so it is not lost.
+        """
+        copied = []
+        for cred in self.credential_files():
+            write_back_to_host(cred, home)
+            if refresh_into_home(cred, home):
+                copied.append(home / cred.home_path)
+        return copied
 
     def write_back_credentials(self, home: Path) -> list[Path]:
         """Write fresher credentials from ``home`` back to the host; returns those written."""
