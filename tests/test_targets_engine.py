@@ -162,3 +162,23 @@ def test_the_real_claude_code_binary_runs_inside(
     assert "target claude (npm:" in inside.stderr
     assert inside.stdout == host.stdout
     assert "(Claude Code)" in inside.stdout
+
+
+def test_resource_scopes_apply_in_real_sessions(
+    agent_bin: Path, isolated_home: Path, busybox_image: str
+) -> None:
+    one, two, alone = (isolated_home / name for name in ("one", "two", "alone"))
+    for project in (one, two, alone):
+        project.mkdir()
+    # Project one installs a "plugin"; the others report what they see.
+    fake_claude(agent_bin, "mkdir -p ~/.claude/plugins && echo from-one > ~/.claude/plugins/p")
+    setting = kanibako("-p", str(alone), "box", "resource", "set", "plugins/", "project")
+    assert setting.returncode == 0, setting.stderr
+    launch(one, busybox_image, "start")
+    fake_claude(
+        agent_bin, "cat ~/.claude/plugins/p > /home/agent/workspace/seen 2>/dev/null || true"
+    )
+    launch(two, busybox_image, "start")
+    launch(alone, busybox_image, "start")
+    assert (two / "seen").read_text() == "from-one\n"  # shared: one copy for all
+    assert (alone / "seen").read_text() == ""  # project: nothing shared
