@@ -40,7 +40,9 @@ def reauth(app: App, project: Path | None, check: bool) -> None:
     if check:
         raise CliFailure(f"{target.display_name} needs a login (run `kanibako reauth`)")
     login = target.login_args()
-    if login is None or install is None:
+    if install is None:
+        raise CliFailure(f"{target.display_name} is not installed on this host: cannot log in")
+    if login is None:
         raise CliFailure(f"{target.display_name} has no login command kanibako can run")
     argv = [str(install.binary), *login]
     app.debug("$ " + " ".join(argv))
