@@ -101,7 +101,7 @@ def record(cache_dir: Path, hint: FreshnessHint) -> None:
     tmp.replace(target)
 
 
-def _bearer_token(challenge: str, timeout: float) -> str | None:
+def _bearer_token(challenge: str, timeout: float, scheme: str) -> str | None:
     import urllib.parse
     import urllib.request
 
@@ -112,31 +112,42 @@ def _bearer_token(challenge: str, timeout: float) -> str | None:
         part.split("=", 1) for part in challenge[7:].replace('"', "").split(",") if "=" in part
     )
     realm = params.pop("realm", "")
-    if not realm.startswith("https://"):
-        return None
+    if not realm.startswith(f"{scheme}://"):
+        return None  # never send a token request to a weaker scheme than the registry's
     url = realm + "?" + urllib.parse.urlencode(params)
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (https only)
-        token = json.loads(response.read()).get("token") or ""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+            token = json.loads(response.read()).get("token") or ""
+    except (OSError, ValueError):
+        return None
     return str(token) or None
 
 
-def registry_digest(ref: ImageRef, *, timeout: float = 5.0) -> str | None:
-    """The digest the registry serves for ``ref`` now, or None when it cannot be asked."""
+def registry_digest(ref: ImageRef, *, timeout: float = 5.0, scheme: str = "https") -> str | None:
+    """The digest the registry serves for ``ref`` now, or None when it cannot be asked.
+
+    An anonymous bearer token is fetched when the registry asks for one
+    (``401`` with ``WWW-Authenticate: Bearer realm=...``). ``scheme`` is
+    ``https`` for real registries (tests use a local ``http`` one).
+    """
     # Imported here: only the background checker needs HTTP (it is slow to import).
     import urllib.error
     import urllib.request
 
-    url = f"https://{ref.registry}/v2/{ref.repository}/manifests/{ref.tag}"
+    if scheme not in ("https", "http"):
+        raise ValueError(f"registry scheme must be https or http, not {scheme!r}")
+    url = f"{scheme}://{ref.registry}/v2/{ref.repository}/manifests/{ref.tag}"
     headers = {"Accept": _MANIFEST_TYPES}
     for _attempt in range(2):
-        request = urllib.request.Request(url, method="HEAD", headers=headers)
+        request = urllib.request.Request(url, method="HEAD", headers=headers)  # noqa: S310 (checked)
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
                 digest = response.headers.get("Docker-Content-Digest")
                 return str(digest) if digest else None
         except urllib.error.HTTPError as exc:
             challenge = exc.headers.get("WWW-Authenticate", "") if exc.headers else ""
-            token = _bearer_token(challenge, timeout) if exc.code == 401 else None
+            exc.close()
+            token = _bearer_token(challenge, timeout, scheme) if exc.code == 401 else None
             if token is None:
                 return None
             headers["Authorization"] = f"Bearer {token}"
@@ -145,15 +156,20 @@ def registry_digest(ref: ImageRef, *, timeout: float = 5.0) -> str | None:
     return None
 
 
+def freshness_status(local: list[str], remote: str | None) -> Status:
+    """``current`` when the registry's digest is one the local copy was pulled as."""
+    if not local or not remote:
+        return "unknown"
+    return "current" if remote in local else "stale"
+
+
 def check_now(engine: Engine, image: str, cache_dir: Path) -> FreshnessHint:
     """Ask the registry and the engine, and record the answer (this is the slow part)."""
     ref = parse_image_ref(image)
     status: Status = "unknown"
     if ref is not None:
         local = local_digests(engine, image)
-        remote = registry_digest(ref) if local else None
-        if local and remote:
-            status = "current" if remote in local else "stale"
+        status = freshness_status(local, registry_digest(ref) if local else None)
     hint = FreshnessHint(image=image, checked=time.time(), status=status)
     record(cache_dir, hint)
     return hint
