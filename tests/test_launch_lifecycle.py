@@ -10,9 +10,18 @@ from pathlib import Path
 
 import pytest
 
+from kanibako.launch.layout import container_name
 from kanibako_paths import load_paths, resolve_project
 from kanibako_runtime import LOCK_FILE_NAME, lock_holder
-from tests.launch_helpers import finish, kanibako, reap, session_containers, start_session, wait_for
+from tests.launch_helpers import (
+    ENGINE,
+    finish,
+    kanibako,
+    reap,
+    session_containers,
+    start_session,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -112,19 +121,34 @@ def test_signals_stop_the_container_and_release_the_lock(
     assert _lock_free(project)
 
 
-def test_a_session_killed_outright_leaves_nothing_that_blocks_the_next(
+def test_a_session_killed_outright_takes_its_container_with_it(
     isolated_home: Path, busybox_image: str
 ) -> None:
     project = _project(isolated_home, "proj")
     killed = _background(project, busybox_image, "sleep 60")
     wait_for(lambda: _running(project), what="the session's container")
-    killed.kill()  # SIGKILL: no cleanup at all; the container lives on
+    killed.kill()  # SIGKILL: none of kanibako's own cleanup runs
     reap(killed)
     assert _lock_free(project)  # the kernel released the lock
+    # The engine client got the parent-death signal and ended the container.
+    wait_for(lambda: not _running(project), what="the orphaned container to end")
+
+
+def test_a_container_left_by_a_dead_session_is_removed_by_the_next(
+    isolated_home: Path, busybox_image: str
+) -> None:
+    project = _project(isolated_home, "proj")
+    name = container_name(resolve_project(load_paths(), project))
+    # What a session killed on a host without setpriv leaves behind.
+    subprocess.run(
+        [ENGINE, "run", "-d", "--rm", "--name", name, "--label", f"io.kanibako.workspace={project}",
+         busybox_image, "sleep", "60"],
+        check=True, capture_output=True,
+    )  # fmt: skip
     done = kanibako(
         "-p", str(project), "shell", "--no-helpers", "-i", busybox_image, "-c", "echo again"
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == "again\n"
-    assert "left running by a session that died" in done.stderr
+    assert f"removed {name}, left running by a session that died" in done.stderr
     assert not _running(project)

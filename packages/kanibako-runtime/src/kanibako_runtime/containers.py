@@ -19,7 +19,7 @@ from typing import Any
 
 from kanibako_runtime.argv import env_file_text, process_env, to_argv
 from kanibako_runtime.calls import engine_call, last_line
-from kanibako_runtime.engine import Engine
+from kanibako_runtime.engine import Engine, find_executable
 from kanibako_runtime.errors import EngineCommandError, EngineNotFoundError, InvalidSpecError
 from kanibako_runtime.spec import ContainerSpec
 
@@ -108,6 +108,17 @@ def _child_env(spec: ContainerSpec, env_file: _EnvSource) -> dict[str, str]:
     return {**os.environ, **process_env(spec.env, env_file=env_file.path is not None)}
 
 
+def _death_signal_wrapper() -> list[str]:
+    """``setpriv --pdeathsig TERM --`` in front of the engine, when setpriv exists.
+
+    If Kanibako itself is killed outright (SIGKILL: no cleanup runs), the engine
+    client then gets SIGTERM, passes it on to the container (sig-proxy), and
+    the container ends instead of living on.
+    """
+    setpriv = find_executable("setpriv", os.environ.get("PATH"))
+    return [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
+
+
 def stdin_is_terminal() -> bool:
     """Whether a tty should be given to the container."""
     try:
@@ -174,7 +185,7 @@ def foreground(
             # Without a terminal the engine gets its own process group, so a
             # Ctrl-C reaches Kanibako alone and it stops the container in order.
             process = subprocess.Popen(
-                argv,
+                [*_death_signal_wrapper(), *argv],
                 env=_child_env(spec, env_file),
                 pass_fds=env_file.fds,
                 process_group=None if terminal else 0,
@@ -227,7 +238,9 @@ def stop(engine: Engine, name: str, *, timeout: int = STOP_TIMEOUT) -> bool:
 
 def remove(engine: Engine, name: str) -> bool:
     """Remove a container (forcibly); False when there was no such container."""
-    done = engine_call(engine, ["rm", "--force", name], check=False)
+    # Podman would give a running container 10 s to stop; Docker kills at once.
+    grace = ["--time", str(STOP_TIMEOUT)] if engine.kind == "podman" else []
+    done = engine_call(engine, ["rm", "--force", *grace, name], check=False)
     if done.returncode == 0 and done.stdout.strip():
         return True
     if done.returncode == 0 or _no_such(done):

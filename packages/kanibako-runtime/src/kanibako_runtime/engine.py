@@ -41,7 +41,7 @@ class Engine:
         return [self.binary]
 
 
-def _which(name: str, path: str | None) -> str | None:
+def find_executable(name: str, path: str | None) -> str | None:
     """Like shutil.which, without importing shutil (it drags in compressors)."""
     if "/" in name:
         return name if os.access(name, os.X_OK) and not Path(name).is_dir() else None
@@ -88,12 +88,12 @@ def detect_engine(
             raise EngineNotFoundError(
                 f"unknown container engine {explicit!r} ({where}); use podman or docker"
             )
-        binary = _which(explicit, env.get("PATH"))
+        binary = find_executable(explicit, env.get("PATH"))
         if binary is None:
             raise EngineNotFoundError(f"container engine {explicit!r} ({where}) is not on PATH")
         return _make(kind, binary, env, euid)
     for kind in _PREFERENCE:
-        binary = _which(kind, env.get("PATH"))
+        binary = find_executable(kind, env.get("PATH"))
         if binary is not None:
             return _make(kind, binary, env, euid)
     raise EngineNotFoundError(
