@@ -16,6 +16,7 @@ from kanibako_runtime import (
     EngineCommandError,
     Mount,
     TmpfsMount,
+    build_image,
     detect_engine,
     foreground,
     image_exists,
@@ -191,3 +192,23 @@ def test_leaving_the_block_early_stops_even_an_unnamed_container(
             time.sleep(0.1)
         raise KeyboardInterrupt
     assert list_containers(eng, {"io.kanibako.test": tag}, include_stopped=True) == []
+
+
+def test_build_image_tags_a_new_image(eng: Engine, busybox_image: str, tmp_path: Path) -> None:
+    tag = f"localhost/kanibako-test-built:{uuid.uuid4().hex[:8]}"
+    (tmp_path / "Containerfile").write_text(f"FROM {busybox_image}\nLABEL io.kanibako.test=built\n")
+    build_image(eng, tag, tmp_path)
+    try:
+        assert image_exists(eng, tag)
+        assert any(tag in image.names for image in list_images(eng))
+    finally:
+        subprocess.run([eng.binary, "rmi", tag], check=True, capture_output=True)
+    assert not image_exists(eng, tag)
+
+
+def test_a_failed_build_names_the_engine_reason(eng: Engine, tmp_path: Path) -> None:
+    (tmp_path / "Containerfile").write_text("NOT-AN-INSTRUCTION here\n")
+    with pytest.raises(EngineCommandError, match="building localhost/kanibako-test-x:1 failed"):
+        build_image(
+            eng, "localhost/kanibako-test-x:1", tmp_path, containerfile=tmp_path / "Containerfile"
+        )
