@@ -1,15 +1,20 @@
-"""The application object every command receives through ``ctx.obj``."""
+"""The application object every command receives through ``ctx.obj``.
+
+Plain classes rather than dataclasses, and no pathlib at import time: this
+module is on every start-up path (``kanibako --help`` included), and those
+imports cost a measurable share of it (see bench/cli_startup.py).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
+import sys
+from typing import TYPE_CHECKING, NamedTuple
 
-import click
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
-@dataclass(frozen=True)
-class LaunchOptions:
+class LaunchOptions(NamedTuple):
     """Flags shared by ``start``, ``shell`` and ``resume`` (and the bare ``kanibako``)."""
 
     image: str | None = None
@@ -20,20 +25,29 @@ class LaunchOptions:
     no_helpers: bool = False
 
 
-@dataclass
 class App:
     """State built once by the root group from the top-level flags."""
 
-    verbose: bool = False
-    project: Path | None = None
-    launch: LaunchOptions = field(default_factory=LaunchOptions)
+    __slots__ = ("launch", "project", "verbose")
 
-    def project_dir(self, override: Path | None = None) -> Path:
+    def __init__(
+        self,
+        verbose: bool = False,
+        project: Path | None = None,
+        launch: LaunchOptions | None = None,
+    ) -> None:
+        self.verbose = verbose
+        self.project = project
+        self.launch = launch if launch is not None else LaunchOptions()
+
+    def project_dir(self, override: Path | str | None = None) -> Path:
         """The project directory: a command's ``-p``, else the top-level ``-p``, else cwd."""
+        from pathlib import Path
+
         chosen = override or self.project or Path.cwd()
-        return chosen.expanduser().resolve()
+        return Path(chosen).expanduser().resolve()
 
     def debug(self, message: str) -> None:
         """Print to stderr only with ``-v``."""
         if self.verbose:
-            click.echo(f"kanibako: {message}", err=True)
+            print(f"kanibako: {message}", file=sys.stderr)

@@ -8,8 +8,7 @@ module is imported when that command runs.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -18,6 +17,9 @@ from kanibako.app import App, LaunchOptions
 from kanibako.errors import as_cli_error
 from kanibako.lazy_group import LazyGroup
 from kanibako.options import launch_options, project_option
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # name -> ("module:attribute", one-line help shown by `kanibako --help`)
 COMMANDS: dict[str, tuple[str, str]] = {

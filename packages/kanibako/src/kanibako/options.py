@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -12,10 +11,38 @@ from kanibako.app import LaunchOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    # click >= 8.5 makes ParamType generic; older releases cannot be subscripted.
+    _PathParamType = click.ParamType[Path]
+else:
+    _PathParamType = click.ParamType
+
+
+class DirectoryPath(_PathParamType):
+    """A directory argument converted to ``pathlib.Path``.
+
+    Not ``click.Path(path_type=Path)``: that needs pathlib imported when the
+    option is declared, which is on every start-up path, ``--help`` included.
+    """
+
+    name = "directory"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Path:
+        from pathlib import Path
+
+        path = Path(value)
+        if path.is_file():
+            self.fail(f"{value!r} is a file, not a directory", param, ctx)
+        return path
+
+
 project_option = click.option(
     "-p",
     "--project",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=DirectoryPath(),
     default=None,
     help="Use DIR as the project directory (default: the current directory).",
     metavar="DIR",
