@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.image_supply import freshness_cache_dir, freshness_hint
+from kanibako.image_freshness import freshness_cache_dir
+from kanibako.image_supply import freshness_hint
 from kanibako_runtime import Engine, FreshnessHint, cached_freshness
 from kanibako_runtime.freshness import record
 

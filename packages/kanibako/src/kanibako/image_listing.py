@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from kanibako import image_engine
+from kanibako.image_freshness import freshness_cache_dir
 from kanibako.image_recipes import ORIGIN_LABEL, RECIPE_LABEL, RecipeBook, image_basename
-from kanibako.image_supply import freshness_cache_dir
 from kanibako_runtime import (
     Engine,
     cached_freshness,

@@ -9,17 +9,16 @@ the host's apt sources). Each step says what it does and how long it took.
 
 :func:`freshness_hint` is the launch-time freshness check: it reads a cached
 answer and starts a background registry check when the answer is a day old,
-never waiting for the network.
+never waiting for the network (``kanibako.image_freshness`` reads the answer).
 """
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 from kanibako import image_engine
 from kanibako.image_errors import ImageError
+from kanibako.image_freshness import freshness_cache_dir, is_local_build
 from kanibako.step_progress import StepProgress, format_duration
 from kanibako_runtime import Engine, cached_freshness, image_exists, start_background_check
 
@@ -112,26 +111,17 @@ def bootstrap_debian(engine: Engine, progress: StepProgress, cache: Path | None 
     return ensure_bootstrap_image(engine, mirror, progress, cache=cache)
 
 
-def freshness_cache_dir() -> Path:
-    """Where the registry freshness answers are cached (``$XDG_CACHE_HOME/kanibako/freshness``)."""
-    if sys.platform.startswith("linux"):
-        # platformdirs' answer on Linux, without its import on the launch path.
-        base = os.environ.get("XDG_CACHE_HOME", "").strip()
-        return (Path(base) if base else Path.home() / ".cache") / "kanibako" / "freshness"
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("kanibako")) / "freshness"
-
-
 def freshness_hint(engine: Engine, image: str) -> str | None:
     """A line to show at launch when a newer ``image`` is known to be in its registry.
 
     Never blocks: it reads the cached answer and, when that is missing or a day
-    old, starts a detached background check whose answer shows next time.
+    old, starts a detached background check whose answer shows next time. A
+    local build is never told of an update: the registry's digest is of another
+    build (checked with the engine only when the cached answer says "stale").
     """
     cache = freshness_cache_dir()
     hint = cached_freshness(cache, image)
     start_background_check(engine, image, cache)
-    if hint is not None and hint.status == "stale":
+    if hint is not None and hint.status == "stale" and not is_local_build(engine, image):
         return f"a newer {image} is in its registry: `{engine.kind} pull {image}` updates it"
     return None

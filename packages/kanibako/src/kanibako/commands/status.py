@@ -1,4 +1,4 @@
-"""``kanibako status``: the project's mode, paths and image (and, with the runtime, its lock)."""
+"""``kanibako status``: the project's mode, paths, image and its freshness, and its lock."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 @json_option
 @click.pass_obj
 def status(app: App, project: Path | None, as_json: bool) -> None:
-    """Show project status (mode, paths, lock, image)."""
+    """Show project status (mode, paths, lock, image and its freshness)."""
+    from kanibako.image_freshness import status_freshness
     from kanibako.project_context import current_project
     from kanibako_paths import resolve_config
 
@@ -35,6 +36,8 @@ def status(app: App, project: Path | None, as_json: bool) -> None:
         ("Vault read-write", str(proj.vault_rw) if proj.vault_enabled else "disabled"),
         ("Auth", proj.auth),
         ("Image", f"{config.container_image} ({config.sources['container_image']})"),
+        # The cached registry answer only: status never asks the network.
+        ("Image freshness", status_freshness(config.container_image, config.container_engine)),
         ("Target", config.target_name or "auto-detect"),
         *_runtime_lines(paths, proj),
     ]
