@@ -87,3 +87,23 @@ def test_wrong_type_in_global_config_names_the_key(paths: KanibakoPaths) -> None
     paths.config_file.write_text("[container]\nimage = 3\n")
     with pytest.raises(ConfigError, match=r"\[container\] image must be a string"):
         resolve_config(paths)
+
+
+def test_image_mirror_keys_are_global_only_urls(paths: KanibakoPaths, workdir: Path) -> None:
+    project = init_project(paths, resolve_project(paths, workdir))
+    assert resolve_config(paths, project)["mirror"] == ""
+    set_config_value(paths.config_file, "mirror", "http://mirror.lan/debian", is_global=True)
+    set_config_value(
+        paths.config_file, "security_mirror", "file:///srv/debian-security", is_global=True
+    )
+    text = paths.config_file.read_text()
+    assert "[image]" in text and 'mirror = "http://mirror.lan/debian"' in text
+    config = resolve_config(paths, project)
+    assert config["image_security_mirror"] == "file:///srv/debian-security"
+    assert config.sources["image_mirror"] == "global"
+    with pytest.raises(ConfigError, match="--global"):
+        set_config_value(project.project_config_file, "mirror", "http://x/", is_global=False)
+    for bad in ("", "mirror.lan/debian", "ftp://mirror.lan/debian", "http://a b"):
+        with pytest.raises(ConfigError, match="image_mirror must be an http"):
+            set_config_value(paths.config_file, "image_mirror", bad, is_global=True)
+    assert 'mirror = "http://mirror.lan/debian"' in paths.config_file.read_text()

@@ -2,12 +2,15 @@
 
 Keys are spelled ``{table}_{field}`` after the TOML table holding them:
 ``container_image`` is ``[container] image``, ``paths_data_path`` is
-``[paths] data_path``. Keys under ``paths_`` shape where all projects live, so
-only the global file may set them.
+``[paths] data_path``. Keys under ``paths_`` shape where all projects live, and
+``image_mirror`` / ``image_security_mirror`` (``[image] mirror``, the Debian
+mirror images are bootstrapped from) serve every project's images, so only the
+global file may set them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +52,15 @@ CONFIG_KEYS: dict[str, ConfigKey] = {
         _key("paths_agents", "agents", "Agent TOML subdirectory", global_only=True),
         _key("paths_shared", "shared", "Shared caches subdirectory", global_only=True),
         _key("paths_templates", "templates", "Shell templates subdirectory", global_only=True),
+        # Where kanibako-base's Debian is bootstrapped from when no registry is
+        # reachable; empty: the host's apt sources, else deb.debian.org.
+        _key("image_mirror", "", "Debian mirror URL for bootstrapping images", global_only=True),
+        _key(
+            "image_security_mirror",
+            "",
+            "Debian security mirror URL (used with image_mirror)",
+            global_only=True,
+        ),
     )
 }
 
@@ -58,9 +70,12 @@ ALIASES: dict[str, str] = {
     "engine": "container_engine",
     "target": "target_name",
     "data_path": "paths_data_path",
+    "mirror": "image_mirror",
+    "security_mirror": "image_security_mirror",
 }
 
 ENGINES = ("", "podman", "docker")
+_MIRROR_URL = re.compile(r"(https?|file)://\S+")
 _TARGET_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
 
@@ -111,6 +126,8 @@ def validate_config_value(key: str, value: str) -> str:
         raise ConfigError(f"config key {key} must be an absolute path, not {value!r}")
     if key.startswith("paths_") and key != "paths_data_path" and (not value or ".." in value):
         raise ConfigError(f"config key {key}: invalid directory name {value!r}")
+    if key.startswith("image_") and not _MIRROR_URL.fullmatch(value):
+        raise ConfigError(f"config key {key} must be an http(s):// or file:// URL, not {value!r}")
     return value
 
 

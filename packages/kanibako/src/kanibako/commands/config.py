@@ -42,7 +42,9 @@ def config(
     Precedence: CLI flag > project.toml > kanibako.toml > defaults. Keys:
     container_image (alias image), container_engine (engine), target_name
     (target), and the global-only paths_data_path (data_path), paths_boxes,
-    paths_agents, paths_shared, paths_templates.
+    paths_agents, paths_shared, paths_templates, image_mirror (mirror: the Debian
+    mirror images are bootstrapped from) and image_security_mirror
+    (security_mirror).
     """
     from kanibako.project_context import current_project
     from kanibako_paths import canonical_key, check_config_assignment, resolve_config
