@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import subprocess
 import sys
@@ -45,6 +46,19 @@ def test_status_imports_no_vault_helper_or_target_code(tmp_path: Path) -> None:
     # lock module; nothing of the vault, the hub or the targets may load.
     heavy = ("kanibako_vault", "kanibako_helpers", "kanibako_targets")
     assert _modules_after(["status"], tmp_path, heavy) == ["HEAVY []"]
+
+
+def test_status_loads_only_the_runtime_lock_not_the_engine(tmp_path: Path) -> None:
+    # kanibako_runtime's package is lazy (PEP 562): reading the lock must not
+    # pull in engine detection, subprocess wrappers or image code.
+    (line,) = _modules_after(["status"], tmp_path, ("kanibako_runtime",))
+    loaded = set(ast.literal_eval(line.removeprefix("HEAVY ")))
+    assert loaded <= {
+        "kanibako_runtime",
+        "kanibako_runtime.__about__",
+        "kanibako_runtime.lock",
+        "kanibako_runtime.errors",
+    }, loaded
 
 
 @pytest.mark.parametrize("group", ["box", "env", "workset", "shared"])

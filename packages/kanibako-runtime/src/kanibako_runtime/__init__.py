@@ -1,41 +1,57 @@
-"""Kanibako's container engine wrapper: engine detection, ContainerSpec to argv, run/stop/list, images, project lock."""
+"""Kanibako's container engine wrapper: engine detection, ContainerSpec to argv, run/stop/list, images, project lock.
+
+Every public name is imported on first use (PEP 562): ``kanibako status`` reads
+the project lock through this package and must not pay for the engine,
+subprocess and image code it does not use (see bench/cli_startup.py).
+"""
 
 from typing import TYPE_CHECKING, Any
 
 from kanibako_runtime.__about__ import __version__
-from kanibako_runtime.argv import env_file_text, process_env, to_argv
-from kanibako_runtime.containers import (
-    STOP_TIMEOUT,
-    ContainerInfo,
-    ForegroundContainer,
-    foreground,
-    inspect,
-    list_containers,
-    remove,
-    run,
-    run_detached,
-    stdin_is_terminal,
-    stop,
-)
-from kanibako_runtime.engine import ENGINE_ENV, Engine, EngineKind, detect_engine
-from kanibako_runtime.errors import (
-    EngineCommandError,
-    EngineNotFoundError,
-    InvalidSpecError,
-    KanibakoRuntimeError,
-    ProjectLockedError,
-)
-from kanibako_runtime.image_memo import forget_image, image_known_present, remember_image
-from kanibako_runtime.lock import LOCK_FILE_NAME, LockHolder, ProjectLock, lock_holder
-from kanibako_runtime.spec import ContainerSpec, Mount, TmpfsMount
 
 if TYPE_CHECKING:
+    from kanibako_runtime.argv import (
+        env_file_text,
+        process_env,
+        to_argv,
+    )
+    from kanibako_runtime.containers import (
+        STOP_TIMEOUT,
+        ContainerInfo,
+        ForegroundContainer,
+        foreground,
+        inspect,
+        list_containers,
+        remove,
+        run,
+        run_detached,
+        stdin_is_terminal,
+        stop,
+    )
+    from kanibako_runtime.engine import (
+        ENGINE_ENV,
+        Engine,
+        EngineKind,
+        detect_engine,
+    )
+    from kanibako_runtime.errors import (
+        EngineCommandError,
+        EngineNotFoundError,
+        InvalidSpecError,
+        KanibakoRuntimeError,
+        ProjectLockedError,
+    )
     from kanibako_runtime.freshness import (
         FRESHNESS_TTL,
         FreshnessHint,
         cached_freshness,
         parse_image_ref,
         start_background_check,
+    )
+    from kanibako_runtime.image_memo import (
+        forget_image,
+        image_known_present,
+        remember_image,
     )
     from kanibako_runtime.images import (
         ImageInfo,
@@ -45,20 +61,64 @@ if TYPE_CHECKING:
         local_digests,
         pull_image,
     )
+    from kanibako_runtime.lock import (
+        LOCK_FILE_NAME,
+        LockHolder,
+        ProjectLock,
+        lock_holder,
+    )
+    from kanibako_runtime.spec import (
+        ContainerSpec,
+        Mount,
+        TmpfsMount,
+    )
 
-# Image and freshness code is off the launch path's hot part: it is imported on
-# first use of one of these names (the launch must stay within a few ms of Python).
-_LAZY = {
-    **dict.fromkeys(
-        ["FRESHNESS_TTL", "FreshnessHint", "cached_freshness", "parse_image_ref",
-         "start_background_check"],
-        "kanibako_runtime.freshness",
-    ),
-    **dict.fromkeys(
-        ["ImageInfo", "build_image", "image_exists", "list_images", "local_digests", "pull_image"],
-        "kanibako_runtime.images",
-    ),
-}  # fmt: skip
+_LAZY: dict[str, str] = {
+    "env_file_text": "kanibako_runtime.argv",
+    "process_env": "kanibako_runtime.argv",
+    "to_argv": "kanibako_runtime.argv",
+    "STOP_TIMEOUT": "kanibako_runtime.containers",
+    "ContainerInfo": "kanibako_runtime.containers",
+    "ForegroundContainer": "kanibako_runtime.containers",
+    "foreground": "kanibako_runtime.containers",
+    "inspect": "kanibako_runtime.containers",
+    "list_containers": "kanibako_runtime.containers",
+    "remove": "kanibako_runtime.containers",
+    "run": "kanibako_runtime.containers",
+    "run_detached": "kanibako_runtime.containers",
+    "stdin_is_terminal": "kanibako_runtime.containers",
+    "stop": "kanibako_runtime.containers",
+    "ENGINE_ENV": "kanibako_runtime.engine",
+    "Engine": "kanibako_runtime.engine",
+    "EngineKind": "kanibako_runtime.engine",
+    "detect_engine": "kanibako_runtime.engine",
+    "EngineCommandError": "kanibako_runtime.errors",
+    "EngineNotFoundError": "kanibako_runtime.errors",
+    "InvalidSpecError": "kanibako_runtime.errors",
+    "KanibakoRuntimeError": "kanibako_runtime.errors",
+    "ProjectLockedError": "kanibako_runtime.errors",
+    "forget_image": "kanibako_runtime.image_memo",
+    "image_known_present": "kanibako_runtime.image_memo",
+    "remember_image": "kanibako_runtime.image_memo",
+    "LOCK_FILE_NAME": "kanibako_runtime.lock",
+    "LockHolder": "kanibako_runtime.lock",
+    "ProjectLock": "kanibako_runtime.lock",
+    "lock_holder": "kanibako_runtime.lock",
+    "ContainerSpec": "kanibako_runtime.spec",
+    "Mount": "kanibako_runtime.spec",
+    "TmpfsMount": "kanibako_runtime.spec",
+    "FRESHNESS_TTL": "kanibako_runtime.freshness",
+    "FreshnessHint": "kanibako_runtime.freshness",
+    "cached_freshness": "kanibako_runtime.freshness",
+    "parse_image_ref": "kanibako_runtime.freshness",
+    "start_background_check": "kanibako_runtime.freshness",
+    "ImageInfo": "kanibako_runtime.images",
+    "build_image": "kanibako_runtime.images",
+    "image_exists": "kanibako_runtime.images",
+    "list_images": "kanibako_runtime.images",
+    "local_digests": "kanibako_runtime.images",
+    "pull_image": "kanibako_runtime.images",
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -70,6 +130,10 @@ def __getattr__(name: str) -> Any:
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
 
 
 __all__ = [
