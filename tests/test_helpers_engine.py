@@ -8,6 +8,7 @@ derived from the Debian test image with python3 added (built once with
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 from dataclasses import replace
@@ -153,3 +154,39 @@ def test_rootless_director_and_helper_talk_through_the_hub(
     )
     assert done.returncode == 0, (done.stdout + done.stderr).decode()
     _check_conversation(done.stdout.decode())
+
+
+# A fake `claude` for the director and its helpers: each records its arguments;
+# the director spawns one helper with a model and one without, and collects theirs.
+_FAKE_CLAUDE = r"""#!/bin/sh
+printf '%s\n' "$@" > /home/agent/workspace/claude-args
+[ "$KANIBAKO_HELPER" = 0 ] || exit 0
+kb="python3 $HOME/.local/bin/kanibako"
+$kb helper spawn --model sonnet && $kb helper spawn || exit 2
+for n in 1 2; do
+  i=0
+  until [ -s "$HOME/helpers/$n/workspace/claude-args" ]; do
+    i=$((i + 1)); [ "$i" -lt 300 ] || { echo "helper $n never ran claude" >&2; exit 3; }
+    sleep 0.1
+  done
+  cp "$HOME/helpers/$n/workspace/claude-args" "/home/agent/workspace/helper-$n-args"
+done
+"""
+
+
+def test_a_helper_runs_the_model_its_spawn_asked_for(
+    project: Path, python_image: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    agent_bin = project.parent / "agent-bin"
+    agent_bin.mkdir()
+    (agent_bin / "claude").write_text(_FAKE_CLAUDE)
+    (agent_bin / "claude").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{agent_bin}:{os.environ['PATH']}")
+    done = kanibako("-p", str(project), "start", "-i", python_image, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    skip = "--dangerously-skip-permissions"
+    assert (project / "claude-args").read_text().split() == [skip, "--model", "opus"]
+    assert (project / "helper-1-args").read_text().split() == [skip, "--model", "sonnet"]
+    # No --model: the director's effective model (its `model` setting).
+    assert (project / "helper-2-args").read_text().split() == [skip, "--model", "opus"]
+    assert session_containers(project) == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from kanibako.app import LaunchOptions
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from kanibako_targets import (
         AgentConfig,
         AgentInstall,
+        ArgsRequest,
         EffectiveResource,
         EffectiveSetting,
         Target,
@@ -61,6 +62,43 @@ class AgentLaunch:
         if not self._finished:
             self._finished = True
             self.finish_hook()
+
+
+@dataclass(frozen=True)
+class HelperCommand:
+    """How a session's agent command line was built, to build its helpers' from.
+
+    A helper is a new agent in its own home: it starts a new conversation
+    (never the director's ``--continue``/``--resume``) with the director's
+    other choices (``-S``, default args, settings), and with the model the
+    spawn asked for in place of the director's effective one. The target maps
+    the model through its ``model`` setting (Claude: ``--model``).
+    """
+
+    target: Target
+    install: AgentInstall
+    request: ArgsRequest
+    default_args: tuple[str, ...]
+
+    def argv(self, model: str | None) -> list[str]:
+        """The helper's agent command; ``model`` None keeps the director's model."""
+        state = dict(self.request.state)
+        if model:
+            state["model"] = model
+        request = replace(self.request, mode="start", new=True, state=state)
+        return list(self.target.command_line(self.install, request, self.default_args).argv)
+
+
+# The session's helper command, by project: the launch pipeline hands the hub's
+# spawner only the director's finished argv, so the spawner looks this up.
+# One session per project per process (the project lock), so the key is enough.
+_helper_commands: dict[str, HelperCommand] = {}
+
+
+def helper_command(project: Project, model: str | None) -> list[str] | None:
+    """A helper's agent command for ``project``'s running session (None: no agent runs)."""
+    command = _helper_commands.get(project.project_hash)
+    return None if command is None else command.argv(model)
 
 
 @dataclass(frozen=True)
@@ -238,6 +276,7 @@ def prepare_agent(
     state = context.state(paths, project)
     argv: list[str] = []
     env: dict[str, str] = {}
+    _helper_commands.pop(project.project_hash, None)
     if install is not None:
         request = ArgsRequest(
             mode="resume" if mode == "resume" else "start",
@@ -250,6 +289,9 @@ def prepare_agent(
         env.update(line.env)
         if mode != "shell" and target.name != NO_AGENT:
             argv = list(line.argv)
+            _helper_commands[project.project_hash] = HelperCommand(
+                target, install, request, context.config.default_args
+            )
     env.update(context.config.env)  # the user's [env] has the last word
     if first_run:
         marker.touch()

@@ -2,8 +2,9 @@
 
 A helper runs the director's image with the helper's own directory tree (the
 request's mounts), the agent's binary mounts and env, and the hub's entrypoint
-wrapper in front of the agent's command. It carries the session's labels, so
-``kanibako stop`` ends helpers together with their director.
+wrapper in front of the agent's command (built by the target with the model
+the spawn asked for, see ``agent_session.HelperCommand``). It carries the
+session's labels, so ``kanibako stop`` ends helpers together with their director.
 """
 
 from __future__ import annotations
@@ -68,9 +69,7 @@ class HelperSpawner:
         """The helper's container (pure; tested without an engine)."""
         mounts = [Mount(m.source, m.target, m.read_only) for m in request.mounts]
         env = {**self.env, **request.env}
-        if request.model:
-            env["KANIBAKO_HELPER_MODEL"] = request.model
-        argv = [*request.command, *self.agent_argv] or list(self.agent_argv)
+        argv = [*request.command, *self.agent_command(request.model)]
         return ContainerSpec(
             image=self.image,
             name=request.container_name,
@@ -84,6 +83,15 @@ class HelperSpawner:
             detach=True,
             init=True,
         )
+
+    def agent_command(self, model: str | None) -> list[str]:
+        """The helper's agent: built by the target with ``model`` (None: the director's).
+
+        A session running no agent (a shell, ``-c``) gives its helpers the same command.
+        """
+        from kanibako.agent_session import helper_command
+
+        return helper_command(self.project, model) or list(self.agent_argv)
 
     def __call__(self, request: SpawnRequest, /) -> HelperContainer:
         run_detached(self.engine, self.spec_for(request))
