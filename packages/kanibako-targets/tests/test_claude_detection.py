@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -75,3 +78,62 @@ def test_dangling_links_and_non_executables_are_skipped(tmp_path: Path, home: Pa
 
 def test_nothing_installed_means_not_detected(tmp_path: Path, home: Path) -> None:
     assert ClaudeTarget(HostEnvironment(home=home, path=str(tmp_path))).detect() is None
+
+
+def _as_unprivileged(check: Callable[[], object]) -> str:
+    """``repr`` of ``check()`` (or of what it raised) as a user without root's powers.
+
+    Root may search any directory, so under root the check runs in a forked
+    child that drops to ``nobody`` first (the code is already imported there).
+    """
+    if os.geteuid() != 0:
+        try:
+            return repr(check())
+        except Exception as exc:  # reported, then asserted on
+            return f"raised {exc!r}"
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through the pipe
+        status = 1
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            try:
+                answer = repr(check())
+            except Exception as exc:
+                answer = f"raised {exc!r}"
+            os.write(write_end, answer.encode())
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        answer = pipe.read().decode()
+    _, status = os.waitpid(pid, 0)
+    assert status == 0, "the unprivileged child failed"
+    return answer
+
+
+def test_path_entries_this_user_cannot_search_are_skipped() -> None:
+    # Not under tmp_path: pytest's base directory is private to root.
+    base = Path(tempfile.mkdtemp(prefix="kanibako-detect-"))
+    try:
+        base.chmod(0o755)
+        locked = base / "locked"  # like /root/bin in the PATH `su` keeps
+        locked.mkdir(mode=0o700)
+        executable(locked / "claude")
+        if os.geteuid() != 0:
+            locked.chmod(0o000)
+        good = executable(base / "bin/claude")
+        (base / "bin").chmod(0o755)
+        host = HostEnvironment(home=locked, path=os.pathsep.join([str(locked), str(base / "bin")]))
+        found = _as_unprivileged(lambda: ClaudeTarget(host).detect())
+        assert "raised" not in found
+        assert f"binary={good!r}" in found
+        only_locked = HostEnvironment(home=locked, path=str(locked))
+        assert _as_unprivileged(lambda: ClaudeTarget(only_locked).detect()) == "None"
+    finally:
+        (base / "locked").chmod(0o700)
+        shutil.rmtree(base)

@@ -40,13 +40,27 @@ def _how_installed(binary: Path, home: Path) -> str:
     return "PATH"
 
 
+def _runnable(candidate: Path) -> Path | None:
+    """The executable file ``candidate`` resolves to, if any.
+
+    A PATH entry this user cannot search (say root's ``/root/bin`` in the PATH
+    that ``su`` keeps) makes ``stat`` fail with EACCES, which ``exists()``
+    raises rather than answers: such an entry is skipped, like a missing one.
+    """
+    try:
+        if not candidate.exists():  # also false for a dangling link
+            return None
+        binary = candidate.resolve()
+        return binary if binary.is_file() and os.access(binary, os.X_OK) else None
+    except OSError:
+        return None
+
+
 def find_claude(host: HostEnvironment) -> AgentInstall | None:
     """The first runnable ``claude`` (PATH order, then ``~/.local/bin``), resolved."""
     for candidate in _candidates(host):
-        if not candidate.exists():  # also false for a dangling link
-            continue
-        binary = candidate.resolve()
-        if binary.is_file() and os.access(binary, os.X_OK):
+        binary = _runnable(candidate)
+        if binary is not None:
             return AgentInstall(
                 command=COMMAND, binary=binary, found_via=_how_installed(binary, host.home)
             )
