@@ -78,3 +78,31 @@ def reap(process: subprocess.Popen[str]) -> None:
     for pipe in (process.stdout, process.stderr):
         if pipe is not None:
             pipe.close()
+
+
+USER_IMAGE = "localhost/kanibako-test-busybox-user:latest"
+
+
+def ensure_user_image(engine: str, base: str) -> str:
+    """busybox with an ``agent`` user (uid 1000) as its USER, like kanibako-base; cached by tag."""
+    inspected = subprocess.run(
+        [engine, "image", "inspect", USER_IMAGE], capture_output=True, check=False
+    )
+    if inspected.returncode == 0:
+        return USER_IMAGE
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as context:
+        (Path(context) / "Containerfile").write_text(
+            f"FROM {base}\n"
+            "RUN echo 'agent:x:1000:1000::/home/agent:/bin/sh' >> /etc/passwd && "
+            "echo 'agent:x:1000:' >> /etc/group && mkdir -p /home/agent && "
+            "chown 1000:1000 /home/agent\n"
+            "USER 1000\n"
+        )
+        subprocess.run(
+            [engine, "build", "--network", "none", "-t", USER_IMAGE, context],
+            check=True,
+            capture_output=True,
+        )
+    return USER_IMAGE

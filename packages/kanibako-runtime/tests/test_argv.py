@@ -21,6 +21,7 @@ PODMAN_ROOT = Engine("podman", "/usr/bin/podman", rootless=False)
 PODMAN_ROOTLESS = Engine("podman", "/usr/bin/podman", rootless=True)
 PODMAN_REMOTE = Engine("podman", "/usr/bin/podman", remote=True)
 DOCKER = Engine("docker", "/usr/bin/docker")
+DOCKER_ROOTLESS = Engine("docker", "/usr/bin/docker", rootless=True)
 
 
 def test_minimal_spec_is_run_rm_image_for_podman_as_root() -> None:
@@ -71,11 +72,25 @@ def test_keep_id_only_for_rootless_podman() -> None:
     assert "--userns=keep-id" not in to_argv(PODMAN_ROOTLESS, ContainerSpec("img", keep_id=False))
 
 
-def test_docker_as_a_normal_user_runs_the_container_as_that_user() -> None:
+def test_a_rootful_engine_runs_the_container_as_the_invoking_user() -> None:
     spec = ContainerSpec(image="img")
-    argv = to_argv(DOCKER, spec, host_ids=(1000, 1001))
-    assert argv[argv.index("--user") + 1] == "1000:1001"
-    assert "--user" not in to_argv(DOCKER, spec, host_ids=(0, 0))
+    for engine in (DOCKER, PODMAN_ROOT):
+        argv = to_argv(engine, spec, host_ids=(1000, 1001))
+        assert argv[argv.index("--user") + 1] == "1000:1001"
+        # Root too: an image's own USER could not write the root-made home.
+        argv = to_argv(engine, spec, host_ids=(0, 0))
+        assert argv[argv.index("--user") + 1] == "0:0"
+    assert "--user" not in to_argv(
+        PODMAN_ROOT, ContainerSpec("img", keep_id=False), host_ids=(0, 0)
+    )
+
+
+def test_rootless_engines_and_remote_podman_get_no_user_flag() -> None:
+    spec = ContainerSpec(image="img")
+    assert "--user" not in to_argv(PODMAN_ROOTLESS, spec, host_ids=(1000, 1000))
+    assert "--user" not in to_argv(DOCKER_ROOTLESS, spec, host_ids=(1000, 1000))
+    assert "--user" not in to_argv(PODMAN_REMOTE, spec, host_ids=(1000, 1000))
+    assert "--userns=keep-id" not in to_argv(DOCKER_ROOTLESS, spec, host_ids=(1000, 1000))
 
 
 def test_explicit_user_wins_over_keep_id() -> None:

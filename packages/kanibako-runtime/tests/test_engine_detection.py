@@ -83,3 +83,22 @@ def test_unknown_engine_name_is_refused(tmp_path: Path) -> None:
 def test_chosen_engine_missing_from_path_is_refused(tmp_path: Path) -> None:
     with pytest.raises(EngineNotFoundError, match="'docker' \\(config 'engine'\\) is not on PATH"):
         detect_engine("docker", env={"PATH": _bin(tmp_path, "podman")}, euid=0)
+
+
+def test_docker_is_rootless_when_its_socket_belongs_to_the_invoking_user(tmp_path: Path) -> None:
+    import os
+    import socket
+
+    path = tmp_path / "docker.sock"
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(path))
+        if os.geteuid() == 0:
+            os.chown(path, 4242, -1)  # as an ordinary user's daemon would own it
+        owner = path.stat().st_uid
+        env = {"PATH": _bin(tmp_path, "docker"), "DOCKER_HOST": f"unix://{path}"}
+        assert detect_engine(env=env, euid=owner).rootless
+        # Another user's socket (a rootful daemon's is root's) is not rootless.
+        assert not detect_engine(env=env, euid=owner + 1).rootless
+        assert not detect_engine(env=env, euid=0).rootless
+    missing = {"PATH": _bin(tmp_path, "docker"), "DOCKER_HOST": f"unix://{tmp_path}/none"}
+    assert not detect_engine(env=missing, euid=1000).rootless

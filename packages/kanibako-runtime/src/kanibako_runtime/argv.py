@@ -85,14 +85,17 @@ def _identity_args(
         return ["--user", spec.user]
     if not spec.keep_id:
         return []
-    if engine.kind == "podman" and engine.rootless:
-        # Maps the host user to the same uid inside, so files it writes in
-        # bind mounts stay the user's own. Rootful Podman needs no mapping.
-        return ["--userns=keep-id"]
-    if engine.kind == "docker" and host_ids is not None and host_ids[0] != 0:
-        # A rootful daemon would write root-owned files into the user's tree.
-        return ["--user", f"{host_ids[0]}:{host_ids[1]}"]
-    return []
+    if engine.rootless:
+        # Rootless Podman maps the host user to the same uid inside (keep-id);
+        # rootless Docker's container root already is the host user.
+        return ["--userns=keep-id"] if engine.kind == "podman" else []
+    if host_ids is None or (engine.kind == "podman" and engine.remote):
+        # A remote Podman's users are another host's: nothing to map them to.
+        return []
+    # A rootful engine: run as the invoking user (0:0 for root) whatever USER
+    # the image names, so the home Kanibako made on the host is writable and
+    # files written into the user's tree belong to the user.
+    return ["--user", f"{host_ids[0]}:{host_ids[1]}"]
 
 
 def to_argv(

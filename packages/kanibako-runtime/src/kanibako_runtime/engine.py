@@ -24,7 +24,8 @@ class Engine:
     """A container engine: its kind, its binary, and how it runs containers.
 
     ``rootless`` is true for a local Podman run by a non-root user (where
-    ``--userns=keep-id`` applies). ``remote`` means the engine talks to another
+    ``--userns=keep-id`` applies), and for a rootless Docker daemon (its
+    socket belongs to the invoking non-root user). ``remote`` means the engine talks to another
     host (``CONTAINER_HOST`` for ``podman --remote``, ``DOCKER_HOST``): bind
     mount sources are then that host's paths.
     """
@@ -64,7 +65,24 @@ def _make(kind: EngineKind, binary: str, env: Mapping[str, str], euid: int) -> E
     if kind == "podman":
         remote = bool(env.get("CONTAINER_HOST"))
         return Engine(kind, binary, rootless=not remote and euid != 0, remote=remote)
-    return Engine(kind, binary, rootless=False, remote=bool(env.get("DOCKER_HOST")))
+    host = env.get("DOCKER_HOST", "")
+    return Engine(kind, binary, rootless=_rootless_docker(host, euid), remote=bool(host))
+
+
+def _rootless_docker(host: str, euid: int) -> bool:
+    """Whether ``DOCKER_HOST`` is a daemon the invoking (non-root) user runs itself.
+
+    A rootless dockerd listens on a socket its user owns (usually
+    ``$XDG_RUNTIME_DIR/docker.sock``); a rootful one's socket is root's. One
+    stat, no daemon round trip. (A Docker context naming a rootless daemon is
+    not seen: set DOCKER_HOST.)
+    """
+    if euid == 0 or not host.startswith("unix://"):
+        return False
+    try:
+        return Path(host.removeprefix("unix://")).stat().st_uid == euid
+    except OSError:
+        return False
 
 
 def detect_engine(
