@@ -15,6 +15,9 @@ import pytest
 
 from tests import engine_images
 
+# Fixtures shared by several test modules live in fixture modules, not in tests.
+pytest_plugins = ["tests.rootless_fixtures"]
+
 
 @pytest.fixture
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:

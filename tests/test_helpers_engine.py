@@ -18,7 +18,7 @@ import pytest
 
 from tests import engine_images
 from tests.launch_helpers import kanibako, session_containers
-from tests.test_launch_rootless import RootlessUser, rootless  # noqa: F401 - shared fixture
+from tests.rootless_fixtures import RootlessUser
 
 pytestmark = pytest.mark.integration
 
@@ -130,7 +130,7 @@ def test_director_spawns_a_helper_that_talks_both_ways(project: Path, python_ima
 
 
 def test_rootless_director_and_helper_talk_through_the_hub(
-    rootless: RootlessUser,  # noqa: F811 - the shared fixture
+    rootless: RootlessUser,
     python_image: str,
 ) -> None:
     """The same conversation as an ordinary user with rootless Podman (keep-id)."""

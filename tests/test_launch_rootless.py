@@ -1,130 +1,18 @@
 """Rootless: an ordinary user (with subuids) runs kanibako and its rootless Podman.
 
-The user is $KANIBAKO_TEST_ROOTLESS_USER (default kanibako-ci, created by
-.ci/setup-machine.sh). The dev venv's interpreter may live where that user
-cannot go (e.g. pyenv under /root), so the test runs kanibako with a Python
-the user can execute and the venv's site-packages added (they must be
-readable: the test checks and says so).
+The user and how kanibako runs as it: tests/rootless_fixtures.py.
 """
 
 from __future__ import annotations
 
-import os
-import pwd
-import shlex
-import shutil
-import site
 import subprocess
-import sys
-import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from tests.rootless_fixtures import RootlessUser
+
 pytestmark = pytest.mark.integration
-
-USER = os.environ.get("KANIBAKO_TEST_ROOTLESS_USER", "kanibako-ci")
-
-
-def _as_user(
-    command: str, *, input_bytes: bytes | None = None
-) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run(
-        ["su", USER, "-s", "/bin/bash", "-c", command],
-        input=input_bytes,
-        capture_output=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def _user_can(test: str) -> bool:
-    return _as_user(f"cd /tmp && {test}").returncode == 0
-
-
-def _python_for_user() -> str:
-    version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    for candidate in (os.path.realpath(sys.executable), f"/usr/bin/python{version}"):
-        probe = f"{shlex.quote(candidate)} -c 'import sys; assert sys.version_info[:2] == ({version.replace('.', ', ')})'"
-        if Path(candidate).exists() and _user_can(probe):
-            return candidate
-    pytest.fail(
-        f"no Python {version} that user {USER} can run (venv interpreter: {sys.executable})"
-    )
-
-
-@dataclass(frozen=True)
-class RootlessUser:
-    name: str
-    uid: int
-    root: Path
-    launcher: Path
-    env: dict[str, str]
-
-    def kanibako(self, project: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-        assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env.items())
-        command = (
-            f"cd {shlex.quote(str(project))} && env {assignments} {self.launcher} "
-            + " ".join(shlex.quote(a) for a in args)
-        )
-        return _as_user(command)
-
-
-@pytest.fixture(scope="module")
-def rootless(busybox_image: str) -> Iterator[RootlessUser]:
-    try:
-        account = pwd.getpwnam(USER)
-    except KeyError:
-        pytest.fail(f"rootless tests need user {USER!r} (run .ci/setup-machine.sh as root)")
-    if os.geteuid() != 0:
-        pytest.fail("rootless tests switch to the test user with su: run them as root")
-    root = Path(tempfile.mkdtemp(prefix="kanibako-rootless-"))
-    root.chmod(0o755)
-    try:
-        python = _python_for_user()
-        site_dirs = [d for d in site.getsitepackages() if Path(d).is_dir()]
-        for directory in site_dirs:
-            if not _user_can(f"test -r {shlex.quote(directory)} -a -x {shlex.quote(directory)}"):
-                pytest.fail(
-                    f"user {USER} cannot read {directory}: make the checkout world-readable"
-                )
-        launcher = root / "kanibako"
-        code = (
-            "import site, sys\n"
-            f"for d in {site_dirs!r}: site.addsitedir(d)\n"
-            "from kanibako.cli import main\n"
-            "sys.argv[0] = 'kanibako'\n"
-            "main()\n"
-        )
-        launcher.write_text(f'#!/bin/sh\nexec {python} -c {shlex.quote(code)} "$@"\n')
-        launcher.chmod(0o755)
-        config = root / "config"
-        (config / "containers").mkdir(parents=True)
-        own = Path(account.pw_dir) / ".config" / "containers"
-        for conf in ("containers.conf", "storage.conf"):
-            if (own / conf).is_file():
-                shutil.copy(own / conf, config / "containers" / conf)
-        (config / "kanibako.toml").write_text(f'[paths]\ndata_path = "{root / "data"}"\n')
-        for sub in ("data", "cache", "projects"):
-            (root / sub).mkdir()
-        subprocess.run(["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(root)], check=True)
-        if not _user_can(f"podman image exists {busybox_image}"):
-            saved = subprocess.run(
-                ["podman", "save", busybox_image], capture_output=True, check=True
-            ).stdout
-            loaded = _as_user("cd /tmp && podman load", input_bytes=saved)
-            assert loaded.returncode == 0, loaded.stderr.decode()
-        env = {
-            "XDG_CONFIG_HOME": str(config),
-            "XDG_CACHE_HOME": str(root / "cache"),
-            # su keeps the caller's PATH, which may name root-only directories.
-            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        }
-        yield RootlessUser(USER, account.pw_uid, root, launcher, env)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _project(rootless: RootlessUser, name: str) -> Path:

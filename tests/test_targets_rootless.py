@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_launch_rootless import RootlessUser, rootless  # noqa: F401 (the fixture)
+from tests.rootless_fixtures import RootlessUser
 
 pytestmark = pytest.mark.integration
 
@@ -22,7 +22,7 @@ def token(expires_at: int) -> str:
 
 
 def test_rootless_credentials_round_trip(
-    rootless: RootlessUser,  # noqa: F811 (the imported fixture)
+    rootless: RootlessUser,
     busybox_image: str,
     tmp_path: Path,
 ) -> None:
