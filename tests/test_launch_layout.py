@@ -115,3 +115,20 @@ def test_bare_kanibako_starts_a_session_with_the_top_level_flags(
 ) -> None:
     done = kanibako("-p", str(project), "-i", busybox_image, "--no-helpers", "-c", "sh -c 'exit 4'")
     assert done.returncode == 4, done.stderr
+
+
+def test_a_project_at_home_cannot_reach_kanibakos_config_or_data(
+    isolated_home: Path, busybox_image: str
+) -> None:
+    config = isolated_home / ".config" / "kanibako.toml"
+    config.write_text("# the user's\n")
+    script = (
+        "cd ~/workspace; cat .config/kanibako.toml; echo x > .config/kanibako.toml; "
+        "ls -A .local/share/kanibako; touch .local/share/kanibako/x 2>/dev/null && echo writable; "
+        "echo done"
+    )
+    status, out, err = _sh(isolated_home, busybox_image, script)
+    assert status == 0, err
+    assert out.splitlines() == ["done"]
+    assert config.read_text() == "# the user's\n"
+    assert not (isolated_home / ".local/share/kanibako/x").exists()

@@ -42,14 +42,49 @@ def test_account_centric_layout_mounts_shell_workspace_vault_and_hides_the_vault
     assert tmpfs == [TmpfsMount("/home/agent/workspace/vault", read_only=True, size="4k")]
 
 
-def test_decentralized_layout_has_no_tmpfs_overlay(home: Path) -> None:
+def test_decentralized_layout_hides_its_metadata_and_vault(home: Path) -> None:
     from kanibako_paths import init_local
 
     paths = load_paths()
     (home / "local").mkdir()
     project = init_local(paths, home / "local")
-    _, tmpfs = layout.project_mounts(project)
-    assert tmpfs == []
+    mounts, tmpfs = layout.project_mounts(project, paths)
+    assert tmpfs == [
+        TmpfsMount("/home/agent/workspace/.kanibako", read_only=True, size="4k"),
+        TmpfsMount("/home/agent/workspace/vault", read_only=True, size="4k"),
+    ]
+    # The shell (inside .kanibako) is still the home, mounted on its own.
+    assert mounts[0] == Mount(home / "local" / ".kanibako" / "shell", "/home/agent")
+
+
+def test_a_project_holding_kanibakos_own_state_hides_it(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A project at the user's home: the data dir and the global config are in it.
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "home" / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "home" / ".config"))
+    (home / "home" / ".config").mkdir()
+    (home / "home" / ".config" / "kanibako.toml").write_text("")
+    paths = load_paths()
+    project = ensure_initialized(paths, resolve_project(paths, home / "home"))
+    mounts, tmpfs = layout.project_mounts(project, paths)
+    assert [t.target for t in tmpfs] == [
+        "/home/agent/workspace/.local/share/kanibako",  # boxes, env, worksets: all inside
+        "/home/agent/workspace/vault",
+    ]
+    assert Mount(Path("/dev/null"), "/home/agent/workspace/.config/kanibako.toml", True) in mounts
+
+
+def test_workset_state_lies_outside_the_workspace_so_nothing_is_hidden(home: Path) -> None:
+    from kanibako_paths import add_to_workset, create_workset
+
+    paths = load_paths()
+    create_workset(paths, "ws", home / "ws")
+    add_to_workset(paths, "ws", name="paper")
+    project = ensure_initialized(
+        paths, resolve_project(paths, home / "ws" / "workspaces" / "paper")
+    )
+    assert layout.project_mounts(project, paths)[1] == []
 
 
 def test_vault_mounts_only_when_enabled_and_present(home: Path) -> None:

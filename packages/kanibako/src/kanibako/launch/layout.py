@@ -9,17 +9,24 @@ layout is tested without an engine.
 /home/agent/share-ro/    read-only vault (when enabled)
 /home/agent/share-rw/    read-write vault (when enabled)
 ```
-In account-centric mode the vault lives in ``{project}/vault``; a read-only
-tmpfs over ``/home/agent/workspace/vault`` hides it from the agent.
+The agent is untrusted, so Kanibako's own state is never reachable through
+the workspace: whatever of it lies inside the project directory (the vault in
+``{project}/vault``, decentralized mode's ``{project}/.kanibako`` with
+project.toml and env, or all of Kanibako's data when the project is the home
+directory) is covered by a read-only tmpfs (a directory) or a read-only
+``/dev/null`` (a file: it reads empty and writes go nowhere). Otherwise an agent could rewrite, say, the box's
+``shell`` setting and have any host directory mounted at the next launch.
 """
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
-from kanibako_paths import KanibakoPaths, Project, ProjectMode
+from kanibako_paths import KanibakoPaths, Project
 from kanibako_runtime import Mount, TmpfsMount
 
 HOME = "/home/agent"
@@ -48,19 +55,79 @@ def session_labels(project: Project, role: str = "director") -> dict[str, str]:
     }
 
 
-def project_mounts(project: Project) -> tuple[list[Mount], list[TmpfsMount]]:
-    """Shell, workspace and vault mounts, and the tmpfs hiding the in-workspace vault."""
+def project_mounts(
+    project: Project, paths: KanibakoPaths | None = None
+) -> tuple[list[Mount], list[TmpfsMount]]:
+    """Shell, workspace and vault mounts, and the overlays hiding Kanibako's state in the workspace.
+
+    ``paths`` adds the global state (data dir, config file) to what is hidden
+    when it lies inside the workspace.
+    """
     mounts = [Mount(project.shell_dir, HOME), Mount(project.workspace, WORKSPACE)]
     tmpfs: list[TmpfsMount] = []
+    for relative, is_dir in _hidden_in_workspace(project.workspace, _state_paths(project, paths)):
+        target = f"{WORKSPACE}/{relative}"
+        if is_dir:
+            tmpfs.append(TmpfsMount(target, read_only=True, size="4k"))
+        else:
+            mounts.append(Mount(Path(os.devnull), target, read_only=True))
     if project.vault_enabled:
         if project.vault_ro.is_dir():
             mounts.append(Mount(project.vault_ro, SHARE_RO, read_only=True))
         if project.vault_rw.is_dir():
             mounts.append(Mount(project.vault_rw, SHARE_RW))
-    in_workspace_vault = project.workspace / "vault"
-    if project.mode is ProjectMode.ACCOUNT_CENTRIC and in_workspace_vault.is_dir():
-        tmpfs.append(TmpfsMount(f"{WORKSPACE}/vault", read_only=True, size="4k"))
     return mounts, tmpfs
+
+
+def _state_paths(project: Project, paths: KanibakoPaths | None) -> list[Path]:
+    """Every host path of Kanibako state a session must not be able to change."""
+    found = [
+        project.metadata_dir,
+        project.vault_root,
+        project.vault_ro,
+        project.vault_rw,
+        project.project_config_file,
+        project.env_file,
+    ]
+    if project.workset_root is not None:
+        found.append(project.workset_root / "boxes")
+    if paths is not None:
+        found += [
+            paths.data_dir,
+            paths.config_file,
+            paths.boxes_dir,
+            paths.agents_dir,
+            paths.shared_dir,
+            paths.templates_dir,
+            paths.global_env_file,
+            paths.worksets_file,
+            paths.projects_file,
+        ]
+    return found
+
+
+def _hidden_in_workspace(workspace: Path, candidates: Iterable[Path]) -> list[tuple[str, bool]]:
+    """(path relative to the workspace, is a directory) of each existing candidate inside it.
+
+    Only the outermost of nested candidates: a mount point cannot be made
+    inside a read-only tmpfs, and the outer overlay hides the inner anyway.
+    """
+    root = os.path.realpath(workspace)
+    inside: dict[str, bool] = {}
+    for candidate in candidates:
+        real = os.path.realpath(candidate)
+        if not real.startswith(root + os.sep):
+            continue
+        if Path(real).is_dir():
+            inside[real] = True
+        elif os.path.lexists(real):
+            inside[real] = False
+    outermost = sorted(inside)
+    kept: list[str] = []
+    for real in outermost:
+        if not any(real.startswith(outer + os.sep) for outer in kept):
+            kept.append(real)
+    return [(os.path.relpath(real, root), inside[real]) for real in kept]
 
 
 def shared_cache_mounts(paths: KanibakoPaths, global_config: Mapping[str, Any]) -> list[Mount]:

@@ -199,7 +199,7 @@ def build_spec(
     extra_env: dict[str, str] | None = None,
 ) -> ContainerSpec:
     """The one ContainerSpec of a session (pure but for the optional mounts' existence)."""
-    mounts, tmpfs = layout.project_mounts(project)
+    mounts, tmpfs = layout.project_mounts(project, paths)
     mounts += layout.shared_cache_mounts(paths, load_global_config(paths))
     mounts += agent.mounts
     mounts += extra_mounts or []
