@@ -15,8 +15,9 @@ import pytest
 
 from tests import engine_images
 
-# Fixtures shared by several test modules live in fixture modules, not in tests.
-pytest_plugins = ["tests.rootless_fixtures"]
+# Fixtures shared by several test modules live in fixture modules, not in tests;
+# session_guards fails a run that leaves a kanibako container running.
+pytest_plugins = ["tests.session_guards", "tests.rootless_fixtures"]
 
 
 @pytest.fixture

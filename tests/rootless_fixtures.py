@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import session_guards
+
 USER = os.environ.get("KANIBAKO_TEST_ROOTLESS_USER", "kanibako-ci")
 
 
@@ -124,5 +126,22 @@ def rootless(busybox_image: str) -> Iterator[RootlessUser]:
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         }
         yield RootlessUser(USER, account.pw_uid, root, launcher, env)
+        _fail_on_leftovers(root)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _user_session_containers() -> dict[str, str]:
+    done = _as_user("cd /tmp && podman " + shlex.join(session_guards.PS_ARGS))
+    assert done.returncode == 0, done.stderr.decode()
+    return session_guards.parse_ps(done.stdout.decode())
+
+
+def _fail_on_leftovers(root: Path) -> None:
+    """The user's own engine is not the one the run's guard watches: check it here."""
+    left = session_guards.still_running(
+        _user_session_containers, lambda _, workspace: Path(workspace).is_relative_to(root)
+    )
+    if left:
+        _as_user(f"cd /tmp && podman kill {shlex.join(left)}; podman rm -f {shlex.join(left)}")
+        pytest.fail(f"rootless tests left containers running (now removed): {', '.join(left)}")
