@@ -6,6 +6,7 @@ Kanibako sets HOME itself.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,22 @@ def test_a_project_at_home_cannot_reach_kanibakos_config_or_data(
     assert out.splitlines() == ["done"]
     assert config.read_text() == "# the user's\n"
     assert not (isolated_home / ".local/share/kanibako/x").exists()
+
+
+def _c(project: Path, image: str, command: str) -> subprocess.CompletedProcess[str]:
+    return kanibako("-p", str(project), "shell", "--no-helpers", "-i", image, "-c", command)
+
+
+def test_c_with_shell_syntax_runs_through_sh_and_its_status_is_kanibakos(
+    project: Path, busybox_image: str
+) -> None:
+    done = _c(project, busybox_image, "echo one && echo two; cat hello.txt | wc -l")
+    assert (done.returncode, done.stdout) == (0, "one\ntwo\n1\n"), done.stderr
+    assert _c(project, busybox_image, "exit 7").returncode == 7
+    assert _c(project, busybox_image, "false || exit 3").returncode == 3
+
+
+def test_c_plain_command_keeps_a_quoted_argument_whole(project: Path, busybox_image: str) -> None:
+    done = _c(project, busybox_image, "printf '[%s]' 'two  words' \"and $ more\"")
+    assert (done.returncode, done.stdout) == (0, "[two  words][and $ more]"), done.stderr
+    assert _c(project, busybox_image, "false").returncode == 1

@@ -51,9 +51,19 @@ def test_unknown_engine_choice_names_where_it_came_from(
 
 @pytest.mark.parametrize(
     ("command", "message"),
-    [("   ", "-c needs a command"), ("echo 'unclosed", "-c: cannot split")],
+    [
+        ("", "-c needs a command"),
+        ("   ", "-c needs a command"),
+        ("echo 'unclosed", "-c: cannot split"),
+    ],
 )
 def test_a_bad_command_line_is_refused(project: Path, command: str, message: str) -> None:
     code, output = _shell(project, "-c", command)
     assert code == 2
     assert message in output and "Traceback" not in output
+
+
+def test_an_empty_top_level_command_is_refused_too(project: Path) -> None:
+    result = CliRunner().invoke(cli, ["-p", str(project), "-c", ""], catch_exceptions=False)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == ["kanibako: -c needs a command"]

@@ -68,7 +68,7 @@ def launch_options(func: F) -> F:
             "--command",
             default=None,
             metavar="CMD",
-            help="Run CMD (split like a shell would) instead of the agent.",
+            help="Run CMD instead of the agent (through /bin/sh when it uses shell syntax).",
         ),
         click.option(
             "--distinct-auth", is_flag=True, help="Use distinct credentials (no sync from host)."
@@ -86,7 +86,8 @@ def merge_launch(base: LaunchOptions, **given: Any) -> LaunchOptions:
         image=given.get("image") or base.image,
         new=bool(given.get("new")) or base.new,
         safe=bool(given.get("safe")) or base.safe,
-        command=given.get("command") or base.command,
+        # "" is a command (an empty one, refused at launch), not an absent one.
+        command=given["command"] if given.get("command") is not None else base.command,
         distinct_auth=bool(given.get("distinct_auth")) or base.distinct_auth,
         no_helpers=bool(given.get("no_helpers")) or base.no_helpers,
     )

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from kanibako.app import LaunchOptions
-from kanibako.errors import CliError
 from kanibako.launch import layout
 from kanibako.launch.glue import optional_module
 from kanibako.launch.image_check import LaunchImage
@@ -103,13 +102,9 @@ def _quiet(message: str) -> None:
 def _split_command(command: str | None) -> list[str] | None:
     if command is None:
         return None
-    try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise CliError(f"-c: cannot split {command!r}: {exc}") from None
-    if not argv:
-        raise CliError("-c needs a command")
-    return argv
+    from kanibako.launch.command import command_argv
+
+    return command_argv(command)
 
 
 def _locked_session(
