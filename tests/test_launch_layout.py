@@ -102,6 +102,16 @@ def test_shared_caches_mount_only_when_their_host_dir_exists(
     assert out.splitlines() == ["w", "1"]
 
 
+def test_a_built_in_shared_cache_needs_no_config_entry(
+    project: Path, busybox_image: str, isolated_home: Path
+) -> None:
+    cargo = isolated_home / ".local/share/kanibako/shared/global/cargo"
+    cargo.mkdir(parents=True)
+    (cargo / "index").write_text("crates\n")
+    status, out, err = _sh(project, busybox_image, "cat $HOME/.cargo/registry/index")
+    assert (status, out) == (0, "crates\n"), err
+
+
 def test_a_missing_local_image_is_one_clear_error(project: Path) -> None:
     done = kanibako(
         "-p", str(project), "shell", "--no-helpers", "-i", "localhost/kanibako-none:x", "-c", "true"

@@ -97,12 +97,38 @@ def test_vault_mounts_only_when_enabled_and_present(home: Path) -> None:
 
 def test_shared_caches_are_mounted_only_when_their_host_dir_exists(home: Path) -> None:
     paths, _ = _project(home)
-    (paths.global_shared_dir / "pip").mkdir(parents=True)
-    config = {"shared": {"pip": ".cache/pip", "cargo": ".cargo/registry", "bad": "/abs"}}
-    assert layout.shared_cache_mounts(paths, config) == [
-        Mount(paths.global_shared_dir / "pip", "/home/agent/.cache/pip")
+    assert layout.shared_cache_mounts(paths, "claude") == []
+    # A built-in name needs no [shared] entry; one from [shared] is added to them.
+    paths.config_file.write_text('[shared]\nmaven = ".m2/repository"\n')
+    for name in ("pip", "maven"):
+        (paths.global_shared_dir / name).mkdir(parents=True)
+    assert layout.shared_cache_mounts(paths, "claude") == [
+        Mount(paths.global_shared_dir / "maven", "/home/agent/.m2/repository"),
+        Mount(paths.global_shared_dir / "pip", "/home/agent/.cache/pip"),
     ]
-    assert layout.shared_cache_mounts(paths, {}) == []
+
+
+def test_the_agents_own_shared_caches_are_mounted_for_that_agent_only(home: Path) -> None:
+    paths, _ = _project(home)
+    paths.agents_dir.mkdir(parents=True, exist_ok=True)
+    (paths.agents_dir / "claude.toml").write_text('[shared]\nplugins = ".claude/plugins"\n')
+    (paths.agents_dir / "other.toml").write_text('[shared]\ntools = ".tools"\n')
+    for agent, name in (("claude", "plugins"), ("other", "tools")):
+        (paths.agent_shared_dir(agent) / name).mkdir(parents=True)
+    plugins = Mount(paths.agent_shared_dir("claude") / "plugins", "/home/agent/.claude/plugins")
+    assert layout.shared_cache_mounts(paths, "claude") == [plugins]
+    spec = build_spec(paths, _project(home, "p2")[1], "img", AgentPlan(target_name="claude"), None)
+    assert plugins in spec.mounts
+    assert not any(m.target == "/home/agent/.tools" for m in spec.mounts)
+
+
+def test_a_bad_shared_entry_is_refused_naming_the_file(home: Path) -> None:
+    from kanibako_paths import ConfigError
+
+    paths, _ = _project(home)
+    paths.config_file.write_text('[shared]\nbad = "/abs"\n')
+    with pytest.raises(ConfigError, match=r"kanibako.toml: \[shared\] bad"):
+        layout.shared_cache_mounts(paths, "claude")
 
 
 def test_container_name_is_readable_and_unique_per_project(home: Path) -> None:

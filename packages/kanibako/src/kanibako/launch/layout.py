@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from kanibako_paths import KanibakoPaths, Project
 from kanibako_runtime import Mount, TmpfsMount
@@ -130,23 +129,20 @@ def _hidden_in_workspace(workspace: Path, candidates: Iterable[Path]) -> list[tu
     return [(os.path.relpath(real, root), inside[real]) for real in kept]
 
 
-def shared_cache_mounts(paths: KanibakoPaths, global_config: Mapping[str, Any]) -> list[Mount]:
-    """Global shared caches (``[shared] name = "path/in/home"``) whose host dir exists.
+def shared_cache_mounts(paths: KanibakoPaths, agent: str) -> list[Mount]:
+    """The shared caches whose host dir exists: global ones, then ``agent``'s own.
 
-    Lazy by design: a cache is only mounted once ``kanibako shared init`` (or
-    the user) has created its directory.
+    Global: the built-in names (pip, cargo, npm, uv) plus ``[shared]`` of
+    kanibako.toml; the agent's: ``[shared]`` of its agent TOML (an agent's
+    cache wins over a global one at the same place). Lazy by design: a cache
+    is only mounted once ``kanibako shared init`` (or the user) has created
+    its directory. A bad entry is a ConfigError naming the file.
     """
-    table = global_config.get("shared", {})
-    if not isinstance(table, dict):
-        return []
-    mounts = []
-    for name, relative in table.items():
-        if not isinstance(relative, str) or not relative or relative.startswith("/"):
-            continue
-        host = paths.global_shared_dir / name
-        if host.is_dir():
-            mounts.append(Mount(host, f"{HOME}/{relative.strip('/')}"))
-    return mounts
+    from kanibako_paths import agent_caches, global_caches
+
+    caches = [*global_caches(paths), *(c for c in agent_caches(paths) if c.scope == agent)]
+    by_target = {f"{HOME}/{c.container_path}": c.host_dir for c in caches if c.exists}
+    return [Mount(host, target) for target, host in by_target.items()]
 
 
 def base_env(project: Project) -> dict[str, str]:

@@ -32,7 +32,6 @@ from kanibako_paths import (
     KanibakoPaths,
     Project,
     ensure_initialized,
-    load_global_config,
     load_paths,
     merged_env,
     resolve_config,
@@ -195,7 +194,7 @@ def build_spec(
 ) -> ContainerSpec:
     """The one ContainerSpec of a session (pure but for the optional mounts' existence)."""
     mounts, tmpfs = layout.project_mounts(project, paths)
-    mounts += layout.shared_cache_mounts(paths, load_global_config(paths))
+    mounts += layout.shared_cache_mounts(paths, agent.target_name)
     mounts += agent.mounts
     mounts += extra_mounts or []
     # Agent config first, the user's env files over it, Kanibako's own last.
