@@ -21,7 +21,14 @@ from pathlib import Path
 import pytest
 
 from kanibako_runtime import Engine, list_containers
-from tests.launch_helpers import finish, kanibako, reap, start_session, wait_for
+from tests.launch_helpers import (
+    ensure_user_image,
+    finish,
+    kanibako,
+    reap,
+    start_session,
+    wait_for,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -164,3 +171,21 @@ def test_docker_session_killed_outright_takes_its_container_with_it(
     done = _shell(project, busybox_image, "echo again")
     assert done.returncode == 0, done.stderr
     assert done.stdout.endswith("again\n")
+
+
+def test_docker_runs_an_image_with_its_own_user_as_the_invoking_user(
+    project: Path, engine: str, busybox_image: str, docker_host: str
+) -> None:
+    image = ensure_user_image(engine, busybox_image)
+    env = {**os.environ, "DOCKER_HOST": docker_host}
+    saved = subprocess.Popen([engine, "save", image], stdout=subprocess.PIPE)
+    subprocess.run(
+        [_docker_client(), "load"], stdin=saved.stdout, env=env, check=True, capture_output=True
+    )
+    assert saved.stdout is not None
+    saved.stdout.close()
+    assert saved.wait() == 0
+    done = _shell(project, image, "id -u; touch ~/x && echo home-ok; echo w > w.txt && echo ws-ok")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [str(os.getuid()), "home-ok", "ws-ok"]
+    assert (project / "w.txt").stat().st_uid == os.getuid()

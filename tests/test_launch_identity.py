@@ -9,11 +9,13 @@ credentials in it; the session runs as the invoking user's uid:gid instead
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.launch_helpers import ensure_user_image, kanibako
+from tests.rootless_fixtures import RootlessUser
 
 pytestmark = pytest.mark.integration
 
@@ -42,3 +44,31 @@ def test_an_image_with_a_non_root_user_gets_a_writable_home_and_owned_files(
     assert done.stdout.splitlines() == ["home-ok", "{}", "ws-ok", "ref", str(os.getuid())]
     for made in (shell / "x", project / "written.txt"):
         assert (made.stat().st_uid, made.stat().st_gid) == (os.getuid(), os.getgid())
+
+
+def test_rootless_podman_runs_an_image_with_its_own_user_as_the_host_user(
+    rootless: RootlessUser, engine: str, busybox_image: str
+) -> None:
+    # keep-id alone would run the image's USER (uid 1000), a subuid on the
+    # host unless the user happens to be uid 1000 too.
+    image = ensure_user_image(engine, busybox_image)
+    as_user = ["su", rootless.name, "-s", "/bin/sh", "-c"]
+    if subprocess.run(
+        [*as_user, f"cd /tmp && podman image exists {image}"], check=False
+    ).returncode:
+        saved = subprocess.run([engine, "save", image], capture_output=True, check=True).stdout
+        subprocess.run(
+            [*as_user, "cd /tmp && podman load"], input=saved, capture_output=True, check=True
+        )
+    project = rootless.root / "projects" / "user-image"
+    project.mkdir()
+    subprocess.run(["chown", f"{rootless.uid}:{rootless.uid}", str(project)], check=True)
+    script = "id -u; touch ~/x && echo home-ok; echo w > written.txt && echo ws-ok"
+    done = rootless.kanibako(
+        project, "shell", "--no-helpers", "-i", image, "-c", f"sh -c '{script}'"
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().splitlines() == [str(rootless.uid), "home-ok", "ws-ok"]
+    assert (project / "written.txt").stat().st_uid == rootless.uid
+    homes = list((rootless.root / "data").glob("boxes/*/shell/x"))
+    assert [h.stat().st_uid for h in homes] == [rootless.uid]

@@ -85,12 +85,17 @@ def test_a_rootful_engine_runs_the_container_as_the_invoking_user() -> None:
     )
 
 
-def test_rootless_engines_and_remote_podman_get_no_user_flag() -> None:
+def test_rootless_engines_run_as_the_user_they_map_to_the_host_user() -> None:
     spec = ContainerSpec(image="img")
-    assert "--user" not in to_argv(PODMAN_ROOTLESS, spec, host_ids=(1000, 1000))
-    assert "--user" not in to_argv(DOCKER_ROOTLESS, spec, host_ids=(1000, 1000))
+    argv = to_argv(PODMAN_ROOTLESS, spec, host_ids=(1002, 1003))
+    assert argv[argv.index("--userns=keep-id") + 1 : argv.index("--userns=keep-id") + 3] == [
+        "--user",
+        "1002:1003",
+    ]
+    argv = to_argv(DOCKER_ROOTLESS, spec, host_ids=(1002, 1003))
+    assert argv[argv.index("--user") + 1] == "0:0"
+    assert "--userns=keep-id" not in argv
     assert "--user" not in to_argv(PODMAN_REMOTE, spec, host_ids=(1000, 1000))
-    assert "--userns=keep-id" not in to_argv(DOCKER_ROOTLESS, spec, host_ids=(1000, 1000))
 
 
 def test_explicit_user_wins_over_keep_id() -> None:

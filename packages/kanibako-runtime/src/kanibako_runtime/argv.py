@@ -83,19 +83,19 @@ def _identity_args(
 ) -> list[str]:
     if spec.user is not None:
         return ["--user", spec.user]
-    if not spec.keep_id:
-        return []
-    if engine.rootless:
-        # Rootless Podman maps the host user to the same uid inside (keep-id);
-        # rootless Docker's container root already is the host user.
-        return ["--userns=keep-id"] if engine.kind == "podman" else []
-    if host_ids is None or (engine.kind == "podman" and engine.remote):
+    if not spec.keep_id or (engine.kind == "podman" and engine.remote):
         # A remote Podman's users are another host's: nothing to map them to.
         return []
-    # A rootful engine: run as the invoking user (0:0 for root) whatever USER
-    # the image names, so the home Kanibako made on the host is writable and
-    # files written into the user's tree belong to the user.
-    return ["--user", f"{host_ids[0]}:{host_ids[1]}"]
+    # Whatever USER the image names, the process must be the host user, so the
+    # home Kanibako made on the host is writable and what it writes into the
+    # user's tree is the user's.
+    if engine.kind == "docker" and engine.rootless:
+        return ["--user", "0:0"]  # rootless Docker's root is the host user
+    user = [] if host_ids is None else ["--user", f"{host_ids[0]}:{host_ids[1]}"]
+    if engine.rootless:
+        # Rootless Podman maps the host user to the same uid inside (keep-id).
+        return ["--userns=keep-id", *user]
+    return user  # a rootful engine: the invoking user's ids (0:0 for root)
 
 
 def to_argv(

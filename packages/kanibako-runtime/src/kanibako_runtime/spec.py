@@ -34,10 +34,11 @@ class TmpfsMount:
 class ContainerSpec:
     """One container to run: everything the engine needs, nothing engine-specific.
 
-    ``keep_id`` asks for the host user to be the container user (rootless
-    Podman: ``--userns=keep-id``; a rootful engine: ``--user UID:GID`` of the
-    invoking user, 0:0 for root; rootless Docker: nothing, its root is the
-    user); a remote Podman ignores it. ``tty`` is a
+    ``keep_id`` asks for the host user to be the container user, whatever
+    USER the image names (rootless Podman: ``--userns=keep-id --user
+    UID:GID``; a rootful engine: ``--user UID:GID`` of the invoking user, 0:0
+    for root; rootless Docker: ``--user 0:0``, its root is the user); a
+    remote Podman ignores it. ``tty`` is a
     wish: the terminal flag is only emitted when stdin really is a terminal.
     ``pull="never"`` makes a missing image an immediate engine error (status
     125) instead of a silent pull attempt.
