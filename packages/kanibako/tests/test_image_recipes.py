@@ -82,3 +82,16 @@ def test_malformed_manifest_names_the_file(tmp_path: Path) -> None:
 def test_source_checkout_uses_the_repository_containers_dir() -> None:
     # The editable dev install reads the live files, not a copy made at install time.
     assert containers_dir() == Path(__file__).resolve().parents[3] / "containers"
+
+
+def test_another_recipe_set_is_chosen_by_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "mine"
+    shutil.copytree(containers_dir(), root)
+    monkeypatch.setenv("KANIBAKO_CONTAINERS_DIR", str(root))
+    assert containers_dir() == root
+    assert load_recipes().root == root
+    monkeypatch.setenv("KANIBAKO_CONTAINERS_DIR", str(tmp_path / "none"))
+    with pytest.raises(ImageError, match=r"\$KANIBAKO_CONTAINERS_DIR is .*none.*no images\.toml"):
+        containers_dir()

@@ -11,6 +11,7 @@ Containerfiles.
 from __future__ import annotations
 
 import hashlib
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +26,24 @@ ORIGIN_LABEL = "io.kanibako.origin"
 """``local`` on images built on this machine, ``release`` on published ones."""
 
 
+CONTAINERS_ENV = "KANIBAKO_CONTAINERS_DIR"
+"""Names another recipe set (a directory laid out like ``containers/``) to use instead."""
+
+
 def containers_dir() -> Path:
     """Where the bundled Containerfiles are.
 
     An installed wheel carries them inside the package (``kanibako/containers``);
     a source checkout (the editable dev install) uses the repository's own
-    ``containers/`` so edits apply without reinstalling.
+    ``containers/`` so edits apply without reinstalling. ``$KANIBAKO_CONTAINERS_DIR``
+    overrides both: one's own recipes, or the test suite's small ones.
     """
+    chosen = os.environ.get(CONTAINERS_ENV, "").strip()
+    if chosen:
+        root = Path(chosen).expanduser()
+        if not (root / MANIFEST).is_file():
+            raise ImageError(f"${CONTAINERS_ENV} is {chosen!r}, which has no {MANIFEST}")
+        return root
     package = Path(__file__).resolve().parent
     for candidate in (package / "containers", package.parents[3] / "containers"):
         if (candidate / MANIFEST).is_file():
