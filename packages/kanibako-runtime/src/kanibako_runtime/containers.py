@@ -119,6 +119,48 @@ def _death_signal_wrapper() -> list[str]:
     return [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
 
 
+class _OrphanReaper:
+    """A tiny watcher that removes the container if Kanibako dies without cleaning up.
+
+    ``setpriv --pdeathsig`` alone is not enough: the engine client passes the
+    SIGTERM on to the container, and a container whose PID 1 ignores SIGTERM
+    (any process started without ``--init``, e.g. ``sleep``) lives on. The
+    watcher holds the read end of a pipe whose only write end is Kanibako's;
+    the kernel closes it however Kanibako ends, the watcher's ``cat`` sees EOF
+    and it runs ``<engine> rm --force NAME``. A clean exit kills the watcher
+    first. It ignores the terminal's signals (its own session) so a closing
+    terminal does not take it down before it has done its job.
+    """
+
+    _SCRIPT = 'trap "" HUP INT TERM QUIT; cat >/dev/null; exec "$@" >/dev/null 2>&1'
+
+    def __init__(self, engine: Engine, name: str) -> None:
+        read_end, self._write_end = os.pipe()  # both non-inheritable
+        try:
+            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(
+                ["/bin/sh", "-c", self._SCRIPT, "kanibako-reaper",
+                 *engine.base_argv(), "rm", "--force", name],
+                stdin=read_end,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )  # fmt: skip
+        except OSError:
+            self._process = None  # no /bin/sh: setpriv's death signal still applies
+        finally:
+            os.close(read_end)
+
+    def disarm(self) -> None:
+        """Kanibako is cleaning up itself: end the watcher without it acting."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+        if self._write_end >= 0:
+            os.close(self._write_end)
+            self._write_end = -1
+
+
 def stdin_is_terminal() -> bool:
     """Whether a tty should be given to the container."""
     try:
@@ -192,11 +234,16 @@ def foreground(
             )
         except FileNotFoundError as exc:
             raise EngineNotFoundError(f"container engine {engine.binary!r} is gone") from exc
+        reaper = _OrphanReaper(engine, spec.name) if spec.name else None
         container = ForegroundContainer(engine, spec, process)
         try:
             yield container
         finally:
-            container.stop()
+            try:
+                container.stop()
+            finally:
+                if reaper is not None:
+                    reaper.disarm()
 
 
 def run(engine: Engine, spec: ContainerSpec) -> int:
