@@ -121,9 +121,8 @@ def _hidden_in_workspace(workspace: Path, candidates: Iterable[Path]) -> list[tu
             inside[real] = True
         elif os.path.lexists(real):
             inside[real] = False
-    outermost = sorted(inside)
     kept: list[str] = []
-    for real in outermost:
+    for real in sorted(inside):  # a parent sorts before what it holds
         if not any(real.startswith(outer + os.sep) for outer in kept):
             kept.append(real)
     return [(os.path.relpath(real, root), inside[real]) for real in kept]
