@@ -10,7 +10,8 @@ import pytest
 
 from kanibako.debian_mirror import DebianMirror
 from kanibako.image_bootstrap import (
-    find_debootstrap,
+    Bootstrapper,
+    find_bootstrapper,
     is_excluded,
     pack_rootfs,
     slim_rootfs,
@@ -75,21 +76,38 @@ def test_packing_writes_the_tarball_whole_or_not_at_all(tmp_path: Path) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["rootfs.tar"]
 
 
+def _tools(monkeypatch: pytest.MonkeyPatch, euid: int, *installed: str) -> None:
+    monkeypatch.setattr(os, "geteuid", lambda: euid)
+    monkeypatch.setattr(
+        shutil, "which", lambda name, **_k: f"/usr/bin/{name}" if name in installed else None
+    )
+
+
+def test_root_uses_debootstrap_and_others_mmdebstrap(monkeypatch: pytest.MonkeyPatch) -> None:
+    _tools(monkeypatch, 0, "debootstrap", "mmdebstrap")
+    assert find_bootstrapper() == Bootstrapper("debootstrap", "/usr/bin/debootstrap")
+    _tools(monkeypatch, 1000, "debootstrap", "mmdebstrap")
+    assert find_bootstrapper() == Bootstrapper("mmdebstrap", "/usr/bin/mmdebstrap")
+    _tools(monkeypatch, 0, "mmdebstrap")
+    assert find_bootstrapper().kind == "mmdebstrap"
+
+
 def test_without_debootstrap_the_error_says_what_to_install(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(shutil, "which", lambda *_a, **_k: None)
+    _tools(monkeypatch, 0)
     with pytest.raises(BootstrapUnavailableError, match=r"apt-get install debootstrap") as info:
-        find_debootstrap()
+        find_bootstrapper()
     assert info.value.exit_code == 2
 
 
-def test_rootless_users_are_told_how_to_get_a_debian_image(
+def test_rootless_users_without_mmdebstrap_are_told_how_to_get_a_debian_image(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(shutil, "which", lambda *_a, **_k: "/usr/sbin/debootstrap")
-    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    _tools(monkeypatch, 1000, "debootstrap")
     with pytest.raises(
-        BootstrapUnavailableError, match=r"needs root: run `kanibako setup` as root"
+        BootstrapUnavailableError,
+        match=r"without root needs mmdebstrap: install it \(apt-get install mmdebstrap\), "
+        r"run `kanibako setup` as root once",
     ):
-        find_debootstrap()
+        find_bootstrapper()

@@ -1,5 +1,8 @@
 """A Debian bookworm image made without any registry: debootstrap, slim, import.
 
+As root, debootstrap makes the tree; without root, mmdebstrap in a user
+namespace does (see kanibako.image_mmdebstrap), trimmed the same way.
+
 For machines that reach only a Debian package mirror (air-gapped hosts, the
 project's CI): the root filesystem is bootstrapped from the mirror, trimmed
 like the registry's ``debian:bookworm-slim`` (same dpkg path excludes as
@@ -14,11 +17,14 @@ import os
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from kanibako import image_engine
 from kanibako.debian_mirror import SUITE, DebianMirror
 from kanibako.image_errors import BootstrapUnavailableError, ImageError
+from kanibako.image_mmdebstrap import run_mmdebstrap
 from kanibako.image_recipes import BASE_NAME, containers_dir
 from kanibako.step_progress import Step, StepProgress
 from kanibako_runtime import Engine, image_exists
@@ -47,20 +53,25 @@ def ensure_bootstrap_image(
         with progress.step(f"importing the cached Debian root filesystem {cache}") as step:
             image_engine.import_rootfs(engine, cache, BOOTSTRAP_IMAGE, step)
         return BOOTSTRAP_IMAGE
-    debootstrap = find_debootstrap()
+    tool = find_bootstrapper()
     # A Debian tree is ~200 MB: beside the cache, else on disk (/tmp may be a small tmpfs).
     work_root = cache.parent if cache is not None else _disk_tmp()
     work_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="kanibako-rootfs-", dir=work_root) as tmp:
         root = Path(tmp) / "root"
-        with progress.step(
-            f"bootstrapping Debian {SUITE} from {mirror.archive} ({mirror.source})"
-        ) as step:
-            run_debootstrap(debootstrap, root, mirror, step)
-            slim_rootfs(root, mirror)
         tarball = cache if cache is not None else Path(tmp) / "rootfs.tar"
+        how = "" if tool.kind == "debootstrap" else ", rootless with mmdebstrap"
+        with progress.step(
+            f"bootstrapping Debian {SUITE} from {mirror.archive} ({mirror.source}{how})"
+        ) as step:
+            if tool.kind == "debootstrap":
+                run_debootstrap(tool.binary, root, mirror, step)
+                slim_rootfs(root, mirror)
+            else:
+                run_mmdebstrap(tool.binary, tarball, mirror, step, work_dir=Path(tmp))
         with progress.step(f"importing the root filesystem as {BOOTSTRAP_IMAGE}") as step:
-            pack_rootfs(root, tarball)
+            if tool.kind == "debootstrap":
+                pack_rootfs(root, tarball)
             image_engine.import_rootfs(engine, tarball, BOOTSTRAP_IMAGE, step)
     return BOOTSTRAP_IMAGE
 
@@ -72,23 +83,38 @@ def _disk_tmp() -> Path:
     )
 
 
-def find_debootstrap() -> str:
-    """The debootstrap binary; an error saying what to do when it cannot run here."""
-    found = shutil.which("debootstrap") or shutil.which(
-        "debootstrap", path="/usr/sbin:/sbin:/usr/local/sbin"
+@dataclass(frozen=True)
+class Bootstrapper:
+    """The program that bootstraps Debian here: debootstrap (root) or mmdebstrap (any user)."""
+
+    kind: Literal["debootstrap", "mmdebstrap"]
+    binary: str
+
+
+def _which(name: str) -> str | None:
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin:/usr/local/sbin")
+
+
+def find_bootstrapper() -> Bootstrapper:
+    """debootstrap as root, else mmdebstrap; an error saying what to do when neither can run."""
+    rootless = os.geteuid() != 0
+    debootstrap = _which("debootstrap")
+    if debootstrap is not None and not rootless:
+        return Bootstrapper("debootstrap", debootstrap)
+    mmdebstrap = _which("mmdebstrap")
+    if mmdebstrap is not None:
+        return Bootstrapper("mmdebstrap", mmdebstrap)
+    if rootless:
+        raise BootstrapUnavailableError(
+            "no registry is reachable and bootstrapping Debian without root needs mmdebstrap: "
+            "install it (apt-get install mmdebstrap), run `kanibako setup` as root once, "
+            "or load a Debian bookworm image (docker.io/library/debian:bookworm-slim) "
+            "into the engine"
+        )
+    raise BootstrapUnavailableError(
+        "no registry is reachable and debootstrap is not installed: install it "
+        "(apt-get install debootstrap) or load a Debian bookworm image into the engine"
     )
-    if found is None:
-        raise BootstrapUnavailableError(
-            "no registry is reachable and debootstrap is not installed: install it "
-            "(apt-get install debootstrap) or load a Debian bookworm image into the engine"
-        )
-    if os.geteuid() != 0:
-        raise BootstrapUnavailableError(
-            "no registry is reachable and bootstrapping Debian with debootstrap needs root: "
-            "run `kanibako setup` as root once, or load a Debian bookworm image "
-            "(docker.io/library/debian:bookworm-slim) into the engine"
-        )
-    return found
 
 
 def run_debootstrap(debootstrap: str, root: Path, mirror: DebianMirror, step: Step) -> None:

@@ -44,6 +44,7 @@ def run_command(
     what: str,
     stdin: int | None = None,
     show_tail: bool = True,
+    env: Mapping[str, str] | None = None,
 ) -> None:
     """Run ``argv``, its output (both streams) fed line by line to ``step``.
 
@@ -58,6 +59,7 @@ def run_command(
             stderr=subprocess.STDOUT,
             text=True,
             errors="replace",
+            env=env,
         )
     except FileNotFoundError as exc:
         raise ImageError(f"{argv[0]} is not installed") from exc
