@@ -103,7 +103,7 @@ def test_setup_then_a_session_from_nothing_without_a_registry(
     project.mkdir()
     session = kanibako(
         "-p", str(project), "shell", "--no-helpers",
-        "-c", "bash -c 'git --version && python3 --version'",
+        "-c", "git --version && python3 --version",
     )  # fmt: skip
     assert session.returncode == 0, session.stderr
     assert session.stdout.startswith("git version 2.")
