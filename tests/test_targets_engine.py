@@ -70,6 +70,18 @@ def test_the_agent_receives_the_right_arguments(
     assert launch(project, busybox_image, "start") == ["--continue", skip, "--model", "sonnet"]
 
 
+def test_a_root_session_tells_claude_it_is_sandboxed_so_permissions_can_be_skipped(
+    agent_bin: Path, project: Path, busybox_image: str
+) -> None:
+    # As root the container runs as 0:0, where Claude refuses
+    # --dangerously-skip-permissions unless IS_SANDBOX=1 is set.
+    fake_claude(agent_bin, 'echo "uid=$(id -u) sandbox=$IS_SANDBOX" > /home/agent/workspace/who')
+    launch(project, busybox_image, "start")
+    assert (project / "who").read_text() == f"uid={os.getuid()} sandbox=1\n"
+    launch(project, busybox_image, "start", "-S")
+    assert (project / "who").read_text() == f"uid={os.getuid()} sandbox=\n"
+
+
 def test_credentials_round_trip_and_an_older_token_never_comes_back(
     agent_bin: Path, project: Path, isolated_home: Path, busybox_image: str
 ) -> None:

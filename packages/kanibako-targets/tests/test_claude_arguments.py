@@ -71,3 +71,13 @@ def test_settings_declare_model_and_constrained_access(claude: ClaudeTarget) -> 
     assert by_key["model"].default == "opus" and by_key["model"].choices is None
     assert by_key["access"].choices == ("permissive", "default")
     assert dict(claude.generate_agent_config().state) == DEFAULTS
+
+
+def test_skipping_permissions_tells_claude_it_runs_in_a_sandbox(claude: ClaudeTarget) -> None:
+    # Claude refuses --dangerously-skip-permissions as uid 0 without IS_SANDBOX,
+    # and a session started by root runs as 0:0 in its container.
+    permissive = claude.command_line(INSTALL, ArgsRequest(state=DEFAULTS))
+    assert "--dangerously-skip-permissions" in permissive.argv
+    assert permissive.env["IS_SANDBOX"] == "1"
+    safe = claude.command_line(INSTALL, ArgsRequest(state=DEFAULTS, safe=True))
+    assert "IS_SANDBOX" not in safe.env

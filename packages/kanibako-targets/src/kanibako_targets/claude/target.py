@@ -142,13 +142,18 @@ class ClaudeTarget(Target):
     def translate_state(self, state: Mapping[str, str], request: ArgsRequest) -> StateTranslation:
         """``model`` -> ``--model``; permissive access -> ``--dangerously-skip-permissions``."""
         args: list[str] = []
+        # The mounted binary is read-only: its self-updater could only fail.
+        env = {"DISABLE_AUTOUPDATER": "1"}
         if state.get("access", "permissive") == "permissive" and not request.safe:
             args.append("--dangerously-skip-permissions")
+            # Claude refuses that flag as uid 0 ("cannot be used with root/sudo
+            # privileges") unless told it runs in a sandbox. It does: a session
+            # started by root runs as 0:0 inside a container of its own.
+            env["IS_SANDBOX"] = "1"
         model = state.get("model", "")
         if model:
             args += ["--model", model]
-        # The mounted binary is read-only: its self-updater could only fail.
-        return StateTranslation(args=tuple(args), env={"DISABLE_AUTOUPDATER": "1"})
+        return StateTranslation(args=tuple(args), env=env)
 
     def resource_mappings(self) -> list[ResourceMapping]:
         """Plugins shared, personal settings seeded, session data per project."""
