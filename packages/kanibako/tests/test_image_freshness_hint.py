@@ -7,10 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.image_freshness import freshness_cache_dir
+from kanibako.image_freshness import (
+    LOCAL_IMAGE,
+    NOT_CHECKED,
+    freshness_cache_dir,
+    status_freshness,
+)
 from kanibako.image_supply import freshness_hint
 from kanibako_runtime import Engine, FreshnessHint, cached_freshness
-from kanibako_runtime.freshness import record
+from kanibako_runtime.freshness import Status, record
 
 IMAGE = "ghcr.io/doctorjei/kanibako-base:latest"
 # A stand-in engine binary: the background checker only runs it to read digests.
@@ -42,3 +47,17 @@ def test_no_answer_yet_starts_a_check_and_does_not_wait(cache: Path) -> None:
     assert time.monotonic() - started < 1.0
     marker = cached_freshness(cache, IMAGE)  # the check marks itself begun
     assert marker is not None and not marker.is_due()
+
+
+def test_status_reads_the_answers_the_runtime_records(cache: Path) -> None:
+    # status reads the runtime's cache file itself (for speed): same answers.
+    assert status_freshness(IMAGE, "podman") == NOT_CHECKED
+    answers: list[tuple[Status, str]] = [
+        ("current", "current"),
+        ("unknown", "unknown (registry not reachable)"),
+    ]
+    for status, shown in answers:
+        record(cache, FreshnessHint(IMAGE, time.time(), status))
+        assert status_freshness(IMAGE, "podman") == shown
+    assert status_freshness("other:1", "podman") == NOT_CHECKED
+    assert status_freshness("localhost/mine:1", "podman") == LOCAL_IMAGE

@@ -73,13 +73,24 @@ def status_freshness(image: str, engine_choice: str | None) -> str:
 def _cached_status(image: str) -> str:
     # "local" (no registry to ask), "none" (no answer yet), or the cached answer.
     if image.startswith(("localhost/", "localhost:")) or "@" in image:
-        return "local"  # decided without importing the freshness code
+        return "local"  # kanibako_runtime.parse_image_ref's "no registry" cases
     cache = freshness_cache_dir()
     if not cache.is_dir():
         return "none"
-    from kanibako_runtime.freshness import cached_freshness, parse_image_ref
+    return _read_answer(cache, image) or "none"
 
-    if parse_image_ref(image) is None:
-        return "local"
-    hint = cached_freshness(cache, image)
-    return hint.status if hint is not None else "none"
+
+def _read_answer(cache: Path, image: str) -> str | None:
+    # The file kanibako_runtime.freshness.record writes (its cached_freshness
+    # reads it too), read here without importing that module and the engine
+    # code it pulls in: it would add ~10 ms to every status. A test pins the two
+    # readers to each other.
+    import hashlib
+    import json
+
+    name = hashlib.sha256(image.encode()).hexdigest()[:24] + ".json"
+    try:
+        status = json.loads((cache / name).read_text(encoding="utf-8"))["status"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return status if isinstance(status, str) else None
