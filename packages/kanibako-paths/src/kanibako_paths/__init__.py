@@ -42,7 +42,13 @@ from kanibako_paths.errors import (
 )
 from kanibako_paths.locations import KanibakoPaths, load_paths
 from kanibako_paths.modes import ProjectMode
-from kanibako_paths.project import Project, project_at, project_hash, resolve_project
+from kanibako_paths.project import (
+    Project,
+    project_at,
+    project_hash,
+    resolve_project,
+    sha256_hex,
+)
 from kanibako_paths.tomlfile import read_toml, write_toml
 
 if TYPE_CHECKING:
@@ -181,6 +187,7 @@ __all__ = [
     "set_config_value",
     "set_env_var",
     "set_workset_auth",
+    "sha256_hex",
     "store_box_setting",
     "transfer_project",
     "unset_config_value",

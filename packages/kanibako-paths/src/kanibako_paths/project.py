@@ -52,9 +52,8 @@ class Project:
         return default_vault_root(self.mode, self.workspace, self.workset_root, self.name)
 
 
-def project_hash(workspace: Path) -> str:
-    """The account-centric key of a project: sha256 of its resolved path."""
-    data = str(workspace).encode("utf-8")
+def sha256_hex(data: bytes) -> str:
+    """Hex sha256 of ``data``, cheap to import on start-up paths."""
     try:
         # CPython's built-in sha256 spares `status` loading OpenSSL (~2 ms).
         fast = importlib.import_module("_sha256")
@@ -64,6 +63,11 @@ def project_hash(workspace: Path) -> str:
         return hashlib.sha256(data).hexdigest()
     digest: str = fast.sha256(data).hexdigest()
     return digest
+
+
+def project_hash(workspace: Path) -> str:
+    """The account-centric key of a project: sha256 of its resolved path."""
+    return sha256_hex(str(workspace).encode("utf-8"))
 
 
 def default_vault_root(

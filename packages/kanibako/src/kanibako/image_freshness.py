@@ -85,10 +85,11 @@ def _read_answer(cache: Path, image: str) -> str | None:
     # reads it too), read here without importing that module and the engine
     # code it pulls in: it would add ~10 ms to every status. A test pins the two
     # readers to each other.
-    import hashlib
     import json
 
-    name = hashlib.sha256(image.encode()).hexdigest()[:24] + ".json"
+    from kanibako_paths import sha256_hex
+
+    name = sha256_hex(image.encode())[:24] + ".json"
     try:
         status = json.loads((cache / name).read_text(encoding="utf-8"))["status"]
     except (OSError, ValueError, KeyError, TypeError):
