@@ -7,6 +7,8 @@ by older versions (no ``shell.d`` sourcing) get the block appended once.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from kanibako_paths.atomic import atomic_write_text
@@ -74,15 +76,35 @@ def upgrade_shell(shell_dir: Path) -> bool:
     if not bashrc.exists():
         atomic_write_text(bashrc, BASHRC)
         return True
-    text = bashrc.read_text(encoding="utf-8", errors="surrogateescape")
-    if MARKER not in text:
+    own = _read_own_file(bashrc)
+    if own is not None and MARKER not in own[0]:
+        text, mode = own
         joined = text if text.endswith("\n") or not text else text + "\n"
         data = (joined + "\n" + SHELL_D_BLOCK).encode("utf-8", errors="surrogateescape")
         from kanibako_paths.atomic import atomic_write_bytes
 
-        atomic_write_bytes(bashrc, data, mode=bashrc.stat().st_mode & 0o7777)
+        atomic_write_bytes(bashrc, data, mode=mode)
         changed = True
     if not (shell_dir / ".profile").exists():
         atomic_write_text(shell_dir / ".profile", PROFILE)
         changed = True
     return changed
+
+
+def _read_own_file(path: Path) -> tuple[str, int] | None:
+    """The text and permission bits of ``path`` when it is a regular file, else None.
+
+    The home is written by the untrusted agent: a symlink planted there would
+    make the host read (and copy into the home) any file the user can read, and
+    a FIFO would hang the launch. Such a ``.bashrc`` is left as it is.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        text = handle.read().decode("utf-8", errors="surrogateescape")
+    return text, info.st_mode & 0o7777
