@@ -56,3 +56,23 @@ def test_the_hub_files_in_the_directors_home_are_read_only(
     status, out, err = _sh(project, busybox_image, script)
     assert status == 0, err
     assert out.splitlines() == ["done"]
+
+
+def test_a_kanibako_dir_planted_in_the_workspace_does_not_take_over_the_project(
+    project: Path, isolated_home: Path, busybox_image: str
+) -> None:
+    # Were the planted project.toml to make the project decentralized, its
+    # box.shell would mount any host directory as the next session's home.
+    private = isolated_home / "private"
+    private.mkdir()
+    (private / "key").write_text("host-secret\n")
+    plant = (
+        f'mkdir -p .kanibako && printf "[project]\\n[box]\\nshell = \\"{private}\\"\\n" '
+        "> .kanibako/project.toml"
+    )
+    status, _, err = _sh(project, busybox_image, plant, "--no-helpers")
+    assert status == 0, err
+    assert (project / ".kanibako" / "project.toml").is_file()
+    status, out, err = _sh(project, busybox_image, "cat $HOME/key; ls -A $HOME", "--no-helpers")
+    assert "host-secret" not in out
+    assert sorted(p.name for p in private.iterdir()) == ["key"]

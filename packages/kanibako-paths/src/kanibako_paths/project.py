@@ -83,8 +83,9 @@ def resolve_project(paths: KanibakoPaths, directory: Path) -> Project:
     """Detect the mode of ``directory`` and resolve where its state lives.
 
     Detection order: inside a working set's ``workspaces/{name}`` (a registered
-    member) -> workset; ``{dir}/.kanibako/project.toml`` -> decentralized;
-    otherwise account-centric (``boxes/{sha256}``). Nothing is written.
+    member) -> workset; an initialized account-centric box -> account-centric;
+    ``{dir}/.kanibako/project.toml`` -> decentralized; otherwise account-centric
+    (``boxes/{sha256}``). Nothing is written.
     """
     directory = directory.expanduser().resolve()
     member = None
@@ -103,6 +104,13 @@ def resolve_project(paths: KanibakoPaths, directory: Path) -> Project:
             name=name,
             default_auth=workset.auth,
         )
+    # The agent of an account-centric project can write ``{workspace}/.kanibako``
+    # (only an existing one is hidden from it): were its project.toml to win,
+    # it could mount any host directory as the next session's home. So an
+    # initialized account-centric box keeps the project account-centric
+    # (``box migrate`` removes the box when it moves a project out).
+    if (paths.boxes_dir / project_hash(directory) / PROJECT_FILE).is_file():
+        return project_at(paths, ProjectMode.ACCOUNT_CENTRIC, directory)
     if (directory / DECENTRALIZED_DIR / PROJECT_FILE).is_file():
         return project_at(paths, ProjectMode.DECENTRALIZED, directory)
     return project_at(paths, ProjectMode.ACCOUNT_CENTRIC, directory)
