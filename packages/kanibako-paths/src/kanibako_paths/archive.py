@@ -14,6 +14,7 @@ import os
 import shutil
 import tarfile
 import tempfile
+import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -91,7 +92,12 @@ def read_manifest(archive: Path) -> dict[str, object]:
             import tomllib
 
             return tomllib.loads(member.read().decode("utf-8"))
-    except (KeyError, tarfile.TarError, OSError, ValueError) as exc:
+    except tarfile.ReadError:
+        # tarfile's own text lists every compression it tried, one per line.
+        raise StateTransferError(
+            f"{archive}: not a kanibako archive (not a readable .tar.gz file)"
+        ) from None
+    except (KeyError, tarfile.TarError, OSError, ValueError, EOFError) as exc:
         raise StateTransferError(f"{archive}: not a kanibako archive ({exc})") from None
 
 
@@ -127,8 +133,15 @@ def restore_project(
         with tarfile.open(archive, "r:*") as tar:
             try:
                 tar.extractall(staging, filter="data")
+                _read_to_end(tar)
             except tarfile.FilterError as exc:
                 raise StateTransferError(f"{archive}: unsafe archive member: {exc}") from None
+            except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
+                # A truncated gzip stream raises EOFError, which click would
+                # otherwise report as a bare "Aborted!".
+                raise StateTransferError(
+                    f"{archive}: truncated or corrupt archive ({exc})"
+                ) from None
         rewrite_identity(staging / "box" / "project.toml", project)
         for part in parts:
             if part not in targets or not (staging / part).is_dir():
@@ -145,6 +158,18 @@ def restore_project(
 
         remember_decentralized(paths, project.workspace)
     return reload_project(paths, project)
+
+
+def _read_to_end(tar: tarfile.TarFile) -> None:
+    """Read the compressed stream to its end so gzip checks its CRC.
+
+    tarfile stops at the end-of-archive blocks, before the gzip trailer, so
+    a damaged member would otherwise be restored without complaint.
+    """
+    stream = tar.fileobj
+    if stream is not None:
+        while stream.read(1 << 20):
+            pass
 
 
 def _has_files(directory: Path) -> bool:

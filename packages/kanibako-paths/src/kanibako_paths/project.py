@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from kanibako_paths.box_settings import BOX_TABLE, validated_box_table
+from kanibako_paths.errors import ProjectError
 from kanibako_paths.locations import KanibakoPaths
 from kanibako_paths.modes import ProjectMode
 from kanibako_paths.tomlfile import read_toml, table_at
@@ -111,8 +113,13 @@ def resolve_project(paths: KanibakoPaths, directory: Path) -> Project:
     # (``box migrate`` removes the box when it moves a project out).
     if (paths.boxes_dir / project_hash(directory) / PROJECT_FILE).is_file():
         return project_at(paths, ProjectMode.ACCOUNT_CENTRIC, directory)
-    if (directory / DECENTRALIZED_DIR / PROJECT_FILE).is_file():
+    marker = directory / DECENTRALIZED_DIR / PROJECT_FILE
+    if marker.is_file():
         return project_at(paths, ProjectMode.DECENTRALIZED, directory)
+    if os.path.lexists(marker):
+        # A directory, FIFO or dangling link there is not "no project": taking
+        # the account-centric branch would silently write state somewhere else.
+        raise ProjectError(f"{marker}: not a regular file; move it aside or fix it")
     return project_at(paths, ProjectMode.ACCOUNT_CENTRIC, directory)
 
 

@@ -1,0 +1,81 @@
+"""Hostile state on disk: one line naming the file and what is wrong, exit 2, nothing written."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.state_cli import ok, run, snapshot
+
+
+def _one_line_failure(args: list[str], cwd: Path, roots: list[Path], *expected: str) -> None:
+    before = snapshot(*roots)
+    result = run(*args, cwd=cwd)
+    assert result.exit_code == 2, result.output
+    line = result.stderr
+    assert line.startswith("kanibako: ") and line.count("\n") == 1, line
+    for text in expected:
+        assert text in line, line
+    assert snapshot(*roots) == before, "bad input changed files"
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo", "dangling link"])
+def test_project_toml_that_is_not_a_file_is_named_not_treated_as_no_project(
+    isolated_home: Path, tmp_path: Path, kind: str
+) -> None:
+    # Before: the project silently became account-centric and `box set`
+    # wrote a new box under the data directory.
+    project = tmp_path / "proj"
+    marker = project / ".kanibako/project.toml"
+    marker.parent.mkdir(parents=True)
+    if kind == "directory":
+        marker.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(marker)
+    else:
+        marker.symlink_to(tmp_path / "nowhere")
+    for args in (["box", "set", "layout", "simple"], ["status"], ["env", "set", "A", "1"]):
+        _one_line_failure(args, project, [tmp_path], str(marker), "not a regular file")
+
+
+def _archive(isolated_home: Path, tmp_path: Path) -> bytes:
+    source = tmp_path / "source"
+    (source / "vault/share-rw").mkdir(parents=True)
+    ok("init", "--local", cwd=source)
+    # Incompressible data, so a flipped byte stays inside a stored deflate block
+    # and only gzip's CRC can notice it.
+    (source / "vault/share-rw/data").write_bytes(os.urandom(200_000))
+    ok("box", "archive", "-o", str(tmp_path / "good.tar.gz"), cwd=source)
+    return (tmp_path / "good.tar.gz").read_bytes()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "flipped bytes"])
+def test_damaged_archive_restore_is_one_line_and_restores_nothing(
+    isolated_home: Path, tmp_path: Path, damage: str
+) -> None:
+    # Before: garbage gave tarfile's five-line message, a truncated archive a
+    # bare "Aborted!" (exit 1), and flipped bytes were restored without complaint.
+    good = _archive(isolated_home, tmp_path)
+    if damage == "garbage":
+        bad = b"not an archive at all"
+    elif damage == "truncated":
+        bad = good[: len(good) - 2000]
+    else:
+        flipped = bytearray(good)
+        for index in range(100_000, 100_400):
+            flipped[index] ^= 0xFF
+        bad = bytes(flipped)
+    archive = tmp_path / "bad.tar.gz"
+    archive.write_bytes(bad)
+    target = tmp_path / "target"
+    target.mkdir()
+    home_files_before = _files(isolated_home)
+    _one_line_failure(["box", "restore", str(archive)], target, [target], str(archive))
+    # An empty boxes/ directory for the staging area may remain; no file may.
+    assert _files(isolated_home) == home_files_before
+
+
+def _files(root: Path) -> dict[str, bytes | None]:
+    return {path: data for path, data in snapshot(root).items() if data is not None}
