@@ -76,3 +76,22 @@ def test_a_kanibako_dir_planted_in_the_workspace_does_not_take_over_the_project(
     status, out, err = _sh(project, busybox_image, "cat $HOME/key; ls -A $HOME", "--no-helpers")
     assert "host-secret" not in out
     assert sorted(p.name for p in private.iterdir()) == ["key"]
+
+
+def test_links_planted_where_the_hub_mounts_its_files_do_not_reach_the_host(
+    project: Path, isolated_home: Path, busybox_image: str
+) -> None:
+    # ~/.kanibako and ~/.local hold mount points; the agent can move them aside
+    # and leave links to host paths. The next session's mount points must be
+    # made inside the container, never in the host directory the links name.
+    victim = isolated_home / "victim"
+    victim.mkdir()
+    plant = f"cd $HOME && mv .kanibako .k2 && ln -s {victim} .kanibako && mv .local .l2 && ln -s {victim} .local"
+    status, _, err = _sh(project, busybox_image, plant)
+    assert status == 0, err
+    status, out, err = _sh(
+        project, busybox_image, "ls $HOME/.kanibako/spawn.toml; echo x > $HOME/.kanibako/new; true"
+    )
+    assert status == 0, err
+    assert "spawn.toml" in out  # the hub's files are still mounted, inside the container
+    assert list(victim.iterdir()) == []
