@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.state_cli import ok, run, snapshot
+from tests.state_cli import installed, ok, run, snapshot
 
 
 def _one_line_failure(args: list[str], cwd: Path, roots: list[Path], *expected: str) -> None:
@@ -79,3 +79,32 @@ def test_damaged_archive_restore_is_one_line_and_restores_nothing(
 
 def _files(root: Path) -> dict[str, bytes | None]:
     return {path: data for path, data in snapshot(root).items() if data is not None}
+
+
+@pytest.mark.parametrize("which", ["global config", "global env", "project env"])
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_config_or_env_file_that_is_not_a_file_fails_at_once(
+    isolated_home: Path, tmp_path: Path, which: str, kind: str
+) -> None:
+    # Before: a FIFO hung every command (read() waited for a writer) and a
+    # directory gave a bare "Is a directory" runtime failure (exit 1).
+    project = tmp_path / "proj"
+    project.mkdir()
+    ok("init", "--local", cwd=project)
+    path = {
+        "global config": isolated_home / ".config/kanibako.toml",
+        "global env": isolated_home / ".local/share/kanibako/env",
+        "project env": project / ".kanibako/env",
+    }[which]
+    if kind == "fifo":
+        os.mkfifo(path)
+    else:
+        path.mkdir()
+    setter = ["env", "set", "--global"] if which == "global env" else ["env", "set"]
+    for args in (["env", "list"], [*setter, "A", "1"]):
+        result = installed(*args, cwd=project, timeout=20)
+        assert result.returncode == 2, result
+        assert result.stderr.startswith(f"kanibako: {path}: "), result.stderr
+        assert result.stderr.count("\n") == 1, result.stderr
+    assert not (project / ".kanibako/env").is_file()
+    assert not (isolated_home / ".local/share/kanibako/env").is_file()

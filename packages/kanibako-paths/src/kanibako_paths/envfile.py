@@ -13,6 +13,7 @@ from kanibako_paths.atomic import atomic_write_text
 from kanibako_paths.errors import EnvFileError
 from kanibako_paths.locations import KanibakoPaths
 from kanibako_paths.project import Project
+from kanibako_paths.regular_file import read_regular_file
 
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -52,10 +53,11 @@ def parse_env_text(text: str, source: str) -> dict[str, str]:
 
 def read_env_file(path: Path) -> dict[str, str]:
     """The variables in ``path`` (empty when the file does not exist)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    data = read_regular_file(path, EnvFileError)
+    if data is None:
         return {}
+    try:
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise EnvFileError(f"{path}: not UTF-8 text") from None
     return parse_env_text(text, str(path))

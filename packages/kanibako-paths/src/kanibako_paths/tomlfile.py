@@ -7,13 +7,13 @@ from typing import Any
 
 from kanibako_paths.atomic import atomic_write_bytes
 from kanibako_paths.errors import ConfigError
+from kanibako_paths.regular_file import read_regular_file
 
 
 def read_toml(path: Path) -> dict[str, Any]:
     """The parsed table in ``path``; an empty table when the file does not exist."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    data = read_regular_file(path, ConfigError)
+    if data is None:
         return {}
     import tomllib  # only when there is a file to parse
 
