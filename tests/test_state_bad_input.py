@@ -100,3 +100,12 @@ def test_bad_value_in_project_box_table_names_file_and_key(project: Path, tmp_pa
 def test_unknown_migrate_mode_is_named(project: Path, tmp_path: Path) -> None:
     ok("init", cwd=project)
     _fails_cleanly(["box", "migrate", "--to", "cloud"], project, [tmp_path], "unknown mode 'cloud'")
+
+
+def test_box_set_refuses_a_decentralized_mount_outside_the_project(
+    project: Path, tmp_path: Path
+) -> None:
+    ok("init", "--local", cwd=project)
+    _fails_cleanly(
+        ["box", "set", "shell", str(tmp_path)], project, [tmp_path], "box setting shell", "outside"
+    )

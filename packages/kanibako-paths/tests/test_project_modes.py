@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from kanibako_paths import (
     KanibakoPaths,
+    ProjectError,
     ProjectMode,
     init_local,
     init_project,
@@ -82,3 +85,22 @@ def test_status_path_of_the_package_loads_no_heavy_stdlib() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_a_decentralized_project_may_not_mount_paths_outside_itself(
+    paths: KanibakoPaths, workdir: Path, tmp_path: Path
+) -> None:
+    # A planted .kanibako/project.toml must not point the home at the host.
+    init_local(paths, workdir)
+    config = workdir / ".kanibako/project.toml"
+    original = config.read_text()
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    for key in ("shell", "vault_ro", "vault_rw"):
+        config.write_text(f'{original}\n[box]\n{key} = "{outside}"\n')
+        with pytest.raises(ProjectError, match=f"{key} = .* is outside the project"):
+            resolve_project(paths, workdir)
+    # Inside the project is fine, and other modes keep absolute overrides.
+    (workdir / "home").mkdir()
+    config.write_text(f'{original}\n[box]\nshell = "{workdir / "home"}"\n')
+    assert resolve_project(paths, workdir).shell_dir == workdir / "home"

@@ -44,6 +44,7 @@ from kanibako_paths.locations import KanibakoPaths, load_paths
 from kanibako_paths.modes import ProjectMode
 from kanibako_paths.project import (
     Project,
+    check_box_paths,
     project_at,
     project_hash,
     resolve_project,
@@ -154,6 +155,7 @@ __all__ = [
     "atomic_write_bytes",
     "atomic_write_text",
     "canonical_key",
+    "check_box_paths",
     "check_config_assignment",
     "clear_config",
     "create_workset",

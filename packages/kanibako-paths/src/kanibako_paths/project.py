@@ -157,6 +157,7 @@ def project_at(
     config_file = metadata / PROJECT_FILE
     table = read_toml(config_file)
     box = validated_box_table(table_at(table, BOX_TABLE, config_file), config_file)
+    check_box_paths(mode, workspace, box, f"{config_file}: [box]")
     vault_root = default_vault_root(mode, workspace, workset_root, name)
     return Project(
         mode=mode,
@@ -176,6 +177,35 @@ def project_at(
         workset=workset_name,
         workset_root=workset_root,
     )
+
+
+_MOUNTED_PATH_KEYS = ("shell", "vault_ro", "vault_rw")
+
+
+def check_box_paths(
+    mode: ProjectMode, workspace: Path, box: dict[str, str | bool], where: str
+) -> None:
+    """Refuse a decentralized project whose ``[box]`` mounts a path outside it.
+
+    A decentralized ``project.toml`` lives among the project's own files, so it
+    is only as trustworthy as they are: an agent that could write them (in an
+    outer project's workspace, say) could plant ``shell = "/home/user"`` and
+    have the next launch mount any host directory. Its state travels with the
+    project, so its mounts must stay inside it.
+    """
+    if mode is not ProjectMode.DECENTRALIZED:
+        return
+    root = workspace.resolve()
+    for key in _MOUNTED_PATH_KEYS:
+        value = box.get(key)
+        if not isinstance(value, str):
+            continue
+        target = Path(value).expanduser().resolve()
+        if target != root and root not in target.parents:
+            raise ProjectError(
+                f"{where} {key} = {value!r} is outside the project {root}: "
+                "a decentralized project keeps its state inside it"
+            )
 
 
 def read_project_file(project: Project) -> dict[str, Any]:

@@ -166,10 +166,11 @@ def set_(app: App, key: str, value: str, project: Path | None) -> None:
     robust), vault_enabled (true/false), auth (shared, distinct).
     """
     from kanibako.project_context import current_project, initialized_project
-    from kanibako_paths import parse_box_setting, store_box_setting
+    from kanibako_paths import check_box_paths, parse_box_setting, store_box_setting
 
     stored = parse_box_setting(key, value)  # before anything is written
-    current_project(app, project)  # a malformed project.toml stops us here
+    _, current = current_project(app, project)  # a malformed project.toml stops us here
+    check_box_paths(current.mode, current.workspace, {key: stored}, "box setting")
     _, proj = initialized_project(app, project)
     store_box_setting(proj.project_config_file, key, stored)
     click.echo(f"{key} = {str(stored).lower() if isinstance(stored, bool) else stored}")
