@@ -15,6 +15,8 @@ The directory is a parameter: this package does not decide where state lives.
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -125,8 +127,15 @@ def parse_agent_config(text: str, path: Path) -> AgentConfig:
 
 def load_agent_config(path: Path) -> AgentConfig:
     """Read and parse one agent TOML file."""
+    # Non-blocking and checked first: a FIFO here would hang every command.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise AgentConfigError(f"{path}: not a regular file")
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read()
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise AgentConfigError(f"{path}: not UTF-8 text") from exc
     return parse_agent_config(text, path)
