@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.state_cli import installed, ok
+from tests.state_cli import installed, ok, run
 
 
 @pytest.mark.parametrize("kind", ["fifo", "directory"])
@@ -30,3 +30,18 @@ def test_agent_toml_that_is_not_a_file_is_named(
         result = installed(*args, cwd=project, timeout=20)
         assert result.returncode == 2, result
         assert result.stderr == f"kanibako: {agent_toml}: not a regular file\n", result.stderr
+
+
+def test_unknown_target_name_says_which_file_sets_it(isolated_home: Path, tmp_path: Path) -> None:
+    # Before: "unknown target 'nope'" alone; `config` had accepted the name,
+    # so the user could not tell that project.toml was what to fix.
+    project = tmp_path / "proj"
+    project.mkdir()
+    ok("init", "--local", cwd=project)
+    ok("config", "target_name", "nope", cwd=project)
+    for args in (["box", "settings", "list"], ["reauth"]):
+        result = run(*args, cwd=project)
+        assert result.exit_code == 2, result.output
+        line = result.stderr
+        assert line.startswith("kanibako: unknown target 'nope'") and line.count("\n") == 1
+        assert str(project / ".kanibako/project.toml") in line, line

@@ -174,10 +174,21 @@ def _string_table(table: dict[str, Any], name: str, project: Project) -> dict[st
 
 def load_agent_context(paths: KanibakoPaths, project: Project) -> AgentContext:
     """Resolve the project's target (``target_name`` or auto-detect) and its config."""
-    from kanibako_targets import ensure_agent_config, resolve_target
+    from kanibako_targets import UnknownTargetError, ensure_agent_config, resolve_target
 
-    name = resolve_config(paths, project).target_name
-    resolved = resolve_target(name or None)
+    settings = resolve_config(paths, project)
+    name = settings.target_name
+    try:
+        resolved = resolve_target(name or None)
+    except UnknownTargetError as exc:
+        # Say where the bad name lives, or the user cannot tell what to fix.
+        where = {"project": project.project_config_file, "global": paths.config_file}.get(
+            settings.sources["target_name"], "configuration"
+        )
+        raise CliError(
+            f"{exc}; target_name is set in {where} (`kanibako config target_name ''` "
+            f"to auto-detect)"
+        ) from None
     config = ensure_agent_config(paths.agents_dir, resolved.target)
     return AgentContext(
         resolved.target, resolved.install, config, read_toml(project.project_config_file)
