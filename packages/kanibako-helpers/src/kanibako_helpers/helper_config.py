@@ -7,6 +7,8 @@ other container sees it.
 
 from __future__ import annotations
 
+import os
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,9 +49,11 @@ def write_helper_config(path: Path, config: HelperConfig) -> None:
 def read_helper_config(path: Path) -> HelperConfig:
     """Load a spawn.toml; a malformed one names the file and the key."""
     try:
-        data = tomllib.loads(path.read_text())
+        data = tomllib.loads(_read_regular(path).decode("utf-8"))
     except OSError as exc:
         raise HelperError(f"cannot read {path}: {exc.strerror}") from exc
+    except UnicodeDecodeError:
+        raise HelperError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise HelperError(f"{path}: {exc}") from exc
     values: dict[str, int | str] = {}
@@ -66,3 +70,13 @@ def read_helper_config(path: Path) -> HelperConfig:
     if not values["token"]:
         raise HelperError(f"{path}: key 'token' is missing")
     return HelperConfig(**values)  # type: ignore[arg-type]
+
+
+def _read_regular(path: Path) -> bytes:
+    # Non-blocking and checked first: a FIFO in its place would hang the command.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise HelperError(f"{path}: not a regular file")
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read()

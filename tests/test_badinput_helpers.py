@@ -1,0 +1,33 @@
+"""A damaged helper session file: one line naming it, never a traceback or a hang."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.state_cli import installed, ok
+
+
+@pytest.mark.parametrize("kind", ["not utf-8", "fifo"])
+def test_damaged_director_token_file_is_named(
+    isolated_home: Path, tmp_path: Path, kind: str
+) -> None:
+    # Before: non-UTF-8 bytes gave a UnicodeDecodeError traceback and a FIFO
+    # hung `helper list` / `helper send`.
+    project = tmp_path / "proj"
+    project.mkdir()
+    ok("init", "--local", cwd=project)
+    digest = ok("box", "get", "project_hash", cwd=project).strip()
+    token = isolated_home / "run/kanibako" / digest[:16] / "tokens/0.toml"
+    token.parent.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(token)
+    else:
+        token.write_bytes(b'token = "\xff"\n')
+    for args in (["helper", "list"], ["helper", "send", "1", "hi"]):
+        result = installed(*args, cwd=project, timeout=20)
+        assert result.returncode == 1, result
+        assert result.stderr.startswith(f"kanibako: {token}: "), result.stderr
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
