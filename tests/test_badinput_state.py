@@ -108,3 +108,19 @@ def test_config_or_env_file_that_is_not_a_file_fails_at_once(
         assert result.stderr.count("\n") == 1, result.stderr
     assert not (project / ".kanibako/env").is_file()
     assert not (isolated_home / ".local/share/kanibako/env").is_file()
+
+
+@pytest.mark.parametrize("key", ["shell", "vault_ro", "vault_rw"])
+def test_box_path_setting_that_names_a_file_is_refused(
+    isolated_home: Path, tmp_path: Path, key: str
+) -> None:
+    # Before: accepted, then `env set` and launches failed with "Not a
+    # directory: <file>/.shell.d" (exit 1), far from the cause.
+    project = tmp_path / "proj"
+    project.mkdir()
+    ok("init", "--local", cwd=project)
+    a_file = project / "a-file"
+    a_file.write_text("x")
+    _one_line_failure(
+        ["box", "set", key, str(a_file)], project, [tmp_path], key, str(a_file), "a file"
+    )

@@ -38,7 +38,12 @@ def parse_box_setting(key: str, text: str) -> str | bool:
         if lowered in _FALSE:
             return False
         raise ConfigError(f"box setting vault_enabled must be true or false, not {text!r}")
-    return _check(key, text, where=f"box setting {key}")
+    value = _check(key, text, where=f"box setting {key}")
+    if key in _PATH_KEYS and Path(value).exists() and not Path(value).is_dir():
+        # Accepting it would only fail later, far from the cause ("Not a
+        # directory: /bin/sh/.shell.d" at the next env set or launch).
+        raise ConfigError(f"box setting {key} must be a directory, but {value} is a file")
+    return value
 
 
 def validated_box_table(table: dict[str, Any], source: Path) -> dict[str, str | bool]:
