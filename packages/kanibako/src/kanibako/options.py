@@ -51,11 +51,24 @@ project_option = click.option(
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
+def _checked_image(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    # Refused here (exit 2) rather than handed to `podman pull`, whose
+    # failure is a runtime error (exit 1) in two lines.
+    if value is not None and (not value or any(ch.isspace() for ch in value)):
+        raise click.BadParameter(f"an image name has no spaces and is not empty, not {value!r}")
+    return value
+
+
 def launch_options(func: F) -> F:
     """The common launch flags of the spec's table (-i -N -S -c --distinct-auth --no-helpers)."""
     decorators = [
         click.option(
-            "-i", "--image", default=None, metavar="IMAGE", help="Use IMAGE for this run."
+            "-i",
+            "--image",
+            default=None,
+            metavar="IMAGE",
+            callback=_checked_image,
+            help="Use IMAGE for this run.",
         ),
         click.option(
             "-N", "--new", is_flag=True, help="Start a new conversation (skip --continue)."
