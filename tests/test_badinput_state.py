@@ -124,3 +124,20 @@ def test_box_path_setting_that_names_a_file_is_refused(
     _one_line_failure(
         ["box", "set", key, str(a_file)], project, [tmp_path], key, str(a_file), "a file"
     )
+
+
+def test_purge_without_yes_and_no_terminal_says_to_pass_yes(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    # Before: click's prompt read EOF and printed a bare "Aborted!" (exit 1).
+    project = tmp_path / "proj"
+    project.mkdir()
+    ok("init", "--local", cwd=project)
+    ok("workset", "create", "ws", str(tmp_path / "ws"))
+    for args in (["box", "purge"], ["workset", "delete", "ws", "--purge"]):
+        before = snapshot(tmp_path)
+        result = run(*args, cwd=project)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith("kanibako: ") and result.stderr.count("\n") == 1
+        assert "pass --yes" in result.stderr, result.stderr
+        assert snapshot(tmp_path) == before

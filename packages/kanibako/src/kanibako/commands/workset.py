@@ -60,7 +60,9 @@ def delete(app: App, name: str, purge: bool, yes: bool) -> None:
     paths = load_paths()
     if purge and not yes:
         root = load_workset(paths, name).root
-        click.confirm(f"Delete {root} and every project in it?", abort=True)
+        from kanibako.confirm import confirm_or_refuse
+
+        confirm_or_refuse(f"Delete {root} and every project in it?")
     deleted = delete_workset(paths, name, purge=purge)
     kept = "deleted" if purge else "kept"
     click.echo(f"Deleted working set {deleted.name} (files at {deleted.root} {kept})")

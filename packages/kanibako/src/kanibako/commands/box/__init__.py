@@ -248,7 +248,9 @@ def purge(app: App, path: Path | None, orphans: bool, yes: bool, project: Path |
     for target in targets:
         click.echo(f"{target.workspace} ({target.mode.value}): {target.metadata_dir}")
     if not yes:
-        click.confirm("Delete this state?", abort=True)
+        from kanibako.confirm import confirm_or_refuse
+
+        confirm_or_refuse("Delete this state?")
     for target in targets:
         for removed in purge_project(paths, target):
             click.echo(f"Removed {removed}")
