@@ -62,7 +62,8 @@ def _read_holder(path: Path) -> LockHolder:
 def lock_holder(path: Path) -> LockHolder | None:
     """Who holds the lock at ``path`` now, or None when nobody does (cheap; no engine)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        # O_NONBLOCK: a FIFO in the lock's place must not hang `status`.
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     except FileNotFoundError:
         return None
     try:
