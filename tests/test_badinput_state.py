@@ -141,3 +141,15 @@ def test_purge_without_yes_and_no_terminal_says_to_pass_yes(
         assert result.stderr.startswith("kanibako: ") and result.stderr.count("\n") == 1
         assert "pass --yes" in result.stderr, result.stderr
         assert snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "args", [["init", "--local"], ["init"], ["status"], ["env", "set", "A", "1"], ["box", "info"]]
+)
+def test_project_directory_with_a_non_utf8_name_is_named_not_a_traceback(
+    isolated_home: Path, tmp_path: Path, args: list[str]
+) -> None:
+    # Before: UnicodeEncodeError traceback from hashing the path.
+    project = tmp_path / os.fsdecode(b"caf\xe9")
+    project.mkdir()
+    _one_line_failure(args, project, [tmp_path], "caf\\xe9", "not valid UTF-8")

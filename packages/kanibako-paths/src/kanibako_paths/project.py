@@ -69,7 +69,15 @@ def sha256_hex(data: bytes) -> str:
 
 def project_hash(workspace: Path) -> str:
     """The account-centric key of a project: sha256 of its resolved path."""
-    return sha256_hex(str(workspace).encode("utf-8"))
+    try:
+        data = str(workspace).encode("utf-8")
+    except UnicodeEncodeError:
+        # The path is recorded in TOML files, which hold only UTF-8 text.
+        shown = os.fsencode(workspace).decode("utf-8", "backslashreplace")
+        raise ProjectError(
+            f"{shown}: the path is not valid UTF-8; rename the directory to use it"
+        ) from None
+    return sha256_hex(data)
 
 
 def default_vault_root(
