@@ -153,3 +153,31 @@ def test_project_directory_with_a_non_utf8_name_is_named_not_a_traceback(
     project = tmp_path / os.fsdecode(b"caf\xe9")
     project.mkdir()
     _one_line_failure(args, project, [tmp_path], "caf\\xe9", "not valid UTF-8")
+
+
+_NOT_UTF8 = os.fsdecode(b"x\xff")  # what Python makes of such bytes in argv
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["env", "set", "A", _NOT_UTF8], "value of A is not valid UTF-8"),
+        (["env", "set", "--global", "A", _NOT_UTF8], "value of A is not valid UTF-8"),
+        (["config", "image", _NOT_UTF8], 'image = "x\\xff": not valid UTF-8'),
+        (["config", "--global", "image", _NOT_UTF8], 'image = "x\\xff": not valid UTF-8'),
+        (["box", "set", "shell", "{project}/" + _NOT_UTF8], 'shell = "'),
+        (["workset", "create", "w", "/tmp/" + _NOT_UTF8], "/tmp/x\\xff: the path is not valid"),
+    ],
+)
+def test_non_utf8_argument_is_named_and_nothing_written(
+    isolated_home: Path, tmp_path: Path, args: list[str], expected: str
+) -> None:
+    # Before: a UnicodeEncodeError traceback when writing the file; `workset
+    # create` had already made the root (with workset.toml) unregistered, so a
+    # retry said it "already holds a working set".
+    project = tmp_path / "proj"
+    project.mkdir()
+    ok("init", "--local", cwd=project)
+    args = [arg.replace("{project}", str(project)) for arg in args]
+    _one_line_failure(args, project, [tmp_path, isolated_home], expected, "not valid UTF-8")
+    assert not Path(os.fsdecode(b"/tmp/x\xff")).exists()

@@ -31,6 +31,10 @@ def validate_env_value(key: str, value: str) -> str:
     """``value`` if one env-file line can hold it (no newline or NUL)."""
     if any(ch in value for ch in "\n\r\0"):
         raise EnvFileError(f"value of {key} cannot contain a newline or NUL")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise EnvFileError(f"value of {key} is not valid UTF-8 text") from None
     return value
 
 

@@ -69,15 +69,21 @@ def sha256_hex(data: bytes) -> str:
 
 def project_hash(workspace: Path) -> str:
     """The account-centric key of a project: sha256 of its resolved path."""
+    return sha256_hex(utf8_path(workspace))
+
+
+def utf8_path(path: Path) -> bytes:
+    """``path`` as UTF-8; a ProjectError naming it when it is not valid UTF-8.
+
+    Paths are recorded in TOML files, which hold only UTF-8 text.
+    """
     try:
-        data = str(workspace).encode("utf-8")
+        return str(path).encode("utf-8")
     except UnicodeEncodeError:
-        # The path is recorded in TOML files, which hold only UTF-8 text.
-        shown = os.fsencode(workspace).decode("utf-8", "backslashreplace")
+        shown = os.fsencode(path).decode("utf-8", "backslashreplace")
         raise ProjectError(
             f"{shown}: the path is not valid UTF-8; rename the directory to use it"
         ) from None
-    return sha256_hex(data)
 
 
 def default_vault_root(

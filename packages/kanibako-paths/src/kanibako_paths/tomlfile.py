@@ -30,7 +30,17 @@ def write_toml(path: Path, table: dict[str, Any]) -> None:
     """Write ``table`` to ``path`` atomically."""
     import tomli_w  # only writers pay for it; `status` never writes
 
-    atomic_write_bytes(path, tomli_w.dumps(table).encode("utf-8"))
+    text = tomli_w.dumps(table)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        # A value from the command line holding bytes that are not UTF-8.
+        start = text.rfind("\n", 0, exc.start) + 1
+        end = text.find("\n", exc.start)
+        line = text[start : end if end != -1 else len(text)]
+        shown = line.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise ConfigError(f"{path}: cannot write {shown}: not valid UTF-8 text") from None
+    atomic_write_bytes(path, data)
 
 
 def table_at(table: dict[str, Any], key: str, source: Path) -> dict[str, Any]:

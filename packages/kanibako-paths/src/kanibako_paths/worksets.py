@@ -18,6 +18,7 @@ from kanibako_paths.box_settings import AUTH_MODES
 from kanibako_paths.errors import ConfigError, WorksetError
 from kanibako_paths.file_lock import locked
 from kanibako_paths.locations import KanibakoPaths
+from kanibako_paths.project import utf8_path
 from kanibako_paths.tomlfile import read_toml, table_at, write_toml
 
 WORKSET_FILE = "workset.toml"
@@ -140,6 +141,7 @@ def create_workset(paths: KanibakoPaths, name: str, root: Path) -> Workset:
     """Register a new working set at ``root`` and create its directories."""
     check_name(name, "working set")
     root = root.expanduser().resolve()
+    utf8_path(root)  # before anything is created: a failure later would leave a half set
     with locked(paths.worksets_file):
         registry = _registry(paths)
         if name in registry:
