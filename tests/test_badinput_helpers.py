@@ -31,3 +31,17 @@ def test_damaged_director_token_file_is_named(
         assert result.returncode == 1, result
         assert result.stderr.startswith(f"kanibako: {token}: "), result.stderr
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_helper_log_that_is_a_fifo_is_named_not_a_hang(isolated_home: Path, tmp_path: Path) -> None:
+    # Before: `helper log` waited forever for a writer.
+    project = tmp_path / "proj"
+    project.mkdir()
+    ok("init", "--local", cwd=project)
+    digest = ok("box", "get", "project_hash", cwd=project).strip()
+    log = isolated_home / ".local/share/kanibako/helper-logs" / f"{digest}.jsonl"
+    log.parent.mkdir(parents=True)
+    os.mkfifo(log)
+    result = installed("helper", "log", cwd=project, timeout=20)
+    assert result.returncode == 1, result
+    assert result.stderr == f"kanibako: {log}: not a regular file\n", result.stderr

@@ -7,8 +7,6 @@ other container sees it.
 
 from __future__ import annotations
 
-import os
-import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +15,7 @@ import tomli_w
 
 from kanibako_helpers.atomic import write_atomic
 from kanibako_helpers.errors import HelperError
+from kanibako_helpers.regular_file import read_regular_file
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,7 @@ def write_helper_config(path: Path, config: HelperConfig) -> None:
 def read_helper_config(path: Path) -> HelperConfig:
     """Load a spawn.toml; a malformed one names the file and the key."""
     try:
-        data = tomllib.loads(_read_regular(path).decode("utf-8"))
+        data = tomllib.loads(read_regular_file(path).decode("utf-8"))
     except OSError as exc:
         raise HelperError(f"cannot read {path}: {exc.strerror}") from exc
     except UnicodeDecodeError:
@@ -70,13 +69,3 @@ def read_helper_config(path: Path) -> HelperConfig:
     if not values["token"]:
         raise HelperError(f"{path}: key 'token' is missing")
     return HelperConfig(**values)  # type: ignore[arg-type]
-
-
-def _read_regular(path: Path) -> bytes:
-    # Non-blocking and checked first: a FIFO in its place would hang the command.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise HelperError(f"{path}: not a regular file")
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read()

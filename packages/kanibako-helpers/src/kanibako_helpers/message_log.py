@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kanibako_helpers.errors import HelperError
+from kanibako_helpers.regular_file import read_regular_file
 
 
 @dataclass(frozen=True)
@@ -81,13 +82,13 @@ def read_log(path: Path, sender: int | None = None, last: int | None = None) -> 
     if last is not None and last < 0:
         raise HelperError(f"--last must not be negative: {last}")
     try:
-        with path.open("rb") as handle:
-            kept: deque[LogEntry] = deque(maxlen=last)
-            kept.extend(e for e in _entries(handle) if _matches(e, sender))
+        data = read_regular_file(path)  # a FIFO here must not hang `helper log`
     except FileNotFoundError:
         return []
     except OSError as exc:
         raise HelperError(f"cannot read {path}: {exc.strerror}") from exc
+    kept: deque[LogEntry] = deque(maxlen=last)
+    kept.extend(e for e in _entries(data.splitlines(keepends=True)) if _matches(e, sender))
     return list(kept)
 
 
