@@ -181,3 +181,12 @@ def test_non_utf8_argument_is_named_and_nothing_written(
     args = [arg.replace("{project}", str(project)) for arg in args]
     _one_line_failure(args, project, [tmp_path, isolated_home], expected, "not valid UTF-8")
     assert not Path(os.fsdecode(b"/tmp/x\xff")).exists()
+
+
+def test_failed_new_leaves_no_directory(isolated_home: Path, tmp_path: Path) -> None:
+    # Before: the directory stayed behind, empty, after the error.
+    target = tmp_path / os.fsdecode(b"new\xff")
+    result = run("new", str(target), cwd=tmp_path)
+    assert result.exit_code == 2, result.output
+    assert "not valid UTF-8" in result.stderr
+    assert not target.exists()

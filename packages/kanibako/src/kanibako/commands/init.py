@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import click
@@ -45,8 +46,16 @@ def new(app: App, local: bool, no_vault: bool, path: Path) -> None:
     directory = path.expanduser().resolve()
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise CliError(f"{directory} already exists and is not empty")
+    created = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True)
-    _initialize(app, directory, local=local, vault=not no_vault)
+    try:
+        _initialize(app, directory, local=local, vault=not no_vault)
+    except BaseException:
+        # A failed `new` must not leave an empty directory behind.
+        if created:
+            with contextlib.suppress(OSError):
+                directory.rmdir()
+        raise
 
 
 def _initialize(app: App, directory: Path, *, local: bool, vault: bool) -> None:
