@@ -10,6 +10,8 @@ archive's own manifest says it stores.
 from __future__ import annotations
 
 import lzma
+import os
+import stat
 import tarfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -52,9 +54,14 @@ _READ_ERRORS = (tarfile.TarError, lzma.LZMAError, EOFError, ValueError)
 def open_archive(path: Path) -> Iterator[tarfile.TarFile]:
     """The archive as a tar stream, with decoding failures reported as CorruptArchiveError."""
     try:
-        raw = path.open("rb")
+        # O_NONBLOCK: a FIFO named like a snapshot must not hang every command.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         raise CorruptArchiveError(f"{path.name}: archive is missing") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise CorruptArchiveError(f"{path.name}: not a regular file")
+    raw = os.fdopen(fd, "rb")
     try:
         with raw, tarfile.open(fileobj=raw, mode="r|xz") as tar:
             yield tar
