@@ -58,3 +58,9 @@ def busybox_image(engine: str) -> str:
 def debian_image(engine: str) -> str:
     """A local Debian (glibc, bash) image bootstrapped from the distribution mirror."""
     return engine_images.ensure_debian(engine)
+
+
+@pytest.fixture(scope="session")
+def python_image(engine: str, debian_image: str) -> str:
+    """The Debian test image plus python3 (what the in-container kanibako needs)."""
+    return engine_images.ensure_python(engine)

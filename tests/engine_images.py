@@ -14,6 +14,7 @@ from pathlib import Path
 
 BUSYBOX_IMAGE = "localhost/kanibako-test-busybox:latest"
 DEBIAN_IMAGE = "localhost/kanibako-test-debian:latest"
+PYTHON_IMAGE = "localhost/kanibako-test-python:latest"
 _IMPORT_CHANGES = [
     "--change",
     "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
@@ -106,3 +107,23 @@ def ensure_debian(engine: str) -> str:
         return DEBIAN_IMAGE
     _import_tree(engine, debian_rootfs(), DEBIAN_IMAGE, "/bin/bash")
     return DEBIAN_IMAGE
+
+
+def ensure_python(engine: str) -> str:
+    """The Debian test image plus python3: the in-container kanibako is a zipapp."""
+    if image_exists(engine, PYTHON_IMAGE):
+        return PYTHON_IMAGE
+    ensure_debian(engine)
+    containerfile = (
+        f"FROM {DEBIAN_IMAGE}\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends python3 \\\n"
+        "    && rm -rf /var/lib/apt/lists/*\n"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "Containerfile").write_text(containerfile)
+        subprocess.run(
+            [engine, "build", "--network", "host", "-t", PYTHON_IMAGE, tmp],
+            check=True,
+            capture_output=True,
+        )
+    return PYTHON_IMAGE

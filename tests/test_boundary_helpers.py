@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from tests.launch_helpers import kanibako
-from tests.test_helpers_engine import python_image  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.integration
 
@@ -58,7 +57,7 @@ def project(isolated_home: Path) -> Path:
 
 def test_a_helper_cannot_write_its_read_only_mounts_or_claim_another_number(
     project: Path,
-    python_image: str,  # noqa: F811 - the imported fixture
+    python_image: str,
 ) -> None:
     (project / "probe.sh").write_text(_PROBE)
     (project / "director.sh").write_text(_DIRECTOR)

@@ -10,38 +10,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from tests import engine_images
 from tests.launch_helpers import kanibako, session_containers
 from tests.rootless_fixtures import RootlessUser
 
 pytestmark = pytest.mark.integration
-
-PYTHON_IMAGE = "localhost/kanibako-test-python:latest"
-_CONTAINERFILE = f"""FROM {engine_images.DEBIAN_IMAGE}
-RUN apt-get update && apt-get install -y --no-install-recommends python3 \\
-    && rm -rf /var/lib/apt/lists/*
-"""
-
-
-@pytest.fixture(scope="session")
-def python_image(engine: str, debian_image: str) -> str:
-    """The Debian test image plus python3 (what the in-container kanibako needs)."""
-    if engine_images.image_exists(engine, PYTHON_IMAGE):
-        return PYTHON_IMAGE
-    with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "Containerfile").write_text(_CONTAINERFILE)
-        subprocess.run(
-            [engine, "build", "--network", "host", "-t", PYTHON_IMAGE, tmp],
-            check=True,
-            capture_output=True,
-        )
-    return PYTHON_IMAGE
 
 
 @pytest.fixture
