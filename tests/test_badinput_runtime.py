@@ -19,3 +19,20 @@ def test_status_with_a_fifo_as_session_lock_does_not_hang(
     result = installed("status", cwd=project, timeout=20)
     assert result.returncode == 0, result
     assert "Lock:" in result.stdout and "free" in result.stdout
+
+
+def test_status_with_a_fifo_as_the_freshness_cache_does_not_hang(
+    isolated_home: Path, tmp_path: Path
+) -> None:
+    # Before: status read the cached registry answer with a blocking open.
+    from kanibako.image_freshness import NOT_CHECKED, freshness_cache_dir
+    from kanibako_paths import DEFAULT_IMAGE, sha256_hex
+
+    project = tmp_path / "proj"
+    project.mkdir()
+    cache = freshness_cache_dir()
+    cache.mkdir(parents=True)
+    os.mkfifo(cache / (sha256_hex(DEFAULT_IMAGE.encode())[:24] + ".json"))
+    result = installed("status", cwd=project, timeout=20)
+    assert result.returncode == 0, result
+    assert f"Image freshness:  {NOT_CHECKED}" in result.stdout

@@ -87,11 +87,18 @@ def _read_answer(cache: Path, image: str) -> str | None:
     # readers to each other.
     import json
 
-    from kanibako_paths import sha256_hex
+    from kanibako_paths import KanibakoPathsError, sha256_hex
+    from kanibako_paths.regular_file import read_regular_file
 
     name = sha256_hex(image.encode())[:24] + ".json"
     try:
-        status = json.loads((cache / name).read_text(encoding="utf-8"))["status"]
-    except (OSError, ValueError, KeyError, TypeError):
+        # Non-blocking and regular files only: a FIFO planted in the cache
+        # would otherwise hang every `status`. A cache that is not a file is
+        # simply no answer.
+        data = read_regular_file(cache / name, KanibakoPathsError)
+        if data is None:
+            return None
+        status = json.loads(data)["status"]
+    except (OSError, KanibakoPathsError, ValueError, KeyError, TypeError):
         return None
     return status if isinstance(status, str) else None
