@@ -323,16 +323,9 @@ def _info(row: dict[str, Any]) -> ContainerInfo:
 
 def parse_ps(text: str) -> list[ContainerInfo]:
     """Rows of ``ps --format json`` (Podman: one array; Docker: one object a line)."""
-    import json
+    from kanibako_runtime.engine_json import json_rows
 
-    text = text.strip()
-    if not text:
-        return []
-    if text.startswith("["):
-        rows = json.loads(text)
-    else:
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
-    return [_info(row) for row in rows]
+    return [_info(row) for row in json_rows(text)]
 
 
 def list_containers(

@@ -10,6 +10,7 @@ from typing import Any
 
 from kanibako_runtime.calls import engine_call, last_line
 from kanibako_runtime.engine import Engine
+from kanibako_runtime.engine_json import json_rows
 from kanibako_runtime.errors import EngineCommandError
 
 
@@ -85,15 +86,8 @@ def _size(raw: Any) -> int:
 
 def parse_images(text: str) -> list[ImageInfo]:
     """Rows of ``images --format json`` (Podman: one array; Docker: one object a line)."""
-    text = text.strip()
-    if not text:
-        return []
-    if text.startswith("["):
-        rows = json.loads(text)
-    else:
-        rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     found = []
-    for row in rows:
+    for row in json_rows(text):
         if "Names" in row:
             names = tuple(row.get("Names") or ())
         else:
