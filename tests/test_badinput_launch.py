@@ -28,3 +28,20 @@ def test_image_flag_with_an_empty_or_spaced_name_is_a_usage_error(
     assert "Invalid value for '-i' / '--image'" in result.stderr, result.stderr
     assert "an image name has no spaces and is not empty" in result.stderr
     assert "pull" not in result.stderr
+
+
+def test_a_selected_agent_that_is_not_installed_leaves_the_project_untouched(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kanibako_paths import load_paths, resolve_project
+
+    config = isolated_home / ".config/kanibako.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text('[target]\nname = "claude"\n')
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no claude on it
+    project = tmp_path / "proj"
+    project.mkdir()
+    result = run("start", cwd=project)
+    assert result.exit_code == 2, result.output
+    assert "Claude Code was not found on this host" in result.stderr
+    assert not resolve_project(load_paths(), project).initialized
