@@ -90,6 +90,7 @@ def _locked_session(resolved: ResolvedSession, echo: Echo) -> int:
         for feature in session_features(session):
             additions.append(feature.contribute(session))
             stack.callback(feature.teardown)
+            debug(f"session feature started: {feature.name}")
         stack.callback(agent.finish)
         spec = build_spec(
             resolved.paths,
