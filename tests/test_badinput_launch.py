@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,11 @@ def test_a_selected_agent_that_is_not_installed_leaves_the_project_untouched(
     config = isolated_home / ".config/kanibako.toml"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text('[target]\nname = "claude"\n')
-    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no claude on it
+    # A PATH with the engine and nothing else: no claude on it, whatever the host has.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "podman").symlink_to(shutil.which("podman") or "/usr/bin/podman")
+    monkeypatch.setenv("PATH", str(bin_dir))
     project = tmp_path / "proj"
     project.mkdir()
     result = run("start", cwd=project)
