@@ -11,11 +11,11 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from kanibako.app import LaunchOptions
 from kanibako.session import layout
 from kanibako.session.agent import AgentLaunch
+from kanibako.session.agent import Mode as LaunchMode
 from kanibako_paths import (
     KanibakoPaths,
     Project,
@@ -27,7 +27,6 @@ from kanibako_paths import (
 )
 from kanibako_runtime import Engine, detect_engine
 
-LaunchMode = Literal["start", "shell", "resume"]
 Echo = Callable[[str], None]
 
 
