@@ -41,6 +41,21 @@ def fake_claude(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
+def no_agent_on_host(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host with no agent, even where Claude Code is installed the usual way.
+
+    Detection looks only at the host environment it is given (PATH, npm's
+    prefix, the home): an empty PATH and no npm prefix make "no agent on this
+    host" true for the code under test, whatever this machine has in /usr/bin.
+    """
+    empty = isolated_home / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    for variable in ("NPM_CONFIG_PREFIX", "npm_config_prefix"):
+        monkeypatch.delenv(variable, raising=False)
+
+
+@pytest.fixture
 def project(isolated_home: Path) -> Path:
     path = isolated_home / "proj"
     path.mkdir()
@@ -207,6 +222,7 @@ def test_distinct_auth_forwards_nothing_either_way(
     assert (isolated_home / CREDS).read_text() == token(100)
 
 
+@pytest.mark.usefixtures("no_agent_on_host")
 def test_a_selected_target_that_is_not_installed_is_a_clear_error(
     isolated_home: Path, project: Path
 ) -> None:
@@ -219,6 +235,7 @@ def test_a_selected_target_that_is_not_installed_is_a_clear_error(
     assert shell.argv == [] and shell.target_name == "claude"
 
 
+@pytest.mark.usefixtures("no_agent_on_host")
 def test_no_agent_detected_means_a_plain_shell(isolated_home: Path, project: Path) -> None:
     paths = load_paths()
     box = ensure_initialized(paths, resolve_project(paths, project))
