@@ -27,14 +27,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from kanibako.app import App
-    from kanibako_targets import (
-        AgentConfig,
-        AgentInstall,
-        ArgsRequest,
-        EffectiveResource,
-        EffectiveSetting,
-        Target,
-    )
+    from kanibako_targets import AgentConfig, AgentInstall, ArgsRequest, Target
+    from kanibako_targets.internal import EffectiveResource, EffectiveSetting
 
 CONTAINER_HOME = "/home/agent"
 SETTINGS_TABLE = "target_settings"
@@ -120,7 +114,7 @@ class AgentContext:
 
     def settings(self, paths: KanibakoPaths, project: Project) -> list[EffectiveSetting]:
         """Each declared setting: project override > agent ``[state]`` > default."""
-        from kanibako_targets import effective_settings
+        from kanibako_targets.internal import effective_settings
 
         return effective_settings(
             self.target.setting_descriptors(),
@@ -131,7 +125,7 @@ class AgentContext:
 
     def state(self, paths: KanibakoPaths, project: Project) -> dict[str, str]:
         """The effective state handed to the target (undeclared ``[state]`` keys too)."""
-        from kanibako_targets import effective_state
+        from kanibako_targets.internal import effective_state
 
         return effective_state(
             self.target.setting_descriptors(),
@@ -142,7 +136,7 @@ class AgentContext:
 
     def resources(self, project: Project) -> list[EffectiveResource]:
         """Each resource with its scope after this project's overrides."""
-        from kanibako_targets import effective_resources
+        from kanibako_targets.internal import effective_resources
 
         return effective_resources(
             self.target.resource_mappings(),
@@ -151,7 +145,7 @@ class AgentContext:
         )
 
     def _sources(self, paths: KanibakoPaths, project: Project) -> dict[str, str]:
-        from kanibako_targets import agent_config_path
+        from kanibako_targets.internal import agent_config_path
 
         agent_file = agent_config_path(paths.agents_dir, self.target.name)
         return {
@@ -161,7 +155,7 @@ class AgentContext:
 
 
 def _string_table(table: dict[str, Any], name: str, project: Project) -> dict[str, str]:
-    from kanibako_targets import SettingError
+    from kanibako_targets.internal import SettingError
 
     section = table.get(name, {})
     if not isinstance(section, dict):
@@ -174,7 +168,7 @@ def _string_table(table: dict[str, Any], name: str, project: Project) -> dict[st
 
 def load_agent_context(paths: KanibakoPaths, project: Project) -> AgentContext:
     """Resolve the project's target (``target_name`` or auto-detect) and its config."""
-    from kanibako_targets import UnknownTargetError, ensure_agent_config, resolve_target
+    from kanibako_targets.internal import UnknownTargetError, ensure_agent_config, resolve_target
 
     settings = resolve_config(paths, project)
     name = settings.target_name
@@ -218,7 +212,7 @@ def _debug(verbose: bool, message: str) -> None:
 def _agent_mounts(
     paths: KanibakoPaths, project: Project, context: AgentContext, *, first_run: bool
 ) -> list[Mount]:
-    from kanibako_targets import agent_shared_mounts, apply_resources
+    from kanibako_targets.internal import agent_shared_mounts, apply_resources
 
     target = context.target
     shared_dir = paths.agent_shared_dir(target.name)
@@ -252,7 +246,8 @@ def prepare_agent(
     verbose: bool,
 ) -> AgentLaunch:
     """Everything the agent needs in the container, with credentials refreshed."""
-    from kanibako_targets import NO_AGENT, ArgsRequest, agent_config_path
+    from kanibako_targets import ArgsRequest
+    from kanibako_targets.internal import NO_AGENT, agent_config_path
 
     context = load_agent_context(paths, project)
     target, install = context.target, context.install
