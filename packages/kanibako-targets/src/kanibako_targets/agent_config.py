@@ -61,9 +61,9 @@ class AgentConfig:
         return "\n".join(blocks)
 
 
-def agent_config_path(agents_dir: Path, agent_id: str) -> Path:
-    """Where the TOML of agent ``agent_id`` lives."""
-    return agents_dir / f"{agent_id}.toml"
+def agent_config_path(agents_dir: Path, target_name: str) -> Path:
+    """Where the agent config of target ``target_name`` lives."""
+    return agents_dir / f"{target_name}.toml"
 
 
 def _strings(table: Mapping[str, Any], where: str, *, scalars: bool) -> dict[str, str]:

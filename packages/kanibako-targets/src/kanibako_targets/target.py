@@ -48,10 +48,10 @@ class Target(ABC):
     current process's by default, a throwaway one in tests).
     """
 
-    #: The entry-point name and agent id (``kanibako config target_name NAME``,
-    #: ``agents/{name}.toml``).
+    #: The target's name: its entry-point name, ``kanibako config target_name
+    #: NAME``, and the name of its agent's config ``agents/{name}.toml``.
     name: ClassVar[str]
-    #: The human name written into the generated agent config.
+    #: The agent's human name, written into the generated agent config.
     display_name: ClassVar[str]
     #: The command the agent runs as inside the container ("" for no agent).
     command: ClassVar[str] = ""
