@@ -114,15 +114,20 @@ def test_refresh_refuses_a_link_planted_at_the_home_file(
 
 
 def test_refresh_refuses_a_linked_directory_on_the_way(
-    tmp_path: Path, cred: CredentialFile
+    tmp_path: Path, cred: CredentialFile, capfd: pytest.CaptureFixture[str]
 ) -> None:
     put(cred.host_path, token(100))
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
+    (elsewhere / ".credentials.json").write_bytes(token(999))
     home = project_home(tmp_path)
     (home / ".claude").symlink_to(elsewhere)
-    assert not refresh_into_home(cred, home)  # one line; the launch goes on without a copy
-    assert list(elsewhere.iterdir()) == []
+    assert not write_back_to_host(cred, home)
+    assert not refresh_into_home(cred, home)  # the launch goes on without a copy
+    err = capfd.readouterr().err
+    assert err.count("\n") == 2 and "symbolic link at" in err  # one line each
+    assert [p.name for p in elsewhere.iterdir()] == [".credentials.json"]
+    assert cred.host_path.read_bytes() == token(100)
 
 
 # -- write-back (project home -> host) ----------------------------------------

@@ -96,25 +96,33 @@ def _host_freshness(credential: CredentialFile, data: bytes | None) -> float | N
         return None
 
 
-def _reject(credential: CredentialFile, home: Path, reason: str) -> None:
-    """Set the home's copy aside with one line; the host's copy is what the launch uses."""
+def _reject(credential: CredentialFile, home: Path, reason: str) -> bool:
+    """Set the home's copy aside with one line; False when it cannot even be moved.
+
+    It cannot when a directory on the way is a link or no directory: then no
+    credential goes in or out of this project until the user removes it.
+    """
     where = home / credential.home_path
     try:
         moved = set_aside(home, credential.home_path)
     except FileRefusedError as exc:
-        _say(f"{where}: {reason}; it could not be set aside ({exc})")
-        return
+        _say(f"credentials not forwarded for this project: {exc}")
+        return False
     if moved is not None:
         _say(f"{where}: {reason}; set aside as {moved.name}, the host's credentials are used")
+    return True
 
 
-def _home_copy(credential: CredentialFile, home: Path) -> tuple[bytes, float | None] | None:
-    """The home's copy and its freshness; None when absent or set aside as bad."""
+# The home's copy could not be read nor set aside: leave this project alone.
+_BLOCKED = object()
+
+
+def _home_copy(credential: CredentialFile, home: Path) -> tuple[bytes, float | None] | object:
+    """The home's copy and its freshness; None when absent or set aside, or ``_BLOCKED``."""
     try:
         data = read_beneath(home, credential.home_path)
     except FileRefusedError as exc:
-        _reject(credential, home, f"refused ({exc})")
-        return None
+        return None if _reject(credential, home, f"refused ({exc})") else _BLOCKED
     if data is None:
         return None
     try:
@@ -133,9 +141,9 @@ def refresh_into_home(credential: CredentialFile, home: Path) -> bool:
     """
     host_data = read_host_file(credential.host_path)
     home_copy = _home_copy(credential, home)
-    if host_data is None:
+    if host_data is None or home_copy is _BLOCKED:
         return False
-    if home_copy is not None:
+    if isinstance(home_copy, tuple):
         home_data, home_fresh = home_copy
         if home_data == host_data:
             return False
@@ -193,9 +201,9 @@ def write_back_to_host(credential: CredentialFile, home: Path) -> bool:
     replaces a token another session has just written.
     """
     home_copy = _home_copy(credential, home)
-    if home_copy is None or home_copy[1] is None:
+    if not isinstance(home_copy, tuple) or home_copy[1] is None:
         return False
-    home_data, home_fresh = home_copy[0], home_copy[1]
+    home_data, home_fresh = home_copy
     # A look without the lock first: most sessions end with an unchanged
     # token and need not queue behind each other, nor wait for the issuer.
     host_data = read_host_file(credential.host_path)

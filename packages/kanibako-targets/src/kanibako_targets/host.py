@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from kanibako_targets.errors import FileRefusedError
+from kanibako_targets.safe_files import read_host_file
+
 # npm reads its prefix from this variable first (any case), then from the
 # user's ~/.npmrc, else it installs beside the node binary that runs it.
 _NPM_PREFIX_VARIABLES = ("NPM_CONFIG_PREFIX", "npm_config_prefix")
-_NPMRC_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -57,11 +59,12 @@ class HostEnvironment:
 
 def _npmrc_prefix(home: Path) -> str | None:
     try:
-        with (home / ".npmrc").open("rb") as handle:
-            text = handle.read(_NPMRC_LIMIT).decode("utf-8", "replace")
-    except OSError:  # missing, unreadable, a directory: npm would ignore it too
+        data = read_host_file(home / ".npmrc")
+    except FileRefusedError:  # a link, a FIFO, a directory: not followed, not waited on
         return None
-    for line in text.splitlines():
+    if data is None:
+        return None
+    for line in data.decode("utf-8", "replace").splitlines():
         key, sep, value = line.partition("=")
         if sep and key.strip() == "prefix" and value.strip():
             return value.strip()
@@ -74,6 +77,8 @@ def npm_global_prefix(env: Mapping[str, str], home: Path, path: str) -> Path | N
     Running ``npm prefix -g`` costs a Node start-up on every launch; the rule
     is short enough to follow here: the environment, then ``~/.npmrc``, then
     the directory above the ``bin`` that holds the ``node`` found on ``path``.
+    ``~/.npmrc`` is read by this package's one reader, so a link there is not
+    followed (npm would follow it) and a FIFO does not hang the launch.
     """
     for variable in _NPM_PREFIX_VARIABLES:
         if env.get(variable):
