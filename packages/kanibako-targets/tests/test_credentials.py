@@ -235,13 +235,14 @@ def test_a_planted_fifo_is_set_aside_instead_of_hanging(
 
 def _write_back_slowly(host_file: str, home: str, delay: float, start: float) -> None:
     """A child session: wait for the common start, then write back with a slow write."""
-    original = credentials_module.write_host_file
+    # Through the module's namespace: the name is the module's own import.
+    original = vars(credentials_module)["write_host_file"]
 
     def slow_write(path: Path, data: bytes, *, mode: int = 0o600) -> None:
         time.sleep(delay)  # widen the window between deciding and writing
         original(path, data, mode=mode)
 
-    credentials_module.write_host_file = slow_write  # type: ignore[assignment]
+    vars(credentials_module)["write_host_file"] = slow_write
     cred = credential(Path(host_file))
     time.sleep(max(0.0, start - time.time()))
     write_back_to_host(cred, Path(home))
