@@ -143,6 +143,25 @@ def test_a_link_planted_by_the_container_is_set_aside_never_followed(
     assert (project / "seen.json").read_text() == token(100)
 
 
+@pytest.mark.parametrize(
+    "plant",
+    [f"rm -f ~/{CREDS}; mkfifo ~/{CREDS}", f"rm -f ~/{CREDS}; truncate -s 1G ~/{CREDS}"],
+    ids=["fifo", "huge"],
+)
+def test_a_fifo_or_huge_file_planted_in_the_box_neither_hangs_nor_stops_the_next_launch(
+    agent_bin: Path, project: Path, isolated_home: Path, busybox_image: str, plant: str
+) -> None:
+    host_creds = host_token(isolated_home)
+    fake_claude(agent_bin, plant)
+    done = kanibako("-p", str(project), "start", "--no-helpers", "-i", busybox_image)
+    assert done.returncode == 0, done.stderr
+    assert "set aside as .credentials.json.rejected" in done.stderr
+    assert host_creds.read_text() == token(100)
+    fake_claude(agent_bin, f"cp ~/{CREDS} /home/agent/workspace/seen.json")
+    launch(project, busybox_image, "start")
+    assert (project / "seen.json").read_text() == token(100)
+
+
 @pytest.mark.usefixtures("issuer")
 def test_a_forged_token_from_the_box_never_becomes_the_hosts(
     agent_bin: Path, project: Path, isolated_home: Path, busybox_image: str
