@@ -302,3 +302,17 @@ def test_write_back_waits_for_the_lock_another_session_holds(
         child.kill()
     assert child.exitcode == 0
     assert cred.host_path.read_bytes() == token(200)
+
+
+def test_a_reason_quoting_the_boxs_bytes_is_one_line_with_controls_escaped(
+    tmp_path: Path, host_home: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def quoting(data: bytes) -> float:
+        raise ValueError(f"bad: {data.decode()}")
+
+    echoing = CredentialFile(host_home / REL, REL, freshness=quoting, same_account=same_label)
+    home = project_home(tmp_path)
+    put(home / REL, b"\x1b]52;c;AAAA\x07\nkanibako: forged line")
+    assert not write_back_to_host(echoing, home)
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err and "\\x1b]52" in err

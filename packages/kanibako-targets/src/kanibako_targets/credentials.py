@@ -66,7 +66,9 @@ def credential_lock(host_path: Path) -> Iterator[None]:
 
 def _say(line: str) -> None:
     # One line, the CLI's own prefix: the launch goes on, so this is no error.
-    print(f"kanibako: {line}", file=sys.stderr, flush=True)
+    # A plugin's reason may quote the box's bytes: control characters escaped.
+    shown = "".join(c if c.isprintable() else repr(c)[1:-1] for c in line)
+    print(f"kanibako: {shown}", file=sys.stderr, flush=True)
 
 
 class _Malformed(ValueError):
