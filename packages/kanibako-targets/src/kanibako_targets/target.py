@@ -42,7 +42,7 @@ CREDENTIAL_RULES = ("refresh_credentials", "write_back_credentials")
 
 
 class Target(ABC):
-    """An agent Kanibako can run in a container.
+    """A target: how Kanibako finds, mounts and runs one agent in a container.
 
     Instances are cheap; ``host`` says which home and PATH to look at (the
     current process's by default, a throwaway one in tests).
