@@ -35,6 +35,9 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "run"))
     for var in ("KANIBAKO_ENGINE", "CONTAINER_HOST", "DOCKER_HOST"):
         monkeypatch.delenv(var, raising=False)
+    # Never Anthropic's real token issuer: a test that needs one starts a
+    # loopback TokenIssuer (kanibako_targets.testing_issuer) and sets this.
+    monkeypatch.setenv("KANIBAKO_CLAUDE_ISSUER_URL", "")
     yield home
 
 

@@ -124,6 +124,8 @@ def rootless(busybox_image: str) -> Iterator[RootlessUser]:
             "XDG_CACHE_HOME": str(root / "cache"),
             # su keeps the caller's PATH, which may name root-only directories.
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            # Never Anthropic's real token issuer (a test sets a loopback one).
+            "KANIBAKO_CLAUDE_ISSUER_URL": "",
         }
         yield RootlessUser(USER, account.pw_uid, root, launcher, env)
         _fail_on_leftovers(root)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from kanibako.app import LaunchOptions
 from kanibako.errors import CliError
 from kanibako.session.agent import prepare_agent
 from kanibako_paths import ensure_initialized, load_paths, read_toml, resolve_project
+from kanibako_targets.testing_issuer import TokenIssuer
 from tests.state_cli import ok, run
 
 CREDS = ".claude/.credentials.json"
@@ -31,13 +33,37 @@ def fake_claude(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "#!/bin/sh\n"
         'if [ "$1 $2" = "auth login" ]; then\n'
         '  mkdir -p "$HOME/.claude"\n'
-        '  echo \'{"claudeAiOauth": {"expiresAt": 99999999999999, "refreshToken": "r"}}\''
-        ' > "$HOME/.claude/.credentials.json"\n'
+        '  echo "{\\"claudeAiOauth\\": {\\"expiresAt\\": $(( $(date +%s) + 86400 ))000,'
+        ' \\"refreshToken\\": \\"r\\"}}" > "$HOME/.claude/.credentials.json"\n'
         "fi\n"
     )
     script.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     return script
+
+
+@pytest.fixture
+def issuer(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TokenIssuer]:
+    """Claude's token issuer on loopback: token "t" is the user's account."""
+    with TokenIssuer() as running:
+        running.issue("t", "account-of-the-user")
+        monkeypatch.setenv("KANIBAKO_CLAUDE_ISSUER_URL", running.url)
+        yield running
+
+
+@pytest.fixture
+def no_agent_on_host(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A host with no agent, even where Claude Code is installed the usual way.
+
+    Detection looks only at the host environment it is given (PATH, npm's
+    prefix, the home): an empty PATH and no npm prefix make "no agent on this
+    host" true for the code under test, whatever this machine has in /usr/bin.
+    """
+    empty = isolated_home / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    for variable in ("NPM_CONFIG_PREFIX", "npm_config_prefix"):
+        monkeypatch.delenv(variable, raising=False)
 
 
 @pytest.fixture
@@ -140,6 +166,7 @@ def test_resource_scopes_are_applied_at_launch(fake_claude: Path, project: Path)
 # -- the agent side of a launch ----------------------------------------------
 
 
+@pytest.mark.usefixtures("issuer")
 def test_prepare_agent_forwards_credentials_and_writes_fresher_ones_back(
     fake_claude: Path, project: Path, isolated_home: Path
 ) -> None:
@@ -207,6 +234,7 @@ def test_distinct_auth_forwards_nothing_either_way(
     assert (isolated_home / CREDS).read_text() == token(100)
 
 
+@pytest.mark.usefixtures("no_agent_on_host")
 def test_a_selected_target_that_is_not_installed_is_a_clear_error(
     isolated_home: Path, project: Path
 ) -> None:
@@ -219,6 +247,7 @@ def test_a_selected_target_that_is_not_installed_is_a_clear_error(
     assert shell.argv == [] and shell.target_name == "claude"
 
 
+@pytest.mark.usefixtures("no_agent_on_host")
 def test_no_agent_detected_means_a_plain_shell(isolated_home: Path, project: Path) -> None:
     paths = load_paths()
     box = ensure_initialized(paths, resolve_project(paths, project))
@@ -239,6 +268,37 @@ def test_reauth_runs_the_agents_login_when_credentials_are_missing(
     assert "no credentials at" in out and "token valid until" in out
     assert (isolated_home / CREDS).is_file()
     assert "token valid until" in ok("reauth", "--check", "-p", str(project))
+
+
+@pytest.mark.parametrize("expires", ["Infinity", "9" * 400, '"soon"', "9999999999999"])
+def test_reauth_names_an_implausible_expiry_instead_of_a_traceback(
+    fake_claude: Path, project: Path, isolated_home: Path, expires: str
+) -> None:
+    # Before: `expiresAt: Infinity` ended `reauth` in an OverflowError traceback.
+    (isolated_home / ".claude").mkdir()
+    (isolated_home / CREDS).write_text('{"claudeAiOauth": {"expiresAt": ' + expires + "}}")
+    checked = run("reauth", "--check", "-p", str(project))
+    assert checked.exit_code == 1
+    assert "holds no usable OAuth token: expiresAt is not" in checked.stdout
+    assert checked.stderr == "kanibako: Claude Code needs a login (run `kanibako reauth`)\n"
+
+
+@pytest.mark.usefixtures("issuer")
+def test_a_forged_token_left_in_the_box_is_set_aside_and_the_launch_goes_on(
+    fake_claude: Path, project: Path, isolated_home: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    (isolated_home / ".claude").mkdir()
+    (isolated_home / CREDS).write_text(token(100))
+    paths = load_paths()
+    box = ensure_initialized(paths, resolve_project(paths, project))
+    (box.shell_dir / ".claude").mkdir(parents=True)
+    (box.shell_dir / CREDS).write_text(token(9999999999999))
+    launch = prepare_agent(paths, box, LaunchOptions(), "start", first_run=True, verbose=False)
+    err = capfd.readouterr().err
+    assert err.count("\n") == 1 and "set aside as .credentials.json.rejected" in err, err
+    assert (box.shell_dir / CREDS).read_text() == token(100)
+    launch.finish()
+    assert (isolated_home / CREDS).read_text() == token(100)
 
 
 # -- target selection and templates --------------------------------------------

@@ -6,10 +6,13 @@ import json
 import os
 import shutil
 import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from kanibako_targets.testing_issuer import TokenIssuer
 from tests import engine_images
 from tests.launch_helpers import kanibako
 
@@ -19,8 +22,20 @@ CREDS = ".claude/.credentials.json"
 ARGS_FILE = "claude-args"
 
 
-def token(expires_at: int) -> str:
-    return json.dumps({"claudeAiOauth": {"accessToken": f"t{expires_at}", "expiresAt": expires_at}})
+def token(expires_at: int, access: str = "") -> str:
+    access = access or f"t{expires_at}"
+    return json.dumps({"claudeAiOauth": {"accessToken": access, "expiresAt": expires_at}})
+
+
+@pytest.fixture
+def issuer(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TokenIssuer]:
+    """Claude's token issuer on the host's loopback: t100..t300 are the user's tokens."""
+    with TokenIssuer() as running:
+        for expiry in (100, 150, 200, 300):
+            running.issue(f"t{expiry}", "account-of-the-user")
+        running.issue("attacker", "account-of-the-attacker")
+        monkeypatch.setenv("KANIBAKO_CLAUDE_ISSUER_URL", running.url)
+        yield running
 
 
 @pytest.fixture
@@ -29,6 +44,14 @@ def agent_bin(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = isolated_home / "agent-bin"
     path.mkdir()
     monkeypatch.setenv("PATH", f"{path}{os.pathsep}{os.environ['PATH']}")
+    return path
+
+
+def host_token(host_home: Path) -> Path:
+    """The host's credentials: the user's token t100."""
+    path = host_home / CREDS
+    path.parent.mkdir()
+    path.write_text(token(100))
     return path
 
 
@@ -82,12 +105,11 @@ def test_a_root_session_tells_claude_it_is_sandboxed_so_permissions_can_be_skipp
     assert (project / "who").read_text() == f"uid={os.getuid()} sandbox=\n"
 
 
+@pytest.mark.usefixtures("issuer")
 def test_credentials_round_trip_and_an_older_token_never_comes_back(
     agent_bin: Path, project: Path, isolated_home: Path, busybox_image: str
 ) -> None:
-    host_creds = isolated_home / CREDS
-    host_creds.parent.mkdir()
-    host_creds.write_text(token(100))
+    host_creds = host_token(isolated_home)
     # The agent sees the host's token, then "rotates" it to a fresher one.
     fake_claude(
         agent_bin,
@@ -103,28 +125,78 @@ def test_credentials_round_trip_and_an_older_token_never_comes_back(
     assert host_creds.read_text() == token(200)
 
 
-def test_a_link_planted_by_the_container_is_refused(
+def test_a_link_planted_by_the_container_is_set_aside_never_followed(
     agent_bin: Path, project: Path, isolated_home: Path, busybox_image: str
 ) -> None:
-    host_creds = isolated_home / CREDS
-    host_creds.parent.mkdir()
-    host_creds.write_text(token(100))
+    host_creds = host_token(isolated_home)
     victim = isolated_home / "victim"
     victim.write_text("precious")
     fake_claude(agent_bin, f"rm -f ~/{CREDS}; ln -s {victim} ~/{CREDS}")
     done = kanibako("-p", str(project), "start", "--no-helpers", "-i", busybox_image)
-    assert done.returncode == 1
+    assert done.returncode == 0, done.stderr  # the session ended well; the link changes nothing
     assert "refusing to follow a symbolic link" in done.stderr
     assert victim.read_text() == "precious"
     assert host_creds.read_text() == token(100)
+    # The next launch goes on with the host's token.
+    fake_claude(agent_bin, f"cp ~/{CREDS} /home/agent/workspace/seen.json")
+    launch(project, busybox_image, "start")
+    assert (project / "seen.json").read_text() == token(100)
+
+
+@pytest.mark.parametrize(
+    "plant",
+    [f"rm -f ~/{CREDS}; mkfifo ~/{CREDS}", f"rm -f ~/{CREDS}; truncate -s 1G ~/{CREDS}"],
+    ids=["fifo", "huge"],
+)
+def test_a_fifo_or_huge_file_planted_in_the_box_neither_hangs_nor_stops_the_next_launch(
+    agent_bin: Path, project: Path, isolated_home: Path, busybox_image: str, plant: str
+) -> None:
+    host_creds = host_token(isolated_home)
+    fake_claude(agent_bin, plant)
+    done = kanibako("-p", str(project), "start", "--no-helpers", "-i", busybox_image)
+    assert done.returncode == 0, done.stderr
+    assert "set aside as .credentials.json.rejected" in done.stderr
+    assert host_creds.read_text() == token(100)
+    fake_claude(agent_bin, f"cp ~/{CREDS} /home/agent/workspace/seen.json")
+    launch(project, busybox_image, "start")
+    assert (project / "seen.json").read_text() == token(100)
+
+
+@pytest.mark.usefixtures("issuer")
+def test_a_forged_token_from_the_box_never_becomes_the_hosts(
+    agent_bin: Path, project: Path, isolated_home: Path, busybox_image: str
+) -> None:
+    # Before: a token with expiresAt 9999999999999 replaced the host's file,
+    # and every other project received it at its next launch.
+    host_creds = host_token(isolated_home)
+    before = host_creds.stat()
+    later = int((time.time() + 7 * 24 * 3600) * 1000)
+    forgeries = {
+        "a huge expiresAt": token(9999999999999, access="attacker"),
+        "Infinity": '{"claudeAiOauth": {"accessToken": "attacker", "expiresAt": Infinity}}',
+        "another account's plausible token": token(later, access="attacker"),
+    }
+    for what, forged in forgeries.items():
+        fake_claude(
+            agent_bin,
+            f"cp ~/{CREDS} /home/agent/workspace/seen.json\nprintf '%s' '{forged}' > ~/{CREDS}",
+        )
+        done = kanibako("-p", str(project), "start", "--no-helpers", "-i", busybox_image)
+        assert done.returncode == 0, done.stderr
+        assert (project / "seen.json").read_text() == token(100), what  # the host's, each time
+        assert host_creds.read_text() == token(100), what
+        assert (host_creds.stat().st_ino, host_creds.stat().st_mtime_ns) == (
+            before.st_ino,
+            before.st_mtime_ns,
+        ), what
+        [line] = [entry for entry in done.stderr.splitlines() if "set aside" in entry]
+        assert ".credentials.json.rejected" in line, what
 
 
 def test_distinct_auth_forwards_nothing(
     agent_bin: Path, project: Path, isolated_home: Path, busybox_image: str
 ) -> None:
-    host_creds = isolated_home / CREDS
-    host_creds.parent.mkdir()
-    host_creds.write_text(token(100))
+    host_creds = host_token(isolated_home)
     (isolated_home / ".claude.json").write_text('{"oauthAccount": {"email": "me@example.com"}}')
     fake_claude(
         agent_bin,

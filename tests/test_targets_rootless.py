@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from kanibako_targets.testing_issuer import TokenIssuer
 from tests.rootless_fixtures import RootlessUser
 
 pytestmark = pytest.mark.integration
@@ -49,8 +50,12 @@ def test_rootless_credentials_round_trip(
         "XDG_DATA_HOME": str(own_data),
         "PATH": f"{bin_dir}:{rootless.env['PATH']}",
     }
-    user = dataclasses.replace(rootless, env=env)
-    done = user.kanibako(project, "start", "--no-helpers", "-i", busybox_image)
+    with TokenIssuer() as issuer:  # on loopback: the user's process on the host asks it
+        issuer.issue("t100", "account-of-the-user")
+        issuer.issue("t200", "account-of-the-user")
+        env["KANIBAKO_CLAUDE_ISSUER_URL"] = issuer.url
+        user = dataclasses.replace(rootless, env=env)
+        done = user.kanibako(project, "start", "--no-helpers", "-i", busybox_image)
     assert done.returncode == 0, done.stderr.decode()
     assert (project / "seen.json").read_text() == token(100)
     assert (home / CREDS).read_text() == token(200)

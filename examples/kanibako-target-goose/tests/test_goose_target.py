@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from kanibako_target_goose import GooseTarget
 
-from kanibako_targets import AgentInstall, ArgsRequest, HostEnvironment, ensure_agent_config
+from kanibako_targets import AgentInstall, ArgsRequest, HostEnvironment
 from kanibako_targets.testing import TargetConformance
 
 
@@ -61,7 +61,8 @@ def test_config_is_seeded_only_with_shared_auth(host: HostEnvironment, tmp_path:
     assert not (distinct / ".config").exists()
 
 
-def test_generated_config_disables_the_keyring(host: HostEnvironment, tmp_path: Path) -> None:
-    config = ensure_agent_config(tmp_path / "agents", GooseTarget(host))
+def test_generated_config_disables_the_keyring(host: HostEnvironment) -> None:
+    # The suite's test_generated_agent_config_round_trips writes and reads it back.
+    config = GooseTarget(host).generate_agent_config()
     assert dict(config.env) == {"GOOSE_DISABLE_KEYRING": "1"}
     assert dict(config.state) == {"provider": "", "model": "", "mode": "auto"}

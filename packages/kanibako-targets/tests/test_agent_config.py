@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from kanibako_targets import (
+from kanibako_targets import HostEnvironment
+from kanibako_targets.claude import ClaudeTarget
+from kanibako_targets.internal import (
     AgentConfigError,
-    HostEnvironment,
     agent_config_path,
     ensure_agent_config,
     load_agent_config,
 )
-from kanibako_targets.claude import ClaudeTarget
 
 
 @pytest.fixture

@@ -137,3 +137,45 @@ def test_path_entries_this_user_cannot_search_are_skipped() -> None:
     finally:
         (base / "locked").chmod(0o700)
         shutil.rmtree(base)
+
+
+def npm_install(prefix: Path) -> Path:
+    """What ``npm install -g --prefix PREFIX @anthropic-ai/claude-code`` leaves."""
+    native = executable(prefix / "lib/node_modules/@anthropic-ai/claude-code/bin/claude.exe")
+    (prefix / "bin").mkdir(parents=True, exist_ok=True)
+    (prefix / "bin/claude").symlink_to(
+        "../lib/node_modules/@anthropic-ai/claude-code/bin/claude.exe"
+    )
+    return native
+
+
+def test_npms_prefix_is_searched_even_when_its_bin_is_not_on_path(
+    tmp_path: Path, home: Path
+) -> None:
+    native = npm_install(tmp_path / "npm-global")
+    host = HostEnvironment(home=home, path="", npm_prefix=tmp_path / "npm-global")
+    install = ClaudeTarget(host).detect()
+    assert install is not None and (install.binary, install.found_via) == (native, "npm")
+
+
+@pytest.mark.parametrize("source", ["variable", "npmrc", "node"])
+def test_the_npm_prefix_comes_from_the_given_environment_only(
+    tmp_path: Path, home: Path, source: str
+) -> None:
+    prefix = tmp_path / "prefix"
+    native = npm_install(prefix)
+    env = {"HOME": str(home), "PATH": ""}
+    if source == "variable":
+        env["NPM_CONFIG_PREFIX"] = str(prefix)
+    elif source == "npmrc":
+        (home / ".npmrc").write_text(f"registry=https://example.invalid/\nprefix = {prefix}\n")
+    else:  # npm's default: beside the node binary on PATH
+        executable(prefix / "bin/node")
+        env["PATH"] = str(prefix / "bin")
+    host = HostEnvironment.current(env)
+    assert host.npm_prefix == prefix
+    install = ClaudeTarget(host).detect()
+    assert install is not None and install.binary == native
+    # The same machine, described without any of it: no agent.
+    bare = HostEnvironment.current({"HOME": str(tmp_path / "elsewhere"), "PATH": ""})
+    assert bare.npm_prefix is None and ClaudeTarget(bare).detect() is None

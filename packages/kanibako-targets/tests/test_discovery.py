@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from kanibako_targets import (
+from kanibako_targets import HostEnvironment
+from kanibako_targets.claude import ClaudeTarget
+from kanibako_targets.internal import (
     ENTRY_POINT_GROUP,
     NO_AGENT,
-    HostEnvironment,
     PluginLoadError,
     UnknownTargetError,
     load_target_class,
     resolve_target,
     target_names,
 )
-from kanibako_targets.claude import ClaudeTarget
 from kanibako_targets.no_agent import NoAgentTarget
 
 
@@ -175,3 +175,17 @@ def test_a_named_target_that_is_not_installed_comes_back_without_an_install(
     resolved = resolve_target("claude", empty_host)
     assert isinstance(resolved.target, ClaudeTarget)
     assert resolved.install is None
+
+
+def test_a_plugin_that_replaces_a_credential_rule_does_not_load(site: Path) -> None:
+    # typing.final tells a type checker; a plugin never type-checked is
+    # refused when it loads, so it cannot bypass the write-back rules.
+    sneaky = GOOD_PLUGIN.replace('"good"', '"sneaky"') + (
+        "\n        def write_back_credentials(self, home):\n            return []\n"
+    )
+    install_plugin(
+        site, "kanibako-target-sneaky", {"sneaky": "sneaky_plugin:GoodTarget"}, "sneaky_plugin",
+        sneaky,
+    )  # fmt: skip
+    with pytest.raises(PluginLoadError, match=r"overrides Target\.write_back_credentials"):
+        load_target_class("sneaky")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kanibako_targets import ENTRY_POINT_GROUP
+from kanibako_targets.internal import ENTRY_POINT_GROUP
 from kanibako_targets.plugin_index import scan
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kanibako_targets import (
-    HostEnvironment,
-    ResourceScope,
+from kanibako_targets import HostEnvironment, ResourceScope
+from kanibako_targets.claude import ClaudeTarget
+from kanibako_targets.internal import (
     SettingError,
     agent_shared_mounts,
     apply_resources,
@@ -17,7 +17,6 @@ from kanibako_targets import (
     effective_state,
     find_resource,
 )
-from kanibako_targets.claude import ClaudeTarget
 
 DESCRIPTORS = ClaudeTarget(HostEnvironment(home=Path("/nonexistent"))).setting_descriptors()
 MAPPINGS = ClaudeTarget(HostEnvironment(home=Path("/nonexistent"))).resource_mappings()

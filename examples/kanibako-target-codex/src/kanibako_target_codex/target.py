@@ -12,8 +12,8 @@ from kanibako_targets import (
     AgentInstall,
     ArgsRequest,
     AuthStatus,
-    CredentialError,
     CredentialFile,
+    FileRefusedError,
     ResourceMapping,
     ResourceScope,
     SettingDescriptor,
@@ -71,7 +71,12 @@ class CodexTarget(Target):
     # -- credentials -------------------------------------------------------
 
     def credential_files(self) -> list[CredentialFile]:
-        """``~/.codex/auth.json``; fresher = later ``last_refresh``."""
+        """``~/.codex/auth.json``; fresher = later ``last_refresh``.
+
+        Without a ``same_account`` check (which would ask OpenAI whose account a
+        token is), Kanibako forwards it one way only: a token rotated inside the
+        box stays in the box, and the host's is never replaced by the box's.
+        """
         return [CredentialFile(self.host.home / AUTH, AUTH, freshness=last_refresh)]
 
     def check_auth(self) -> AuthStatus:
@@ -79,7 +84,7 @@ class CodexTarget(Target):
         path = self.host.home / AUTH
         try:
             data = read_host_file(path)
-        except CredentialError as exc:
+        except FileRefusedError as exc:
             return AuthStatus(ok=False, detail=str(exc))
         if data is None:
             return AuthStatus(ok=False, detail=f"no credentials at {path}")

@@ -11,8 +11,8 @@ from kanibako_targets import (
     AgentInstall,
     ArgsRequest,
     AuthStatus,
-    CredentialError,
     CredentialFile,
+    FileRefusedError,
     ResourceMapping,
     ResourceScope,
     SettingDescriptor,
@@ -74,7 +74,7 @@ class GooseTarget(Target):
             return AuthStatus(ok=True, detail=f"provider key in the environment ({keys[0]})")
         try:
             present = read_host_file(self.host.home / SECRETS) is not None
-        except CredentialError as exc:
+        except FileRefusedError as exc:
             return AuthStatus(ok=False, detail=str(exc))
         if present:
             return AuthStatus(ok=True, detail="secrets.yaml present")

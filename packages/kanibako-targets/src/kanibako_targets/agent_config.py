@@ -15,16 +15,14 @@ The directory is a parameter: this package does not decide where state lives.
 
 from __future__ import annotations
 
-import os
-import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kanibako_targets.errors import AgentConfigError
-from kanibako_targets.safe_files import write_host_file
+from kanibako_targets.errors import AgentConfigError, FileRefusedError
+from kanibako_targets.safe_files import read_host_file, write_host_file
 from kanibako_targets.values import check_home_relative
 
 if TYPE_CHECKING:
@@ -63,9 +61,9 @@ class AgentConfig:
         return "\n".join(blocks)
 
 
-def agent_config_path(agents_dir: Path, agent_id: str) -> Path:
-    """Where the TOML of agent ``agent_id`` lives."""
-    return agents_dir / f"{agent_id}.toml"
+def agent_config_path(agents_dir: Path, target_name: str) -> Path:
+    """Where the agent config of target ``target_name`` lives."""
+    return agents_dir / f"{target_name}.toml"
 
 
 def _strings(table: Mapping[str, Any], where: str, *, scalars: bool) -> dict[str, str]:
@@ -126,14 +124,14 @@ def parse_agent_config(text: str, path: Path) -> AgentConfig:
 
 
 def load_agent_config(path: Path) -> AgentConfig:
-    """Read and parse one agent TOML file."""
-    # Non-blocking and checked first: a FIFO here would hang every command.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        raise AgentConfigError(f"{path}: not a regular file")
-    with os.fdopen(fd, "rb") as handle:
-        data = handle.read()
+    """Read and parse one agent TOML file (a bounded regular file, not a link)."""
+    # The one reader: a FIFO here would hang every command, a huge file eat memory.
+    try:
+        data = read_host_file(path)
+    except FileRefusedError as exc:
+        raise AgentConfigError(str(exc)) from exc
+    if data is None:
+        raise AgentConfigError(f"{path}: no such file")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -149,6 +147,6 @@ def write_agent_config(path: Path, config: AgentConfig) -> None:
 def ensure_agent_config(agents_dir: Path, target: Target) -> AgentConfig:
     """The agent's configuration, generated from the target on first use."""
     path = agent_config_path(agents_dir, target.name)
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         write_agent_config(path, target.generate_agent_config())
     return load_agent_config(path)

@@ -38,10 +38,20 @@ class AgentConfigError(TargetError):
 
 
 class CredentialError(TargetError):
-    """A credential file could not be read or written safely."""
+    """A credential could not be forwarded (its path, or its place in the home, is unusable)."""
 
     exit_code = 1
 
 
-class SymlinkRefusedError(CredentialError):
-    """A credential path is a symbolic link; following it could leak or clobber a file."""
+class FileRefusedError(TargetError):
+    """A file that is not a bounded regular file reachable without links: never read or written.
+
+    Raised by the one reader and the one writer of ``safe_files``; the message
+    names the path and what is wrong with it.
+    """
+
+    exit_code = 1
+
+
+class SymlinkRefusedError(FileRefusedError):
+    """A path is a symbolic link; following it could leak or clobber a file."""

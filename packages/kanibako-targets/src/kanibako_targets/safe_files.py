@@ -1,12 +1,19 @@
-"""Reading and writing credential files without ever following a symbolic link.
+"""This package's one file reader and one atomic writer: no links, regular files, bounded.
 
 The project's home is writable by the container, and the agent in it is not
 trusted: it could replace ``.claude/.credentials.json`` (or ``.claude`` itself)
 with a link to some other host file, hoping that Kanibako reads it out or
-overwrites it. So every path component below a trusted root is opened with
-``O_NOFOLLOW`` relative to its parent's descriptor, a link anywhere is refused
-with an error that says so, and writes go to a fresh temporary file that is
-renamed over the name (a rename replaces a link, never writes through it).
+overwrites it, or with a FIFO or a huge sparse file, hoping that the launch
+hangs or runs out of memory. So every path component below a trusted root is
+opened with ``O_NOFOLLOW`` relative to its parent's descriptor, the file must
+be a regular file of at most ``MAX_FILE_BYTES`` (opened non-blocking, so a FIFO
+is refused at once), and writes go to a fresh temporary file that is renamed
+over the name (a rename replaces a link, never writes through it). Anything
+else raises ``FileRefusedError`` naming the path; a missing file reads as None.
+
+Every reader and writer in kanibako-targets goes through ``read_beneath`` and
+``write_beneath`` (``read_host_file``/``write_host_file`` are the same with the
+file's own directory as the root), so they all behave alike.
 """
 
 from __future__ import annotations
@@ -18,10 +25,11 @@ import stat
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from kanibako_targets.errors import CredentialError, SymlinkRefusedError
+from kanibako_targets.errors import FileRefusedError, SymlinkRefusedError
 
-# Credentials are small; a planted multi-gigabyte file must not be read whole.
-MAX_CREDENTIAL_BYTES = 4 * 1024 * 1024
+# Credentials and agent configs are small; a planted multi-gigabyte file must
+# not be read whole.
+MAX_FILE_BYTES = 4 * 1024 * 1024
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -29,7 +37,7 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 def _parts(relative: str) -> list[str]:
     pure = PurePosixPath(relative)
     if pure.is_absolute() or ".." in pure.parts or not pure.parts:
-        raise CredentialError(f"not a path inside its root: {relative!r}")
+        raise FileRefusedError(f"not a path inside its root: {relative!r}")
     return list(pure.parts)
 
 
@@ -89,12 +97,12 @@ def _open_subdir(part: str, fd: int, where: Path) -> int:
         raise _not_a_directory(exc, part, fd, where) from exc
 
 
-def _not_a_directory(exc: OSError, part: str, fd: int, where: Path) -> CredentialError:
+def _not_a_directory(exc: OSError, part: str, fd: int, where: Path) -> FileRefusedError:
     if exc.errno in (errno.ELOOP, errno.ENOTDIR) and _is_link(part, fd):
         return _refuse_link(where)
     if exc.errno == errno.ENOTDIR:
-        return CredentialError(f"expected a directory at {where}")
-    return CredentialError(f"cannot open {where}: {exc.strerror}")
+        return FileRefusedError(f"{where}: not a directory")
+    return FileRefusedError(f"{where}: cannot open: {exc.strerror}")
 
 
 def read_beneath(root: Path, relative: str) -> bytes | None:
@@ -118,13 +126,18 @@ def read_beneath(root: Path, relative: str) -> bytes | None:
         except OSError as exc:
             if exc.errno == errno.ELOOP:
                 raise _refuse_link(where) from exc
-            raise CredentialError(f"cannot read {where}: {exc.strerror}") from exc
+            raise FileRefusedError(f"{where}: cannot read: {exc.strerror}") from exc
+        # Checked before wrapping: Python refuses to wrap a directory's descriptor.
+        if not stat.S_ISREG(os.fstat(file_fd).st_mode):
+            os.close(file_fd)
+            raise FileRefusedError(f"{where}: not a regular file")
         with os.fdopen(file_fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-                raise CredentialError(f"not a regular file: {where}")
-            data = handle.read(MAX_CREDENTIAL_BYTES + 1)
-    if len(data) > MAX_CREDENTIAL_BYTES:
-        raise CredentialError(f"credential file too large: {where}")
+            try:
+                data = handle.read(MAX_FILE_BYTES + 1)
+            except OSError as exc:
+                raise FileRefusedError(f"{where}: cannot read: {exc.strerror}") from exc
+    if len(data) > MAX_FILE_BYTES:
+        raise FileRefusedError(f"{where}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
     return data
 
 
@@ -138,16 +151,19 @@ def write_beneath(root: Path, relative: str, data: bytes, *, mode: int = 0o600) 
     where = root.joinpath(*dirs, name)
     with _directory(root, dirs, create=True) as fd:
         if fd is None:  # unreachable: create=True never yields None
-            raise CredentialError(f"cannot create {where.parent}")
+            raise FileRefusedError(f"{where.parent}: cannot create")
         if _is_link(name, fd):
             raise _refuse_link(where)
         temp = f".{name}.{os.urandom(6).hex()}.tmp"
-        temp_fd = os.open(
-            temp,
-            os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-            mode,
-            dir_fd=fd,
-        )
+        try:
+            temp_fd = os.open(
+                temp,
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                mode,
+                dir_fd=fd,
+            )
+        except OSError as exc:
+            raise FileRefusedError(f"{where}: cannot write: {exc.strerror}") from exc
         try:
             with os.fdopen(temp_fd, "wb") as handle:
                 os.fchmod(handle.fileno(), mode)
@@ -155,11 +171,36 @@ def write_beneath(root: Path, relative: str, data: bytes, *, mode: int = 0o600) 
                 handle.flush()
                 os.fsync(handle.fileno())
             os.rename(temp, name, src_dir_fd=fd, dst_dir_fd=fd)
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(temp, dir_fd=fd)
+            if isinstance(exc, IsADirectoryError):  # a directory planted at the name
+                raise FileRefusedError(f"{where}: not a regular file") from exc
             raise
         os.fsync(fd)
+
+
+def set_aside(root: Path, relative: str) -> Path | None:
+    """Move ``root/relative`` (whatever it is: file, link, FIFO, directory) out of the way.
+
+    It is renamed, never opened or followed, to ``NAME.rejected`` beside it
+    (or a unique ``NAME.rejected-XXXX`` when that name is taken by a
+    directory). Returns the new path; None when there was nothing to move.
+    A link on the way to it raises ``FileRefusedError``.
+    """
+    *dirs, name = _parts(relative)
+    with _directory(root, dirs, create=False) as fd:
+        if fd is None:
+            return None
+        for aside in (f"{name}.rejected", f"{name}.rejected-{os.urandom(4).hex()}"):
+            try:
+                os.rename(name, aside, src_dir_fd=fd, dst_dir_fd=fd)
+            except FileNotFoundError:
+                return None
+            except OSError:
+                continue  # a directory is in the way: the unique name is not
+            return root.joinpath(*dirs, aside)
+    raise FileRefusedError(f"{root.joinpath(*dirs, name)}: cannot be moved aside")
 
 
 def read_host_file(path: Path) -> bytes | None:

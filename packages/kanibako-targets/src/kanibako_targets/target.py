@@ -1,10 +1,13 @@
-"""The ``Target`` abstract base class: everything Kanibako asks of an agent plugin.
+"""The ``Target`` abstract base class: everything Kanibako asks of a target plugin.
 
 A plugin subclasses ``Target``, sets ``name`` / ``display_name`` / ``command``,
 implements ``detect()`` and ``build_args()``, and overrides whatever else its
 agent needs (credentials, settings, resources, files in the home). It registers
 the class under the entry-point group ``kanibako.targets``. The defaults below
 are chosen so that a minimal plugin is correct, not merely importable.
+
+Words: a *target* is the plugin (this class, its ``name``); the *agent* is
+the program it runs (its install, binary, files and config).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, final
 
 from kanibako_runtime import Mount
 from kanibako_targets.agent_config import AgentConfig
@@ -33,24 +36,41 @@ from kanibako_targets.values import (
 
 # Where agent binaries appear in the container: on every image's default PATH.
 CONTAINER_BIN_DIR = "/usr/local/bin"
+# The methods that apply the credential-safety rules: a plugin describes its
+# credentials (``credential_files``) and cannot change how they are forwarded.
+CREDENTIAL_RULES = ("refresh_credentials", "write_back_credentials")
 
 
 class Target(ABC):
-    """An agent Kanibako can run in a container.
+    """A target: how Kanibako finds, mounts and runs one agent in a container.
 
     Instances are cheap; ``host`` says which home and PATH to look at (the
     current process's by default, a throwaway one in tests).
     """
 
-    #: The entry-point name and agent id (``kanibako config target_name NAME``,
-    #: ``agents/{name}.toml``).
+    #: The target's name: its entry-point name, ``kanibako config target_name
+    #: NAME``, and the name of its agent's config ``agents/{name}.toml``.
     name: ClassVar[str]
-    #: The human name written into the generated agent config.
+    #: The agent's human name, written into the generated agent config.
     display_name: ClassVar[str]
     #: The command the agent runs as inside the container ("" for no agent).
     command: ClassVar[str] = ""
     #: The directory in the home that ``resource_mappings`` paths are relative to.
     resource_root: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        """Refuse, at class creation, a subclass that replaces a credential rule.
+
+        ``typing.final`` tells a type checker; this tells a plugin that was
+        never type-checked (it then fails to load, with the reason).
+        """
+        super().__init_subclass__(**kwargs)
+        for rule in CREDENTIAL_RULES:
+            if rule in cls.__dict__:
+                raise TypeError(
+                    f"{cls.__qualname__} overrides Target.{rule}, which applies the "
+                    "credential-safety rules; describe credentials in credential_files()"
+                )
 
     def __init__(self, host: HostEnvironment | None = None) -> None:
         self.host = host if host is not None else HostEnvironment.current()
@@ -91,11 +111,13 @@ class Target(ABC):
         """The credential files forwarded between the host and the home."""
         return []
 
+    @final
     def refresh_credentials(self, home: Path) -> list[Path]:
         """Copy host credentials into ``home`` before launch; returns those copied.
 
         A fresher token still in the home (its session was killed before the
-        write-back) is written back to the host first, so it is not lost.
+        write-back) is written back to the host first, so it is not lost; a bad
+        or foreign copy is set aside, and the host's goes in.
         """
         copied = []
         for cred in self.credential_files():
@@ -104,8 +126,12 @@ class Target(ABC):
                 copied.append(home / cred.home_path)
         return copied
 
+    @final
     def write_back_credentials(self, home: Path) -> list[Path]:
-        """Write fresher credentials from ``home`` back to the host; returns those written."""
+        """Write fresher credentials of the host's account back; returns those written.
+
+        A bad or foreign copy in ``home`` is set aside with one line on stderr.
+        """
         return [
             cred.host_path for cred in self.credential_files() if write_back_to_host(cred, home)
         ]

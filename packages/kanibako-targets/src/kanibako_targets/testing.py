@@ -14,7 +14,11 @@ Subclass ``TargetConformance`` in your plugin's tests and name your class::
 Every test runs against a throwaway host (an empty home and PATH in
 ``tmp_path``), so the suite never touches the real user's files. Override
 ``plant_agent`` when ``detect`` looks for more than an executable named
-``command`` on PATH. Needs pytest (``pip install kanibako-targets[testing]``).
+``command`` on PATH. A credential with a ``same_account`` check is written back
+only when the check says so: override the ``host`` fixture to point the check
+at a stand-in issuer (``kanibako_targets.testing_issuer.TokenIssuer``) that
+knows the samples as one account; without a check, a credential is forwarded
+one way only. Needs pytest (``pip install kanibako-targets[testing]``).
 """
 
 # This module is a pytest suite shipped to plugin authors: asserts are its language.
@@ -31,7 +35,6 @@ import pytest
 
 from kanibako_targets.agent_config import agent_config_path, ensure_agent_config
 from kanibako_targets.discovery import load_target_class
-from kanibako_targets.errors import SymlinkRefusedError
 from kanibako_targets.host import HostEnvironment
 from kanibako_targets.safe_files import read_beneath
 from kanibako_targets.settings import check_value
@@ -213,13 +216,17 @@ class TargetConformance:
             host_file.write_bytes(self.credential_sample(1))
             assert target.refresh_credentials(home) == [home / credential.home_path]
             assert read_beneath(home, credential.home_path) == self.credential_sample(1)
-            one_way = credential.freshness(self.credential_sample(2)) is None
+            one_way = (
+                credential.freshness(self.credential_sample(2)) is None
+                or credential.same_account is None
+            )
             # An older token from the container never replaces the host's.
             (home / credential.home_path).write_bytes(self.credential_sample(0))
             assert target.write_back_credentials(home) == []
             assert host_file.read_bytes() == self.credential_sample(1)
-            # A fresher one does, with mode 0600; a credential whose freshness
-            # cannot be told is forwarded one way only.
+            # A fresher one of the same account does, with mode 0600; a
+            # credential whose freshness or account cannot be told is
+            # forwarded one way only.
             (home / credential.home_path).write_bytes(self.credential_sample(2))
             written = target.write_back_credentials(home)
             if one_way:
@@ -230,16 +237,19 @@ class TargetConformance:
                 assert host_file.read_bytes() == self.credential_sample(2)
                 assert host_file.stat().st_mode & 0o777 == 0o600
 
-    def test_a_planted_symlink_is_refused(self, target: Target, home: Path, tmp_path: Path) -> None:
+    def test_a_planted_symlink_is_set_aside_never_followed(
+        self, target: Target, home: Path, tmp_path: Path
+    ) -> None:
         secret = tmp_path / "secret"
         secret.write_text("not yours")
         for credential in target.credential_files():
             planted = home / credential.home_path
             planted.parent.mkdir(parents=True, exist_ok=True)
             planted.symlink_to(secret)
-            with pytest.raises(SymlinkRefusedError):
-                target.write_back_credentials(home)
+            assert target.write_back_credentials(home) == []
             assert not credential.host_path.exists()
+            assert secret.read_text() == "not yours"
+            assert not planted.is_symlink(), "a planted link must be set aside"
 
     def test_check_auth_and_login_args(self, target: Target) -> None:
         status = target.check_auth()

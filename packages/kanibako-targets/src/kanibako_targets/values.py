@@ -137,7 +137,30 @@ class ResourceMapping:
         return self.path.rstrip("/")
 
 
+#: The comparable age of a credential's bytes (for OAuth: the token's expiry).
+#: None: its age cannot be told (the credential is forwarded one way only).
+#: ValueError: the bytes are not a well-formed credential (a copy left like
+#: that in a project's home is set aside).
 Freshness = Callable[[bytes], float | None]
+
+
+@dataclass(frozen=True)
+class AccountCheck:
+    """Whether a credential from a project's home belongs to the host's account.
+
+    ``same`` is True when shown to be the same account (by the token's
+    issuer, say), False when shown to be another one, None when it cannot be
+    told now (issuer unreachable, no account known on the host); ``detail``
+    says why, in a few words, for the one line the user sees.
+    """
+
+    same: bool | None
+    detail: str = ""
+
+
+#: ``same_account(home_copy, host_copy)``: the host's copy is None when the
+#: host has none (the target may know the host's account some other way).
+SameAccount = Callable[[bytes, bytes | None], AccountCheck]
 
 
 @dataclass(frozen=True)
@@ -146,14 +169,16 @@ class CredentialFile:
 
     ``host_path`` is absolute on the host, ``home_path`` relative to the
     project's home (/home/agent in the container). ``freshness`` reads a
-    comparable number from the file's bytes (for OAuth: the token's expiry),
-    or None when it cannot tell; only a strictly fresher copy is ever written
-    back to the host.
+    comparable number from the file's bytes (see ``Freshness``). A copy from
+    the home replaces the host's only when it is strictly fresher and
+    ``same_account`` shows it to be the host's own account; without
+    ``same_account`` a credential is forwarded one way only, into the home.
     """
 
     host_path: Path
     home_path: str
     freshness: Freshness
+    same_account: SameAccount | None = None
 
     def __post_init__(self) -> None:
         if not self.host_path.is_absolute():

@@ -6,6 +6,9 @@
   ``~/.local/share/claude/versions/X``;
 - any other ``claude`` on PATH.
 
+Only the given ``HostEnvironment`` is looked at (its PATH, npm prefix and home),
+so a caller decides what "this host" is.
+
 Each is a chain of symbolic links ending at one executable file: that file is
 what gets mounted, because a link's target does not exist in the container.
 """
@@ -24,6 +27,9 @@ NPM_PACKAGE = ("@anthropic-ai", "claude-code")
 
 def _candidates(host: HostEnvironment) -> list[Path]:
     found = [entry / COMMAND for entry in host.search_path()]
+    # ``npm install -g`` puts the command in the prefix's bin, on PATH or not.
+    if host.npm_prefix is not None:
+        found.append(host.npm_prefix / "bin" / COMMAND)
     # The native installer's link, even when ~/.local/bin is not on PATH.
     found.append(host.home / ".local" / "bin" / COMMAND)
     return found
@@ -57,7 +63,7 @@ def _runnable(candidate: Path) -> Path | None:
 
 
 def find_claude(host: HostEnvironment) -> AgentInstall | None:
-    """The first runnable ``claude`` (PATH order, then ``~/.local/bin``), resolved."""
+    """The first runnable ``claude`` (PATH order, npm's prefix, ``~/.local/bin``), resolved."""
     for candidate in _candidates(host):
         binary = _runnable(candidate)
         if binary is not None:

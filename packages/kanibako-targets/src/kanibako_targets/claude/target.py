@@ -8,11 +8,13 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from kanibako_targets.claude import account
 from kanibako_targets.claude.install import COMMAND, find_claude
-from kanibako_targets.errors import CredentialError
+from kanibako_targets.errors import FileRefusedError
 from kanibako_targets.safe_files import read_beneath, read_host_file, write_beneath
 from kanibako_targets.target import Target
 from kanibako_targets.values import (
+    AccountCheck,
     AgentInstall,
     ArgsRequest,
     AuthStatus,
@@ -29,17 +31,39 @@ SETTINGS = ".claude/settings.json"
 ACCESS_CHOICES = ("permissive", "default")
 
 
-def token_expiry(data: bytes) -> float | None:
-    """``claudeAiOauth.expiresAt`` (ms since the epoch) of a credentials file, if any."""
+# No OAuth access token lives a year; an expiry past that is forged or broken
+# (and one like 9999999999999 would win every freshness comparison).
+LONGEST_TOKEN_LIFE_MS = 366 * 24 * 3600 * 1000
+
+
+def checked_expiry(data: bytes, now: float | None = None) -> int:
+    """``claudeAiOauth.expiresAt`` (ms since the epoch); ValueError naming what is wrong.
+
+    Only a JSON integer between the epoch and a year from ``now`` is an expiry:
+    ``Infinity``, floats, strings, a 400-digit number and far-off times are not.
+    """
     try:
         document = json.loads(data)
+    except (ValueError, RecursionError) as exc:  # a number of 4,300+ digits is a ValueError
+        raise ValueError("not JSON") from exc
+    oauth = document.get("claudeAiOauth") if isinstance(document, dict) else None
+    if not isinstance(oauth, dict):
+        raise ValueError("no claudeAiOauth object")
+    expires = oauth.get("expiresAt")
+    if type(expires) is not int:
+        raise ValueError(f"expiresAt is not an integer ({type(expires).__name__})")
+    latest = ((time.time() if now is None else now) * 1000) + LONGEST_TOKEN_LIFE_MS
+    if not 0 <= expires <= latest:
+        raise ValueError("expiresAt is not a plausible time (before 1970 or over a year ahead)")
+    return expires
+
+
+def token_expiry(data: bytes) -> int | None:
+    """``checked_expiry``, or None when the file holds no plausible expiry."""
+    try:
+        return checked_expiry(data)
     except ValueError:
         return None
-    oauth = document.get("claudeAiOauth") if isinstance(document, dict) else None
-    expires = oauth.get("expiresAt") if isinstance(oauth, dict) else None
-    if isinstance(expires, int | float) and not isinstance(expires, bool):
-        return float(expires)
-    return None
 
 
 class ClaudeTarget(Target):
@@ -57,14 +81,20 @@ class ClaudeTarget(Target):
     # -- home and credentials ----------------------------------------------
 
     def credential_files(self) -> list[CredentialFile]:
-        """``~/.claude/.credentials.json``, fresher = later token expiry."""
+        """``~/.claude/.credentials.json``: fresher = later expiry, the account by its issuer."""
         return [
             CredentialFile(
                 host_path=self.host.home / CREDENTIALS,
                 home_path=CREDENTIALS,
-                freshness=token_expiry,
+                freshness=checked_expiry,
+                same_account=self.same_account,
             )
         ]
+
+    def same_account(self, home_data: bytes, host_data: bytes | None) -> AccountCheck:
+        """Ask the token's issuer whether the home's token is the host's account."""
+        url = account.issuer_url(self.host.environ)
+        return account.same_account(url, home_data, host_data, self.host.home / GLOBAL_STATE)
 
     def init_home(self, home: Path, *, share_auth: bool) -> None:
         """Create ``~/.claude``; with shared auth, seed Claude's settings from the host.
@@ -98,13 +128,14 @@ class ClaudeTarget(Target):
         path = self.host.home / CREDENTIALS
         try:
             data = read_host_file(path)
-        except CredentialError as exc:
+        except FileRefusedError as exc:
             return AuthStatus(ok=False, detail=str(exc))
         if data is None:
             return AuthStatus(ok=False, detail=f"no credentials at {path}")
-        expiry = token_expiry(data)
-        if expiry is None:
-            return AuthStatus(ok=False, detail=f"{path} holds no OAuth token")
+        try:
+            expiry = checked_expiry(data)
+        except ValueError as exc:
+            return AuthStatus(ok=False, detail=f"{path} holds no usable OAuth token: {exc}")
         oauth = json.loads(data)["claudeAiOauth"]
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(expiry / 1000))
         if expiry / 1000 > time.time():

@@ -30,14 +30,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from kanibako.app import App
-    from kanibako_targets import (
-        AgentConfig,
-        AgentInstall,
-        ArgsRequest,
-        EffectiveResource,
-        EffectiveSetting,
-        Target,
-    )
+    from kanibako_targets import AgentConfig, AgentInstall, ArgsRequest, Target
+    from kanibako_targets.internal import EffectiveResource, EffectiveSetting
 
 CONTAINER_HOME = "/home/agent"
 SETTINGS_TABLE = "target_settings"
@@ -114,7 +108,7 @@ class AgentContext:
 
     def settings(self, paths: KanibakoPaths, project: Project) -> list[EffectiveSetting]:
         """Each declared setting: project override > agent ``[state]`` > default."""
-        from kanibako_targets import effective_settings
+        from kanibako_targets.internal import effective_settings
 
         return effective_settings(
             self.target.setting_descriptors(),
@@ -125,7 +119,7 @@ class AgentContext:
 
     def state(self, paths: KanibakoPaths, project: Project) -> dict[str, str]:
         """The effective state handed to the target (undeclared ``[state]`` keys too)."""
-        from kanibako_targets import effective_state
+        from kanibako_targets.internal import effective_state
 
         return effective_state(
             self.target.setting_descriptors(),
@@ -136,7 +130,7 @@ class AgentContext:
 
     def resources(self, project: Project) -> list[EffectiveResource]:
         """Each resource with its scope after this project's overrides."""
-        from kanibako_targets import effective_resources
+        from kanibako_targets.internal import effective_resources
 
         return effective_resources(
             self.target.resource_mappings(),
@@ -145,7 +139,7 @@ class AgentContext:
         )
 
     def _sources(self, paths: KanibakoPaths, project: Project) -> dict[str, str]:
-        from kanibako_targets import agent_config_path
+        from kanibako_targets.internal import agent_config_path
 
         agent_file = agent_config_path(paths.agents_dir, self.target.name)
         return {
@@ -155,7 +149,7 @@ class AgentContext:
 
 
 def _string_table(table: dict[str, Any], name: str, project: Project) -> dict[str, str]:
-    from kanibako_targets import SettingError
+    from kanibako_targets.internal import SettingError
 
     section = table.get(name, {})
     if not isinstance(section, dict):
@@ -173,7 +167,7 @@ def load_agent_context(
 
     ``settings``: the project's config when the caller has resolved it already.
     """
-    from kanibako_targets import UnknownTargetError, ensure_agent_config, resolve_target
+    from kanibako_targets.internal import UnknownTargetError, ensure_agent_config, resolve_target
 
     if settings is None:
         settings = resolve_config(paths, project)
@@ -218,7 +212,7 @@ def _debug(verbose: bool, message: str) -> None:
 def _agent_mounts(
     paths: KanibakoPaths, project: Project, context: AgentContext, *, first_run: bool
 ) -> list[Mount]:
-    from kanibako_targets import agent_shared_mounts, apply_resources
+    from kanibako_targets.internal import agent_shared_mounts, apply_resources
 
     target = context.target
     shared_dir = paths.agent_shared_dir(target.name)
@@ -287,7 +281,8 @@ def launch_agent(
     verbose: bool,
 ) -> AgentLaunch:
     """The agent's mounts, env and command, with credentials refreshed (``project`` initialized)."""
-    from kanibako_targets import NO_AGENT, ArgsRequest, agent_config_path
+    from kanibako_targets import ArgsRequest
+    from kanibako_targets.internal import NO_AGENT, agent_config_path
 
     target, install = context.target, context.install
     how = f"{install.found_via}: {install.binary}" if install else "not installed"

@@ -81,7 +81,7 @@ def set_(app: App, name: str, scope: str, project: Path | None) -> None:
     from kanibako.project_context import initialized_project
     from kanibako.project_tables import set_project_entry
     from kanibako.session.agent import RESOURCES_TABLE, current_agent
-    from kanibako_targets import find_resource, parse_scope
+    from kanibako_targets.internal import find_resource, parse_scope
 
     _, proj, context = current_agent(app, project)
     mapping = find_resource(context.target.resource_mappings(), name)
@@ -99,7 +99,7 @@ def unset(app: App, name: str, project: Path | None) -> None:
     """Remove this project's scope override of NAME (back to the target's default)."""
     from kanibako.project_tables import unset_project_entry
     from kanibako.session.agent import RESOURCES_TABLE, current_agent
-    from kanibako_targets import find_resource
+    from kanibako_targets.internal import find_resource
 
     _, proj, context = current_agent(app, project)
     mapping = find_resource(context.target.resource_mappings(), name)

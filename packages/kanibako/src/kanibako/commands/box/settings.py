@@ -72,7 +72,7 @@ def list_(app: App, project: Path | None, as_json: bool) -> None:
 def get(app: App, key: str, project: Path | None) -> None:
     """Print the effective value of setting KEY."""
     from kanibako.session.agent import current_agent
-    from kanibako_targets import find_descriptor
+    from kanibako_targets.internal import find_descriptor
 
     paths, proj, context = current_agent(app, project)
     find_descriptor(context.target.setting_descriptors(), key)
@@ -91,7 +91,7 @@ def set_(app: App, key: str, value: str, project: Path | None) -> None:
     from kanibako.project_context import initialized_project
     from kanibako.project_tables import set_project_entry
     from kanibako.session.agent import SETTINGS_TABLE, current_agent
-    from kanibako_targets import check_value, find_descriptor
+    from kanibako_targets.internal import check_value, find_descriptor
 
     _, proj, context = current_agent(app, project)
     check_value(find_descriptor(context.target.setting_descriptors(), key), value)
