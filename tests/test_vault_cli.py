@@ -84,7 +84,7 @@ def test_snapshots_live_outside_share_rw_and_the_mounted_workspace(workspace: Pa
     project = _resolved(workspace)
     ok("vault", "snapshot", "-p", str(workspace))
     store = snapshot_store(paths, project)
-    assert len(list(store.glob("*.tar.xz"))) == 1
+    assert len(list(store.glob("*.tar.zst"))) == 1
     for mounted in (project.vault_rw, project.workspace, project.shell_dir):
         assert not store.is_relative_to(mounted), f"{store} is visible at {mounted}"
 
@@ -143,10 +143,10 @@ def test_corrupt_snapshot_is_one_line_and_share_rw_stays(workspace: Path) -> Non
     project = _resolved(workspace)
     ok("vault", "snapshot", "-p", str(workspace))
     store = snapshot_store(load_paths(), project)
-    archive = next(store.glob("*.tar.xz"))
+    archive = next(store.glob("*.tar.zst"))
     archive.write_bytes(archive.read_bytes()[:200])
     (project.vault_rw / "notes.txt").write_text("current\n")
-    failed = run("vault", "restore", archive.name.removesuffix(".tar.xz"), "-p", str(workspace))
+    failed = run("vault", "restore", archive.name.removesuffix(".tar.zst"), "-p", str(workspace))
     assert failed.exit_code == 1
     assert failed.stderr.startswith("kanibako: ") and failed.stderr.count("\n") == 1
     assert (project.vault_rw / "notes.txt").read_text() == "current\n"
