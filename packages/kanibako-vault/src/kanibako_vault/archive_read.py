@@ -49,7 +49,7 @@ _FILTER_REASONS = {
     "LinkOutsideDestinationError": "link pointing outside the directory",
 }
 _READ_ERRORS = (tarfile.TarError, lzma.LZMAError, EOFError, ValueError)
-_READ_BUFFER = 1024 * 1024
+_READ_BUFFER = tarfile.RECORDSIZE  # larger buffers are slower: tarfile copies its buffer per read
 
 
 @contextmanager

@@ -12,7 +12,6 @@ import contextlib
 import errno
 import io
 import os
-import secrets
 import sys
 import tarfile
 import time
@@ -54,7 +53,7 @@ class ArchiveWriter:
         self.manifest = manifest
         self.compression = check_compression(compression)
         suffix = SUFFIXES[compression]
-        self.temp = store / f"{TEMP_PREFIX}{manifest.name}-{secrets.token_hex(4)}{suffix}"
+        self.temp = store / f"{TEMP_PREFIX}{manifest.name}-{os.urandom(4).hex()}{suffix}"
         self._fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         content = sum(e.stored_size for e in manifest.entries if e.stored)
         self._xz = compressed_writer(self._fd, compression, content)

@@ -14,8 +14,6 @@ from __future__ import annotations
 import contextlib
 import lzma
 import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, cast
@@ -64,6 +62,8 @@ def xz_program() -> str | None:
     """The ``xz`` binary to use, or None to compress in-process."""
     if os.environ.get("KANIBAKO_VAULT_XZ") == "python":
         return None
+    import shutil
+
     return shutil.which("xz")
 
 
@@ -78,6 +78,8 @@ def xz_writer(out_fd: int) -> Iterator[IO[bytes]]:
         ):
             yield packed
         return
+    import subprocess
+
     # XZ_OPT/XZ_DEFAULTS in the user's environment must not change our format or speed.
     env = {k: v for k, v in os.environ.items() if k not in ("XZ_OPT", "XZ_DEFAULTS")}
     proc = subprocess.Popen(

@@ -29,7 +29,6 @@ MANIFEST_MEMBER = "manifest.json"
 DATA_PREFIX = "data"
 FIELDS = ("path", "kind", "size", "mtime_ns", "mode", "ino", "ctime_ns", "uid", "gid", "target", "stored", "extents")  # fmt: skip
 DIR, FILE, LINK = "d", "f", "l"
-_INT_FIELDS = (2, 3, 4, 5, 6, 7, 8)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,14 +157,16 @@ def _parse_entry(item: Any, width: int, where: str) -> Entry:
     path, kind, target, stored = item[0], item[1], item[9], item[10]
     if not isinstance(path, str) or not isinstance(target, str) or not isinstance(stored, bool):
         raise CorruptArchiveError(f"{where}: malformed manifest entry {item!r:.80}")
-    if not all(_is_int(item[i]) and item[i] >= 0 for i in _INT_FIELDS):
+    numbers = item[2:9]
+    # type() is, not isinstance: True is an int but not a size. (Run per entry: kept lean.)
+    if not all(type(n) is int and n >= 0 for n in numbers):
         raise CorruptArchiveError(f"{where}: malformed manifest entry {item!r:.80}")
     check_relpath(path, where)
     if kind not in (DIR, FILE, LINK):
         raise UnsafeArchiveError(f"{where}: entry {path!r} has a forbidden kind {kind!r}")
     if (kind == LINK) != bool(target):
         raise CorruptArchiveError(f"{where}: entry {path!r} has a misplaced link target")
-    s, m, mo, i, c, u, g = (item[n] for n in _INT_FIELDS)
+    s, m, mo, i, c, u, g = numbers
     extents = _parse_extents(item[11] if width == len(FIELDS) else None, kind, s, where, path)
     return Entry(path, kind, s, m, mo, i, c, u, g, target, stored, extents)
 

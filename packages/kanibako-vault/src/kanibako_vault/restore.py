@@ -12,8 +12,6 @@ finds it unchanged instead of storing everything again.
 from __future__ import annotations
 
 import os
-import secrets
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -79,6 +77,8 @@ def restore(
         if directory.exists():
             taken = snapshot_locked(directory, store, compression=compression)
             before = taken.snapshot.name if taken.snapshot else taken.unchanged_since
+        import tempfile  # only restores need it; snapshots start faster without
+
         temp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.restore-", dir=directory.parent))
         try:
             create_skeleton(temp, target)
@@ -123,7 +123,7 @@ def _swap(temp: Path, directory: Path) -> tuple[str, ...]:
         temp.rename(directory)
         fsync_dir(directory.parent)
         return ()
-    old = directory.parent / f".{directory.name}.old-{secrets.token_hex(4)}"
+    old = directory.parent / f".{directory.name}.old-{os.urandom(4).hex()}"
     directory.rename(old)
     try:
         temp.rename(directory)

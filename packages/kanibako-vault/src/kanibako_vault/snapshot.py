@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import IO, cast
 
 from kanibako_vault.archive_read import read_manifest
-from kanibako_vault.archive_write import ArchiveWriter
 from kanibako_vault.compress import DEFAULT_COMPRESSION, check_compression
 from kanibako_vault.errors import CorruptArchiveError, VaultError, VaultUsageError
 from kanibako_vault.manifest import FILE, Entry, Manifest
@@ -146,7 +145,9 @@ def _plan(
             # The manifest goes first in the archive, so holes are mapped now.
             with _open_unchanged(directory, entry) as probe:
                 extents = data_extents(probe.fileno())
-        entries.append(replace(entry, stored=store_it, extents=extents))
+        # replace() only where something differs from the scan: it is slow per entry.
+        changed = store_it or extents is not None
+        entries.append(replace(entry, stored=store_it, extents=extents) if changed else entry)
     return tuple(entries), tuple(unreadable)
 
 
@@ -158,6 +159,9 @@ def write_archive(
     compression: str = DEFAULT_COMPRESSION,
 ) -> Path:
     """Write ``manifest`` and the content of every stored entry, read from ``directory``."""
+    # Imported here: an unchanged snapshot (the common case) never writes.
+    from kanibako_vault.archive_write import ArchiveWriter
+
     counter = ByteCounter(sum(e.stored_size for e in manifest.entries if e.stored), progress)
     with ArchiveWriter(store, manifest, compression) as writer:
         for entry in manifest.entries:
