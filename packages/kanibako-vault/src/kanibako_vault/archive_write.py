@@ -74,9 +74,10 @@ class ArchiveWriter:
         # Closed by commit(), or after the gate shuts in __exit__ (so nothing is written).
         self._tar = tarfile.open(  # noqa: SIM115
             fileobj=cast(IO[bytes], self._gate),
-            mode="w|",
+            # "w", not the stream mode "w|": the stream's buffer is re-copied on every
+            # write (measured: 0.57 s of 1.5 s for 100 MiB); the gate only appends.
+            mode="w",
             format=tarfile.PAX_FORMAT,
-            bufsize=_WRITE_BUFFER,
         )
         self._tar.copybufsize = _WRITE_BUFFER  # type: ignore[attr-defined]  # not in typeshed
         data = dump_manifest(self.manifest)
@@ -169,13 +170,19 @@ class ArchiveWriter:
 
 
 class _Gate:
-    """The tar stream's output: forwards writes to the compressor until shut."""
+    """The tar's output: forwards writes to the compressor until shut (append only)."""
 
     def __init__(self, target: IO[bytes] | None) -> None:
         self.target = target
         self.shut = False
+        self._written = 0
 
     def write(self, data: bytes) -> int:
         if not self.shut and self.target is not None:
             self.target.write(data)
+        self._written += len(data)
         return len(data)
+
+    def tell(self) -> int:
+        """Bytes written so far (tarfile asks once, at the start)."""
+        return self._written
