@@ -10,7 +10,6 @@ archive's own manifest says it stores.
 from __future__ import annotations
 
 import contextlib
-import lzma
 import os
 import stat
 import tarfile
@@ -48,7 +47,7 @@ _FILTER_REASONS = {
     "AbsoluteLinkError": "link to an absolute path",
     "LinkOutsideDestinationError": "link pointing outside the directory",
 }
-_READ_ERRORS = (tarfile.TarError, lzma.LZMAError, EOFError, ValueError)
+_READ_ERRORS = (tarfile.TarError, EOFError, ValueError)
 _READ_BUFFER = tarfile.RECORDSIZE  # larger buffers are slower: tarfile copies its buffer per read
 
 
@@ -80,6 +79,9 @@ def open_archive(path: Path, *, to_end: bool = False) -> Iterator[tarfile.TarFil
                 reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=False)
                 stream = cast(IO[bytes], closing.enter_context(reader))
             elif path.name.endswith(".tar.xz"):
+                import lzma  # only for snapshots from before zstd, or vault_compression = xz
+
+                errors += (lzma.LZMAError,)
                 stream = closing.enter_context(lzma.LZMAFile(raw))
             yield closing.enter_context(
                 tarfile.open(fileobj=stream, mode="r|", bufsize=_READ_BUFFER)

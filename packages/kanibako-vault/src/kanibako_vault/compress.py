@@ -12,7 +12,6 @@ reads (``.tar.zst`` where zstd is installed).
 from __future__ import annotations
 
 import contextlib
-import lzma
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,6 +71,8 @@ def xz_writer(out_fd: int) -> Iterator[IO[bytes]]:
     """A binary stream whose bytes land xz-compressed in ``out_fd`` when the block ends."""
     program = xz_program()
     if program is None:
+        import lzma
+
         with (
             open(out_fd, "wb", closefd=False) as raw,
             lzma.LZMAFile(raw, "w", preset=PRESET) as packed,

@@ -12,7 +12,7 @@ finds it unchanged instead of storing everything again.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -146,7 +146,7 @@ def _record(directory: Path, store: Path, restored: Manifest, compression: str) 
         created=datetime.now(UTC).isoformat(),
         parent=restored.name,
         root_mode=scan.root_mode,
-        entries=tuple(replace(e, stored=False) for e in scan.entries),
+        entries=scan.entries,  # scanned entries are not stored: their content is restored's
     )
     write_archive(directory, store, manifest, compression=compression)
     return manifest.name
