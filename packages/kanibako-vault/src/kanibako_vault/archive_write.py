@@ -85,7 +85,7 @@ class ArchiveWriter:
         info.size = len(data)
         self._tar.addfile(info, io.BytesIO(data))
         if self.manifest.parent is None:
-            # A full archive carries its root too, so `tar -xJf` recreates its mode.
+            # A full archive carries its root too, so `tar -xf` recreates its mode.
             root = self._info(DATA_PREFIX, tarfile.DIRTYPE, self.manifest.root_mode, 0)
             self._tar.addfile(root)
 
