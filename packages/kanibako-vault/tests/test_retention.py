@@ -56,3 +56,23 @@ def test_keep_newest_below_one_is_a_usage_error(vault: tuple[Path, Path]) -> Non
     share, store = vault
     with pytest.raises(VaultUsageError, match="keep_newest must be 1 or more"):
         snapshot(share, store, keep_newest=0)
+
+
+def test_a_damaged_chain_does_not_block_retention(
+    vault: tuple[Path, Path], state: Callable[[Path], Tree]
+) -> None:
+    # Before every launch: a damaged old archive must not make every launch fail.
+    share, store = vault
+    first = snapshot(share, store).snapshot
+    (share / "top.txt").write_text("second\n")
+    second = snapshot(share, store).snapshot
+    assert first is not None and second is not None
+    first.path.write_bytes(b"damaged")
+    (share / "top.txt").write_text("third\n")
+    third = snapshot(share, store, keep_newest=2).snapshot
+    assert third is not None
+    listed = list_snapshots(store)
+    assert [i.name for i in listed] == [second.name, third.name]
+    assert listed[0].problem is not None  # it needed the damaged one, as before
+    (share / "top.txt").write_text("fourth\n")
+    assert snapshot(share, store, keep_newest=2).snapshot is not None

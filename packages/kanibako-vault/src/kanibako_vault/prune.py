@@ -52,14 +52,22 @@ def prune_locked(store: Path, keep: int, compression: str = DEFAULT_COMPRESSION)
     cut = max(len(names) - keep, 0)
     dropped, kept = names[:cut], names[cut:]
     going = set(dropped)
-    rebased = tuple(name for name in kept if _parent(store, name) in going)
-    for name in rebased:
-        make_self_contained(store, name, compression)
+    rebased = []
+    for name in kept:
+        if _parent(store, name) not in going:
+            continue
+        try:
+            make_self_contained(store, name, compression)
+        except CorruptArchiveError:
+            # Its chain is damaged already: it could not be restored before either, and
+            # it must not block pruning (which runs before every launch).
+            continue
+        rebased.append(name)
     for name in dropped:
         for path in archive_paths(store, name):
             path.unlink(missing_ok=True)
     fsync_dir(store)
-    return PruneResult(tuple(dropped), rebased)
+    return PruneResult(tuple(dropped), tuple(rebased))
 
 
 def _parent(store: Path, name: str) -> str | None:
