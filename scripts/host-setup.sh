@@ -3,11 +3,12 @@
 # Podman (preferred engine) with runc and the rootless helpers; busybox-static,
 # debootstrap (as root) and mmdebstrap (rootless) let the tests and `kanibako setup`
 # build images without a registry;
-# npm installs the real Claude Code for the real-binary test.
+# npm installs the real Claude Code for the real-binary test; zstd lets `tar -xf` read
+# vault snapshots (.tar.zst), as the vault tests check.
 # Set KANIBAKO_WITH_DOCKER=1 to also install Docker (a supported fallback engine).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
-pkgs=(podman runc uidmap slirp4netns fuse-overlayfs busybox-static debootstrap mmdebstrap git)
+pkgs=(podman runc uidmap slirp4netns fuse-overlayfs busybox-static debootstrap mmdebstrap git zstd)
 # Only when the tool itself is missing: a machine may have Python or Node from elsewhere.
 python3 -m venv --help >/dev/null 2>&1 || pkgs+=(python3-venv)
 command -v npm >/dev/null 2>&1 || pkgs+=(npm)

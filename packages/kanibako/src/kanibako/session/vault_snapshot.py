@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from kanibako_paths import KanibakoPaths, Project, ProjectMode
+from kanibako_paths import KanibakoPaths, Project, ProjectMode, resolve_config
 
 SNAPSHOTS_DIR = "vault-snapshots"
 
@@ -70,8 +70,13 @@ def snapshot_before_launch(paths: KanibakoPaths, project: Project) -> None:
     from kanibako_vault import snapshot
     from kanibako_vault.report import progress_line, skipped_message
 
+    # vault_compression, and vault_keep: the newest kept after it (pruned as `vault prune`).
+    compression, keep = resolve_config(paths, project).vault_retention()
     with progress_line("kanibako: vault snapshot") as shown:
-        result = snapshot(share_rw, snapshot_store(paths, project), progress=shown)
+        store = snapshot_store(paths, project)
+        result = snapshot(
+            share_rw, store, progress=shown, compression=compression, keep_newest=keep
+        )
     warning = skipped_message(result)
     if warning:
         click.echo(f"kanibako: warning: vault snapshot {warning}", err=True)
