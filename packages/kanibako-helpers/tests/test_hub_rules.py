@@ -316,7 +316,7 @@ def test_hub_stop_removes_the_socket(hub: Any, short_dir: Path) -> None:
 
 
 def test_connection_flood_is_refused_beyond_the_limit(hub: Any, monkeypatch: Any) -> None:
-    import kanibako_helpers.hub as hub_module
+    import kanibako_helpers.hub_connection as hub_module
 
     monkeypatch.setattr(hub_module, "MAX_CONNECTIONS", 4)
     kept = [hub.raw() for _ in range(4)]

@@ -12,7 +12,7 @@ from kanibako_helpers.errors import (
     NotPermitted,
 )
 from kanibako_helpers.helper_config import HelperConfig, read_helper_config, write_helper_config
-from kanibako_helpers.hub import HubConfig
+from kanibako_helpers.hub_state import HubConfig
 from kanibako_helpers.layout import (
     CONTAINER_CLI,
     CONTAINER_HELPERS,
