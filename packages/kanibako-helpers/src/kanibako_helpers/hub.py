@@ -15,11 +15,12 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from kanibako_helpers.budget import SpawnBudget
+from kanibako_helpers.errors import HelperError
+from kanibako_helpers.helper_registry import read_registry
 from kanibako_helpers.hub_connection import Connection
 from kanibako_helpers.hub_control import Control
 from kanibako_helpers.hub_routing import Routing
 from kanibako_helpers.hub_state import (
-    MODEL_PATTERN,
     HelperRecord,
     HubConfig,
     RequestError,
@@ -40,7 +41,7 @@ class Hub(Routing, Control):
     def open(self) -> None:
         """Open the log and write the director's token file; load helpers left on disk."""
         self.config.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self.log = MessageLog(self.config.log_path)
+        self.log = MessageLog(self.config.log_path, self.config.max_log_bytes)
         self.seq = last_seq(self.config.log_path)
         self.config.token_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._write_token(self.helpers[DIRECTOR])
@@ -50,40 +51,51 @@ class Hub(Routing, Control):
     def _load_existing(self) -> None:
         """Helpers of earlier sessions, as stopped records (so they can be respawned).
 
-        state.json lies in a tree the helper itself can write, so nothing in it
-        is trusted: the budget is clamped to what the numbering allows below
-        the director, and a model that is not a plain name is dropped.
+        Only the hub's own registry says which helpers exist: never the
+        helpers' tree (``state.json`` there is the director's to write). Even
+        so, each budget is clamped to what the numbering allows below the
+        director, and a number whose recorded parent disagrees with the
+        numbering is skipped.
         """
-        tree = self.config.tree
         root = self.config.root_budget
-        for number in tree.existing_helpers():
-            state = tree.read_state(number)
-            parent = parent_of(number, self.base) if number else None
-            if state is None or parent is None or number in self.helpers:
-                continue
+        try:
+            recorded = read_registry(self.config.registry)
+        except HelperError:
+            recorded = []  # damaged: the session starts with no helpers to respawn
+        for entry in recorded:
+            number = entry["helper"]
+            parent = parent_of(number, self.base)
             allowed_depth = root.depth - depth_of(number, self.base)
-            depth, breadth = state.get("depth"), state.get("breadth")
-            if allowed_depth < 0 or not (isinstance(depth, int) and isinstance(breadth, int)):
+            if parent != entry["parent"] or allowed_depth < 0 or number in self.helpers:
                 continue
-            model = state.get("model")
-            if not (isinstance(model, str) and MODEL_PATTERN.fullmatch(model)):
-                model = None
             self._add(
                 HelperRecord(
                     number=number,
                     parent=parent,
                     budget=SpawnBudget(
-                        min(max(0, depth), allowed_depth), min(max(0, breadth), root.breadth)
+                        min(entry["depth"], allowed_depth), min(entry["breadth"], root.breadth)
                     ),
-                    model=model,
+                    model=entry["model"] or None,
                     token=secrets.token_hex(32),
                     status="stopped",
-                    peers=[p for p in state.get("peers", []) if isinstance(p, int)],
+                    peers=entry["peers"],
+                    recorded=True,
                 )
             )
 
     def close(self) -> list[RunningHelper]:
-        """Drop every connection and the log; returns the helpers still running."""
+        """Drop every connection and the log; returns the helpers still running.
+
+        Their containers end with the session (the caller stops them), so
+        their state and the registry say ``stopped`` from here on.
+        """
+        still_running = [r.running for r in self.helpers.values() if r.running is not None]
+        ended = [r for n, r in self.helpers.items() if n and r.recorded and r.status != "stopped"]
+        for record in ended:
+            record.status = "stopped"
+            self._save_state(record)
+        if ended:
+            self.write_registry(self.registry_snapshot())
         for conn in list(self.connections):
             if conn.transport is not None:
                 conn.transport.abort()
@@ -91,7 +103,7 @@ class Hub(Routing, Control):
             self.log.close()
             self.log = None
         self.executor.shutdown(wait=False, cancel_futures=True)
-        return [r.running for r in self.helpers.values() if r.running is not None]
+        return still_running
 
     # -- authentication ---------------------------------------------------
     def hello(self, conn: Connection, request: dict[str, Any], rid: object) -> None:

@@ -142,17 +142,21 @@ class Control(HubState):
                 self._forget(record)
             else:
                 record.status = "failed"
+                # Rare, and the loop may be cancelled here: written in place.
+                self._save_state(record)
+                self.write_registry(self.registry_snapshot())
             raise
         if self.helpers.get(record.number) is not record:
             # Cleaned up while starting: do not leave the container behind.
             await loop.run_in_executor(self.executor, running.stop)
             raise RequestError("state", f"helper {record.number} was removed while starting")
         record.running, record.peers, record.status = running, peers, "running"
+        record.recorded = True
         for peer in peers:
             other = self.helpers.get(peer)
             if other is not None and record.number not in other.peers:
                 other.peers.append(record.number)
-        await loop.run_in_executor(self.executor, self._save_state, record)
+        await self.record(record)
         return {"helper": record.number}
 
     def _spawn_blocking(
@@ -239,17 +243,18 @@ class Control(HubState):
         for record in records:
             if record.number in failed:
                 record.status = "failed"
-                await loop.run_in_executor(self.executor, self._save_state, record)
+                await self.record(record)
                 continue
             if remove:
                 self._forget(record)
                 for other in self.helpers.values():
                     if record.number in other.peers:
                         other.peers.remove(record.number)
+                await self.record(None)
                 await loop.run_in_executor(self.executor, self._remove_tree, record.number)
             else:
                 record.status = "stopped"
-                await loop.run_in_executor(self.executor, self._save_state, record)
+                await self.record(record)
             done.append(record.number)
         if failed:
             reasons = "; ".join(f"helper {n}: {exc}" for n, exc in sorted(failed.items()))

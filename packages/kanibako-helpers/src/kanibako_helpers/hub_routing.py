@@ -10,8 +10,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from kanibako_helpers.hub_state import HelperRecord, HubState, message_text
-from kanibako_helpers.protocol import encode
+from kanibako_helpers.hub_state import HelperRecord, HubState, RequestError, message_text
+from kanibako_helpers.protocol import MAX_MESSAGE_BYTES, encode
+
+LIVE_STATUSES = frozenset({"director", "spawning", "running"})
+"""Whoever is (or is about to be) there to read a message; its mailbox may still connect."""
 
 if TYPE_CHECKING:
     from kanibako_helpers.hub_connection import Connection
@@ -25,6 +28,11 @@ class Routing(HubState):
     ) -> dict[str, Any]:
         text = message_text(request)
         target = self._target(request.get("to"))
+        if target.status not in LIVE_STATUSES:
+            # Refused, not queued: nothing would read it, and a respawn starts afresh.
+            raise RequestError(
+                "stopped", f"helper {target.number} is {target.status}; respawn it first"
+            )
         seq = self._route(caller.number, [target], target.number, text)
         return {"seq": seq}
 
@@ -32,15 +40,24 @@ class Routing(HubState):
         self, conn: Connection, caller: HelperRecord, request: dict[str, Any], rid: object
     ) -> dict[str, Any]:
         text = message_text(request)
-        targets = [r for n, r in self.helpers.items() if n != caller.number]
+        targets = [
+            r for n, r in self.helpers.items() if n != caller.number and r.status in LIVE_STATUSES
+        ]
         seq = self._route(caller.number, targets, "*", text)
         return {"seq": seq, "recipients": len(targets)}
 
     def _route(self, sender: int, targets: list[HelperRecord], to: int | str, text: str) -> int:
-        self.seq += 1
-        entry = {"seq": self.seq, "ts": round(time.time(), 6), "from": sender, "to": to}
+        seq = self.seq + 1
+        entry = {"seq": seq, "ts": round(time.time(), 6), "from": sender, "to": to}
         entry["text"] = text
         line = encode(entry)
+        if len(line) > MAX_MESSAGE_BYTES:
+            raise RequestError(
+                "too-large",
+                f"message of {len(line)} bytes (as logged) is over the limit of"
+                f" {MAX_MESSAGE_BYTES} bytes",
+            )
+        self.seq = seq
         if self.log is not None:
             self.log.add(line)
         event = b'{"event":"message",' + line[1:]

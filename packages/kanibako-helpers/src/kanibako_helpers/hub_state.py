@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import secrets
 import threading
 from collections import deque
@@ -20,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 from kanibako_helpers.budget import SpawnBudget
 from kanibako_helpers.errors import HelperError
 from kanibako_helpers.helper_config import HelperConfig, write_helper_config
+from kanibako_helpers.helper_registry import MODEL_PATTERN, registry_path, write_registry
 from kanibako_helpers.layout import HelperTree
-from kanibako_helpers.log_writer import MessageLog
+from kanibako_helpers.log_writer import LOG_MAX_BYTES, MessageLog
 from kanibako_helpers.numbering import DIRECTOR, is_descendant
 from kanibako_helpers.protocol import MAX_TEXT
 from kanibako_helpers.spawn import BindMount, RunningHelper, Spawner
@@ -29,7 +29,7 @@ from kanibako_helpers.spawn import BindMount, RunningHelper, Spawner
 if TYPE_CHECKING:
     from kanibako_helpers.hub_connection import Connection
 
-MODEL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}")
+__all__ = ["MODEL_PATTERN", "HelperRecord", "HubConfig", "HubState", "RequestError"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,15 @@ class HubConfig:
     load_existing: bool = True
     homes_root: Path | None = None
     """Where each helper's own persistent home (``/home/agent``) lives; None: the image's."""
+    max_log_bytes: int = LOG_MAX_BYTES
+    """The message log's cap: past it, the older half is dropped (see ``log_writer``)."""
+    registry_path: Path | None = None
+    """The hub's record of the helpers it spawned; None: beside the log (``registry_path``)."""
+
+    @property
+    def registry(self) -> Path:
+        """Where the helpers this hub spawned are recorded (no container can write there)."""
+        return self.registry_path or registry_path(self.log_path)
 
     @property
     def base(self) -> int:
@@ -83,6 +92,8 @@ class HelperRecord:
     pending: deque[bytes] = field(default_factory=deque)
     pending_bytes: int = 0
     dropped: int = 0
+    recorded: bool = False
+    """Once it ran, the helper is in the registry (a failed first spawn never is)."""
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -116,6 +127,11 @@ class HubState:
         self.executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kanibako-spawn")
         self.tasks: set[asyncio.Task[None]] = set()
         self.tree_lock = threading.Lock()
+        # Registry snapshots are taken on the loop and written in worker
+        # threads; a version keeps an older snapshot from landing last.
+        self.registry_lock = threading.Lock()
+        self.registry_taken = 0
+        self.registry_written = 0
         director = HelperRecord(
             number=DIRECTOR,
             parent=None,
@@ -189,6 +205,30 @@ class HubState:
             state["status"] = status
         with contextlib.suppress(OSError, HelperError):
             self.config.tree.write_state(record.number, state)
+
+    def registry_snapshot(self) -> tuple[int, list[dict[str, Any]]]:
+        """The helpers to record, taken on the loop thread (records change only there)."""
+        self.registry_taken += 1
+        kept = [r.summary() for n, r in sorted(self.helpers.items()) if n and r.recorded]
+        return self.registry_taken, kept
+
+    def write_registry(self, snapshot: tuple[int, list[dict[str, Any]]]) -> None:
+        """Write a snapshot unless a newer one is already on disk (runs in any thread)."""
+        version, helpers = snapshot
+        with self.registry_lock:
+            if version <= self.registry_written:
+                return
+            with contextlib.suppress(OSError):  # a full disk must not fail a stop
+                write_registry(self.config.registry, helpers)
+                self.registry_written = version
+
+    async def record(self, record: HelperRecord | None) -> None:
+        """After a change of ``record`` (None: one was removed): its state.json and the registry."""
+        snapshot = self.registry_snapshot()
+        loop = asyncio.get_running_loop()
+        if record is not None:
+            await loop.run_in_executor(self.executor, self._save_state, record)
+        await loop.run_in_executor(self.executor, self.write_registry, snapshot)
 
 
 def short_repr(value: object) -> str:
