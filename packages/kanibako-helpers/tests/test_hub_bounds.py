@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +34,22 @@ def _config(short_dir: Path, **extra: Any) -> HubConfig:
     )
 
 
+@contextmanager
+def _director(config: HubConfig, spawner: Any = None) -> Iterator[tuple[HubRunner, HubClient]]:
+    """A hub for one session, and a connection to it as the director."""
+    with (
+        HubRunner(config, spawner) as runner,
+        HubClient(runner.socket_path, runner.director_token) as director,
+    ):
+        yield runner, director
+
+
 def test_planted_state_files_cannot_give_the_director_grandchildren(
     short_dir: Path, recording_spawner: Any
 ) -> None:
     """A leaf child's planted grandchild is not respawnable next session (issue 12, item 9)."""
-    with HubRunner(_config(short_dir), recording_spawner) as runner:
-        with HubClient(runner.socket_path, runner.director_token) as director:
-            assert director.request("spawn", depth=0, breadth=0)["helper"] == 1
+    with _director(_config(short_dir), recording_spawner) as (_, director):
+        assert director.request("spawn", depth=0, breadth=0)["helper"] == 1
     tree = HelperTree(short_dir / "helpers")
     # What the director can write into ~/helpers between sessions: a raised
     # budget for its leaf child and trees for grandchildren (3 is 1's child).
@@ -118,18 +129,16 @@ def test_a_message_over_the_size_cap_is_refused_with_a_reply(hub: Any) -> None:
 
 def test_the_log_is_capped_keeping_the_newest_whole_lines(short_dir: Path) -> None:
     cap = 64 * 1024
-    with HubRunner(_config(short_dir, max_log_bytes=cap)) as runner:
-        with HubClient(runner.socket_path, runner.director_token) as director:
-            for i in range(400):
-                director.send(0, f"{i:04d} " + "y" * 1000)
+    with _director(_config(short_dir, max_log_bytes=cap)) as (_, director):
+        for i in range(400):
+            director.send(0, f"{i:04d} " + "y" * 1000)
     log = (short_dir / "log.jsonl").read_bytes()
     assert len(log) <= cap
     seqs = [json.loads(line)["seq"] for line in log.splitlines()]  # every line whole
     assert seqs[-1] == 400
     assert seqs == list(range(seqs[0], 401))
-    with HubRunner(_config(short_dir, max_log_bytes=cap)) as runner:
-        with HubClient(runner.socket_path, runner.director_token) as director:
-            assert director.send(0, "numbering goes on") == 401
+    with _director(_config(short_dir, max_log_bytes=cap)) as (_, director):
+        assert director.send(0, "numbering goes on") == 401
 
 
 def test_a_message_to_a_stopped_helper_is_refused(hub: Any) -> None:
