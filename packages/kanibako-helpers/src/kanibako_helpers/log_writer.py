@@ -32,6 +32,8 @@ class MessageLog:
         self.max_bytes = max_bytes
         self.size = os.fstat(self.fd).st_size
         self.pending: list[bytes] = []
+        if self.size > max_bytes:  # a log from before the cap, or a lower cap
+            self._drop_older_half()
 
     def add(self, line: bytes) -> None:
         self.pending.append(line)
