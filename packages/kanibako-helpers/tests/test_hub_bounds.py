@@ -167,6 +167,9 @@ def test_the_session_ending_leaves_helpers_recorded_as_stopped(
         with HubClient(runner.socket_path, runner.director_token) as director:
             director.request("spawn")
         assert runner.hub.config.tree.read_state(1)["status"] == "running"
+    # Recorded beside the stop (not in its way): a next hub in this process waits for it.
+    with HubRunner(_config(short_dir, load_existing=False)):
+        pass
     assert HelperTree(short_dir / "helpers").read_state(1)["status"] == "stopped"
     recorded = read_registry(registry_path(short_dir / "log.jsonl"))
     assert [(h["helper"], h["status"]) for h in recorded] == [(1, "stopped")]

@@ -35,12 +35,14 @@ def registry_path(log_path: Path) -> Path:
     return log_path.with_name(f"{log_path.name.removesuffix('.jsonl')}.helpers.json")
 
 
-def write_registry(path: Path, helpers: Iterable[Mapping[str, Any]]) -> None:
+def write_registry(
+    path: Path, helpers: Iterable[Mapping[str, Any]], *, durable: bool = True
+) -> None:
     """Replace the registry with ``helpers`` (summaries as the hub lists them), atomically."""
     entries = [{key: helper[key] for key in _FIELDS} for helper in helpers]
     data = json.dumps({"version": 1, "helpers": entries}, indent=1, sort_keys=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, data.encode() + b"\n", mode=0o600)
+    write_atomic(path, data.encode() + b"\n", mode=0o600, durable=durable)
 
 
 def _int(value: object, low: int, high: int) -> int | None:

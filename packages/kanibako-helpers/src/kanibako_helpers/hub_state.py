@@ -212,14 +212,16 @@ class HubState:
         kept = [r.summary() for n, r in sorted(self.helpers.items()) if n and r.recorded]
         return self.registry_taken, kept
 
-    def write_registry(self, snapshot: tuple[int, list[dict[str, Any]]]) -> None:
+    def write_registry(
+        self, snapshot: tuple[int, list[dict[str, Any]]], *, durable: bool = True
+    ) -> None:
         """Write a snapshot unless a newer one is already on disk (runs in any thread)."""
         version, helpers = snapshot
         with self.registry_lock:
             if version <= self.registry_written:
                 return
             with contextlib.suppress(OSError):  # a full disk must not fail a stop
-                write_registry(self.config.registry, helpers)
+                write_registry(self.config.registry, helpers, durable=durable)
                 self.registry_written = version
 
     async def record(self, record: HelperRecord | None) -> None:

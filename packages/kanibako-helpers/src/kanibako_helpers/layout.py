@@ -153,9 +153,13 @@ class HelperTree:
         link.symlink_to(target)
 
     def write_state(self, number: int, state: Mapping[str, Any]) -> None:
-        """Replace helper ``number``'s state.json (atomically)."""
+        """Replace helper ``number``'s state.json (atomically).
+
+        Not fsynced: it is the helper's view only (the hub's registry is the
+        record), and a session ending with 32 helpers must not wait on 32 syncs.
+        """
         data = json.dumps(dict(state), indent=2, sort_keys=True).encode() + b"\n"
-        write_atomic(self._checked(self.state_file(number)), data)
+        write_atomic(self._checked(self.state_file(number)), data, durable=False)
 
     def read_state(self, number: int) -> dict[str, Any] | None:
         """Helper ``number``'s state.json, or None when missing, unreadable or not a state.
