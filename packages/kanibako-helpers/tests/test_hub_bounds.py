@@ -189,3 +189,20 @@ def test_a_fifo_in_place_of_the_log_is_refused_not_waited_on(short_dir: Path) ->
     else:
         raise AssertionError("the hub started on a FIFO log")
     assert time.monotonic() - started < 2
+
+
+def test_what_is_planted_where_the_common_tree_belongs_is_moved_aside(short_dir: Path) -> None:
+    outside = short_dir / "outside"
+    outside.mkdir()
+    root = short_dir / "helpers"
+    root.mkdir()
+    (root / "all").symlink_to(outside)  # would make the host create dirs outside
+    (root / "channels").write_text("a file")
+    tree = HelperTree(root)
+    moved = tree.ensure_common()
+    assert len(moved) == 2 and all("moved to" in line for line in moved)
+    assert (root / "all/ro/startup").is_dir() and not (root / "all").is_symlink()
+    assert (root / "channels").is_dir()
+    assert list(outside.iterdir()) == []
+    with HubRunner(_config(short_dir)) as runner:  # and a launch goes on
+        assert sorted(runner.hub.helpers) == [0]

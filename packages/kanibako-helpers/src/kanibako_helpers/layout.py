@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -42,6 +43,7 @@ CONTAINER_WORKSPACE = f"{CONTAINER_HOME}/workspace"
 INIT_SCRIPT_NAME = "helper-init.sh"
 STARTUP_DIR = "all/ro/startup"
 
+_COMMON_DIRS = ("all", "all/ro", "all/ro/startup", "all/rw", "channels")
 STATE_MAX_BYTES = 64 * 1024
 """A state.json is a few hundred bytes; anything past this is not one."""
 _HELPER_NAME = re.compile(r"0|[1-9][0-9]{0,17}", re.ASCII)
@@ -102,11 +104,25 @@ class HelperTree:
         self._checked(path)
 
     # -- creation ---------------------------------------------------------
-    def ensure_common(self) -> None:
-        """The shared part of the tree: ``all/ro``, ``all/rw`` and ``channels``."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        for sub in ("all/ro/startup", "all/rw", "channels"):
-            self._mkdir(self.root / sub)
+    def ensure_common(self) -> list[str]:
+        """The shared part of the tree: ``all/ro``, ``all/rw`` and ``channels``.
+
+        The director can write ``~/helpers`` between sessions: a symlink or a
+        file planted where one of these directories belongs is moved aside
+        (renamed, never followed) so it cannot stop the next launch. Returns
+        one line per thing moved, for the caller to show.
+        """
+        moved: list[str] = []
+        for path in (self.root, *(self.root / sub for sub in _COMMON_DIRS)):
+            if path.is_symlink() or (path.exists() and not path.is_dir()):
+                aside = path.with_name(f"{path.name}.planted-{secrets.token_hex(4)}")
+                path.rename(aside)
+                moved.append(f"{path} was not a directory Kanibako made: moved to {aside.name}")
+            if path == self.root:
+                path.mkdir(parents=True, exist_ok=True)
+            else:
+                self._mkdir(path)
+        return moved
 
     def create_helper(  # noqa: PLR0917 - one call site, each value named there
         self,
