@@ -39,6 +39,7 @@ from typing import Any
 
 import hub_latency  # beside this script: the sender/receiver latency client
 from hub_reference import serve_bare, serve_threaded
+from hub_session_cost import session_cost
 
 HELPERS = 32
 ON_DISK = "--on-disk" in sys.argv
@@ -302,41 +303,6 @@ def _stop_only() -> float:
         hub.close()
 
 
-def _session_cost(rounds: int = 10) -> tuple[float, float]:
-    """Median ms to enter and to leave ``hub_session`` (what a launch pays), warm."""
-    home = Path(tempfile.mkdtemp(prefix="kbb-home-", dir="/tmp"))
-    saved = {k: os.environ.get(k) for k in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME")}
-    os.environ.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_DATA_HOME=str(home / ".local/share"),
-    )
-    try:
-        from kanibako.helper_session import hub_session
-        from kanibako_paths import ensure_initialized, load_paths, resolve_project
-
-        (home / "proj").mkdir()
-        paths = load_paths()
-        project = ensure_initialized(paths, resolve_project(paths, home / "proj"))
-        enters, exits = [], []
-        for _ in range(rounds + 1):
-            start = time.perf_counter()
-            session = hub_session(paths, project, None)
-            session.__enter__()
-            entered = time.perf_counter()
-            session.__exit__(None, None, None)
-            enters.append((entered - start) * 1000)
-            exits.append((time.perf_counter() - entered) * 1000)
-        return statistics.median(enters[1:]), statistics.median(exits[1:])
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        shutil.rmtree(home, ignore_errors=True)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=320_000)
@@ -389,7 +355,7 @@ def main() -> None:
         f"{'p99, former one-loop client (ms)':34}{former['p99']:>14.3f}"
         f"   rounds: {', '.join(f'{v:.2f}' for v in former['p99_rounds'])}"
     )
-    enter_ms, exit_ms = _session_cost()
+    enter_ms, exit_ms = session_cost()
     print(
         f"{'hub_session enter / exit (ms)':34}{enter_ms:>8.2f} / {exit_ms:.2f}"
         "           <= 50 on exit (warm; exit = the session ending)"

@@ -354,7 +354,7 @@ def test_list_without_a_session_ignores_planted_trees_and_state(project: Path) -
     with hub_session(paths, resolved, RecordingSpawner()):
         run(project, "spawn")
     helpers = resolved.shell_dir / "helpers"
-    os.unlink(helpers / "1" / "state.json")
+    (helpers / "1" / "state.json").unlink()
     os.mkfifo(helpers / "1" / "state.json")  # would hang a plain open()
     for name in ("²", "7"):  # `²`.isdigit() is True and int("²") raises
         (helpers / name).mkdir()
