@@ -16,6 +16,7 @@ host                                           director container
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -119,8 +120,10 @@ def hub_session(
     )
     runner = HubRunner(config, spawner).start()
     try:
-        where.helpers_root.mkdir(parents=True, exist_ok=True)
-        config.tree.ensure_common()
+        # ensure_common makes the root itself and moves aside whatever the box
+        # planted there (a link, a file); the user hears what was moved.
+        for moved in config.tree.ensure_common():
+            print(moved, file=sys.stderr)
         mounts = [
             Mount(where.socket_path, CONTAINER_SOCKET),
             Mount(where.director_token_file, CONTAINER_DIRECTOR_CONFIG, read_only=True),
