@@ -17,7 +17,7 @@ CALLED = {
     "project_vault": ["snapshot_before_launch"],
     "agent_session": ["prepare_agent"],
     "helper_session": ["hub_session"],
-    "image_supply": ["ensure_image", "freshness_hint"],
+    "images.supply": ["ensure_image", "freshness_hint"],
 }
 
 

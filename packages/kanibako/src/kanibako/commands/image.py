@@ -30,9 +30,9 @@ def image() -> None:
 @click.pass_obj
 def list_(app: App, /, as_json: bool) -> None:
     """Show local kanibako images: size, age and freshness."""
-    from kanibako.image_errors import ImageError
-    from kanibako.image_listing import local_kanibako_images
-    from kanibako.image_recipes import load_recipes
+    from kanibako.images.errors import ImageError
+    from kanibako.images.listing import local_kanibako_images
+    from kanibako.images.recipes import load_recipes
     from kanibako.tables import echo_json, echo_table
 
     try:
@@ -67,7 +67,7 @@ def rebuild(app: App, /, name: str | None, rebuild_all: bool, project: Path | No
     pulled from GHCR instead, pull it with the engine.
     """
     from kanibako.errors import CliError
-    from kanibako.image_rebuild import rebuild_images
+    from kanibako.images.rebuild import rebuild_images
 
     if rebuild_all and name:
         raise CliError("give an IMAGE or --all, not both")

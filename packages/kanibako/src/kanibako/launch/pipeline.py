@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from kanibako.app import LaunchOptions
+from kanibako.images.launch_image import LaunchImage
 from kanibako.launch import layout
 from kanibako.launch.glue import optional_module
-from kanibako.launch.image_check import LaunchImage
 from kanibako.launch.session import AgentPlan, LaunchMode
 from kanibako.launch.signals import SessionInterrupted, signals_unwind
 from kanibako_paths import (

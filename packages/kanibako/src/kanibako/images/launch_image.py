@@ -1,7 +1,7 @@
 """Making sure the session's image is there, at the cost of one stat on most launches.
 
 The first launch with an image asks the engine (and supplies the image
-through ``kanibako.image_supply`` when it is missing); later launches trust a
+through :mod:`kanibako.images.supply` when it is missing); later launches trust a
 marker. Should the image vanish, the engine's run fails with status 125 and
 :meth:`LaunchImage.recover` supplies it again so the caller can retry once.
 """
@@ -13,8 +13,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from kanibako.errors import CliFailure
-from kanibako.launch.glue import optional_module
 from kanibako_runtime import Engine, forget_image, image_known_present, remember_image
 
 ENGINE_ERROR = 125
@@ -73,13 +71,9 @@ class LaunchImage:
         from kanibako_runtime import image_exists
 
         if not image_exists(self.engine, self.image):
-            supply = optional_module("image_supply")
-            if supply is None:
-                raise CliFailure(
-                    f"image {self.image} is not available locally; "
-                    f"pull it with '{self.engine.kind} pull {self.image}'"
-                )
-            supply.ensure_image(self.engine, self.image, verbose=self.verbose)
+            from kanibako.images.supply import ensure_image
+
+            ensure_image(self.engine, self.image, verbose=self.verbose)
         remember_image(self.cache, self.engine, self.image)
 
     def _freshness_hint(self) -> None:
@@ -89,8 +83,8 @@ class LaunchImage:
 
         if parse_image_ref(self.image) is None:
             return  # a local image: no registry to compare with, nothing to import
-        supply = optional_module("image_supply")
-        if supply is not None:
-            hint = supply.freshness_hint(self.engine, self.image)
-            if hint:
-                self.echo(hint)
+        from kanibako.images.supply import freshness_hint
+
+        hint = freshness_hint(self.engine, self.image)
+        if hint:
+            self.echo(hint)
