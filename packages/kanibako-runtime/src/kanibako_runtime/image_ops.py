@@ -7,6 +7,7 @@ engine's last line.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -93,19 +94,17 @@ def import_image(
 def save_image(engine: Engine, image: str, file: Path) -> None:
     """Write local ``image`` to ``file`` as an archive ``load_image`` reads back.
 
-    The archive is written beside ``file`` under a temporary name and renamed
-    at the end, so ``file`` is never half-written.
+    ``file`` is never half-written: the engine writes into a private directory
+    beside it (the same file system, so the final rename is atomic, and no
+    other process can take the name), which goes away whatever happens.
     """
-    partial = Path(
-        tempfile.mktemp(prefix=f".{file.name}.", suffix=".partial", dir=file.parent)  # noqa: S306
-    )
-    # The engine creates the file itself (it refuses an existing one): mktemp's
-    # name in the target's own directory keeps the final rename atomic.
+    scratch = Path(tempfile.mkdtemp(prefix=f".{file.name}.", suffix=".partial", dir=file.parent))
     try:
-        engine_stream(engine, ["save", "-o", str(partial), image], what=f"saving {image}")
-        partial.replace(file)
+        archive = scratch / "image.tar"
+        engine_stream(engine, ["save", "-o", str(archive), image], what=f"saving {image}")
+        archive.replace(file)
     finally:
-        partial.unlink(missing_ok=True)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def load_image(engine: Engine, file: Path, *, on_line: LineSink | None = None) -> list[str]:
