@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         process_env,
         to_argv,
     )
+    from kanibako_runtime.calls import ensure_reachable
     from kanibako_runtime.containers import (
         STOP_TIMEOUT,
         ContainerInfo,
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from kanibako_runtime.errors import (
         EngineCommandError,
         EngineNotFoundError,
+        EngineUnreachableError,
         InvalidSpecError,
         KanibakoRuntimeError,
         ProjectLockedError,
@@ -104,6 +106,8 @@ _LAZY: dict[str, str] = {
     "detect_engine": "kanibako_runtime.engine",
     "EngineCommandError": "kanibako_runtime.errors",
     "EngineNotFoundError": "kanibako_runtime.errors",
+    "EngineUnreachableError": "kanibako_runtime.errors",
+    "ensure_reachable": "kanibako_runtime.calls",
     "InvalidSpecError": "kanibako_runtime.errors",
     "KanibakoRuntimeError": "kanibako_runtime.errors",
     "ProjectLockedError": "kanibako_runtime.errors",
@@ -165,6 +169,7 @@ __all__ = [
     "EngineCommandError",
     "EngineKind",
     "EngineNotFoundError",
+    "EngineUnreachableError",
     "ForegroundContainer",
     "FreshnessHint",
     "ImageInfo",
@@ -179,6 +184,7 @@ __all__ = [
     "build_image",
     "cached_freshness",
     "detect_engine",
+    "ensure_reachable",
     "env_file_text",
     "foreground",
     "forget_image",

@@ -6,7 +6,11 @@ import subprocess
 from collections.abc import Callable
 
 from kanibako_runtime.engine import Engine
-from kanibako_runtime.errors import EngineCommandError, EngineNotFoundError
+from kanibako_runtime.errors import (
+    EngineCommandError,
+    EngineNotFoundError,
+    EngineUnreachableError,
+)
 
 LineSink = Callable[[str], None]
 """Where a streamed engine command's output goes, one line at a time."""
@@ -66,6 +70,29 @@ def engine_stream(
         reason = lines[-1].strip() if lines else f"exit status {process.returncode}"
         raise EngineCommandError(f"{what} failed: {reason}")
     return "\n".join(lines)
+
+
+REACH_TIMEOUT = 10.0
+"""Seconds a daemon that accepts the connection may take to answer (a dead one fails at once)."""
+
+
+def ensure_reachable(engine: Engine) -> None:
+    """Fail at once when the engine's daemon or service does not answer.
+
+    ``version`` asks the server for its version: Docker's CLI and ``podman
+    --remote`` connect to their daemon for it, local Podman answers itself.
+    Callers run it before any long step, so a stopped Docker daemon is one
+    line within a second, not a failure after minutes of bootstrapping.
+    """
+    args = ["version", "--format", "{{.Server.Version}}"]
+    try:
+        done = engine_call(engine, args, check=False, timeout=REACH_TIMEOUT)
+    except EngineCommandError as exc:
+        raise EngineUnreachableError(f"the {engine.kind} engine does not answer: {exc}") from exc
+    if done.returncode != 0 or not done.stdout.strip():
+        raise EngineUnreachableError(
+            f"the {engine.kind} engine is not reachable: {last_line(done)}"
+        )
 
 
 def last_line(done: subprocess.CompletedProcess[str]) -> str:

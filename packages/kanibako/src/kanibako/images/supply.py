@@ -20,7 +20,13 @@ from kanibako.images import engine as image_engine
 from kanibako.images.errors import ImageError
 from kanibako.images.freshness import freshness_cache_dir, is_local_build
 from kanibako.step_progress import StepProgress, format_duration
-from kanibako_runtime import Engine, cached_freshness, image_exists, start_background_check
+from kanibako_runtime import (
+    Engine,
+    cached_freshness,
+    ensure_reachable,
+    image_exists,
+    start_background_check,
+)
 
 
 def ensure_image(
@@ -33,12 +39,15 @@ def ensure_image(
 ) -> None:
     """Make ``image`` present locally: pull, else build, else bootstrap and build.
 
-    Costs one engine call when the image is already there. ``bootstrap_cache``
+    Costs one engine call when the image is already there; else the engine is
+    first checked to answer (EngineUnreachableError, within a second). ``bootstrap_cache``
     is a tarball path that keeps the bootstrapped Debian root filesystem
     between runs (the test suite uses one; setup does not need it).
     """
     if image_exists(engine, image):
         return
+    # A stopped daemon also answers "no such image": say so before minutes of bootstrap.
+    ensure_reachable(engine)
     progress = progress or StepProgress(verbose=verbose)
     started = progress.clock()
     source = published_ref(image)
