@@ -32,7 +32,7 @@ from pathlib import Path
 # What the launch pipeline has done before it asks for the agent.
 FLOOR = (
     "from pathlib import Path\n"
-    "import kanibako.launch.pipeline\n"
+    "import kanibako.session.run\n"
     "from kanibako_paths import ensure_initialized, load_paths, resolve_project\n"
     "paths = load_paths(); project = ensure_initialized(paths, resolve_project(paths, Path.cwd()))\n"
 )
@@ -41,7 +41,7 @@ METADATA = FLOOR + (
 )
 PREPARE = FLOOR + (
     "from kanibako.app import LaunchOptions\n"
-    "from kanibako.agent_session import prepare_agent\n"
+    "from kanibako.session.agent import prepare_agent\n"
     "prepare_agent(paths, project, LaunchOptions(), 'start', first_run=False, verbose=False)\n"
 )
 

@@ -313,7 +313,7 @@ def _session_cost(rounds: int = 10) -> tuple[float, float]:
         XDG_DATA_HOME=str(home / ".local/share"),
     )
     try:
-        from kanibako.helper_session import hub_session
+        from kanibako.session.hub import hub_session
         from kanibako_paths import ensure_initialized, load_paths, resolve_project
 
         (home / "proj").mkdir()

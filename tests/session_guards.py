@@ -1,7 +1,7 @@
 """A run of the suite must leave no kanibako container running (registered in conftest).
 
 Kanibako's session containers (directors and helpers) carry the session
-labels of ``kanibako.launch.layout``. At the end of the run, any such
+labels of ``kanibako.session.layout``. At the end of the run, any such
 container that was not already running when the run began is a test that
 leaked it: the run fails naming it, and the container is removed so that the
 next run starts clean.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.launch.layout import LABEL_SESSION, LABEL_WORKSPACE
+from kanibako.session.layout import LABEL_SESSION, LABEL_WORKSPACE
 
 # A session that is ending stops its containers within a few seconds
 # (the guard's own test shortens the wait).

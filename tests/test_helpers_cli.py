@@ -24,8 +24,8 @@ import pytest
 from click.testing import CliRunner
 
 from kanibako.cli import cli
-from kanibako.helper_session import HubHandle, hub_session
 from kanibako.self_bundle import ensure_bundle
+from kanibako.session.hub import HubHandle, hub_session
 from kanibako_helpers import SpawnBudget, SpawnRequest
 from kanibako_paths import ensure_initialized, load_paths, resolve_project
 
@@ -58,9 +58,9 @@ def shared_bundle_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def project(
     isolated_home: Path, shared_bundle_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Path:
-    import kanibako.helper_session
+    import kanibako.session.hub
 
-    monkeypatch.setattr(kanibako.helper_session, "_bundle_cache", lambda: shared_bundle_cache)
+    monkeypatch.setattr(kanibako.session.hub, "_bundle_cache", lambda: shared_bundle_cache)
     path = isolated_home / "proj"
     path.mkdir()
     return path

@@ -1,6 +1,6 @@
 """The order of cleanup, on every way a session ends (real podman, in-process pipeline).
 
-The agent and hub glue are replaced by recorders, so the test sees exactly
+The agent's launch and the hub are replaced by recorders, so the test sees exactly
 when credentials are written back, when the hub stops and when the lock is
 released, relative to the container.
 """
@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 
 from kanibako.app import LaunchOptions
-from kanibako.launch import pipeline
+from kanibako.session import agent, hub, run
+from kanibako.session.agent import AgentLaunch
 from kanibako_paths import load_paths, resolve_project
 from kanibako_runtime import LOCK_FILE_NAME, lock_holder
 from tests.launch_helpers import session_containers
@@ -37,18 +38,9 @@ class Recorder:
         box = resolve_project(load_paths(), self.project).metadata_dir
         return lock_holder(box / LOCK_FILE_NAME) is not None
 
-    def module(self, name: str) -> Any:
-        if name == "agent_session":
-            return SimpleNamespace(prepare_agent=self.prepare_agent)
-        if name == "helper_session":
-            return SimpleNamespace(hub_session=self.hub_session)
-        return None
-
-    def prepare_agent(self, *args: Any, **kwargs: Any) -> Any:
+    def launch_agent(self, *args: Any, **kwargs: Any) -> AgentLaunch:
         self.events.append("prepare")
-        return SimpleNamespace(
-            mounts=[], env={"AGENT": "1"}, argv=[], target_name="recorder", finish=self.finish
-        )
+        return AgentLaunch(env={"AGENT": "1"}, target_name="recorder", finish_hook=self.finish)
 
     def finish(self) -> None:
         running = bool(session_containers(self.project))
@@ -70,15 +62,16 @@ def recorder(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[R
     project = isolated_home / "proj"
     project.mkdir()
     rec = Recorder(project)
-    monkeypatch.setattr(pipeline, "optional_module", rec.module)
+    monkeypatch.setattr(agent, "launch_agent", rec.launch_agent)
+    monkeypatch.setattr(hub, "hub_session", rec.hub_session)
     yield rec
 
 
 def _run(recorder: Recorder, image: str, command: str) -> int:
-    request = pipeline.SessionRequest(
+    request = run.SessionRequest(
         recorder.project, LaunchOptions(image=image, command=command), "shell"
     )
-    return pipeline.run_session(request, lambda line: None)
+    return run.run_session(request, lambda line: None)
 
 
 def _expected_cleanup() -> list[str]:

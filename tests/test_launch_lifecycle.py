@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.launch.layout import container_name
+from kanibako.session.layout import container_name
 from kanibako_paths import load_paths, resolve_project
 from kanibako_runtime import LOCK_FILE_NAME, lock_holder
 from tests.launch_helpers import (

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.agent_session import prepare_agent
 from kanibako.app import LaunchOptions
 from kanibako.errors import CliError
+from kanibako.session.agent import prepare_agent
 from kanibako_paths import ensure_initialized, load_paths, read_toml, resolve_project
 from tests.state_cli import ok, run
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.project_vault import snapshot_before_launch, snapshot_store
+from kanibako.session.vault_snapshot import snapshot_before_launch, snapshot_store
 from kanibako_paths import Project, ensure_initialized, load_paths, resolve_project
 from kanibako_runtime.lock import LOCK_FILE_NAME, ProjectLock
 from tests.state_cli import ok, run

@@ -26,6 +26,16 @@ def test_every_spec_command_is_listed_in_help() -> None:
     assert listed == SPEC_COMMANDS == set(COMMANDS)
 
 
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_the_help_table_says_what_the_command_itself_says(name: str) -> None:
+    # The table exists so that `--help` loads no command module; it must not drift.
+    import importlib
+
+    module_name, attr = COMMANDS[name][0].split(":")
+    command = getattr(importlib.import_module(module_name), attr)
+    assert COMMANDS[name][1] == command.get_short_help_str(limit=10_000)
+
+
 def _walk(command: click.Command, path: list[str]) -> list[list[str]]:
     found = [path]
     if isinstance(command, click.Group):

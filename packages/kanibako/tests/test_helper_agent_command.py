@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.agent_session import prepare_agent
 from kanibako.app import LaunchOptions
-from kanibako.launch.spawner import HelperSpawner
+from kanibako.session.agent import HelperCommand, prepare_agent
+from kanibako.session.spawner import HelperSpawner
 from kanibako_helpers import SpawnRequest
 from kanibako_paths import KanibakoPaths, Project, load_paths, resolve_project
 from kanibako_runtime import Engine
@@ -35,8 +35,11 @@ def box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[KanibakoPaths,
     return paths, resolve_project(paths, tmp_path / "w")
 
 
-def spawner_for(project: Project, director_argv: list[str]) -> HelperSpawner:
-    return HelperSpawner(Engine("podman", "/usr/bin/podman"), project, "img", director_argv, [], {})
+def spawner_for(
+    project: Project, director_argv: list[str], helper: HelperCommand | None
+) -> HelperSpawner:
+    engine = Engine("podman", "/usr/bin/podman")
+    return HelperSpawner(engine, project, "img", director_argv, [], {}, helper_command=helper)
 
 
 def helper_argv(spawner: HelperSpawner, model: str | None) -> list[str]:
@@ -63,7 +66,7 @@ def test_a_helper_runs_the_model_its_spawn_asked_for(box: tuple[KanibakoPaths, P
         paths, project, LaunchOptions(), "start", first_run=False, verbose=False
     )
     assert director.argv == ["claude", "--continue", SKIP, "--model", "opus"]
-    spawner = spawner_for(project, director.argv)
+    spawner = spawner_for(project, director.argv, director.helper_command)
     assert helper_argv(spawner, "sonnet") == ["claude", SKIP, "--model", "sonnet"]
     assert (
         "KANIBAKO_HELPER_MODEL"
@@ -82,7 +85,7 @@ def test_without_a_model_a_helper_runs_the_directors_effective_model(
     director = prepare_agent(paths, project, safe, "resume", first_run=False, verbose=False)
     assert director.argv == ["claude", "--resume", "--model", "haiku"]
     # -S carries over; the director's --resume does not (a helper has no conversation).
-    assert helper_argv(spawner_for(project, director.argv), None) == [
+    assert helper_argv(spawner_for(project, director.argv, director.helper_command), None) == [
         "claude",
         "--model",
         "haiku",
@@ -96,5 +99,5 @@ def test_a_session_without_an_agent_gives_helpers_its_own_command(
     prepare_agent(paths, project, LaunchOptions(), "start", first_run=True, verbose=False)
     shell = prepare_agent(paths, project, LaunchOptions(), "shell", first_run=False, verbose=False)
     assert shell.argv == []
-    spawner = spawner_for(project, ["/bin/sh"])
+    spawner = spawner_for(project, ["/bin/sh"], shell.helper_command)
     assert helper_argv(spawner, "sonnet") == ["/bin/sh"]

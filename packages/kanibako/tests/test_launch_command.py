@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kanibako.launch.command import command_argv
+from kanibako.session.command_line import command_argv
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.launch import layout
-from kanibako.launch.pipeline import build_spec
-from kanibako.launch.session import AgentPlan
+from kanibako.session import layout
+from kanibako.session.agent import AgentLaunch
+from kanibako.session.features import SpecAdditions
+from kanibako.session.spec import build_spec
 from kanibako_paths import KanibakoPaths, Project, ensure_initialized, load_paths, resolve_project
 from kanibako_runtime import Mount, TmpfsMount
 
@@ -117,7 +118,9 @@ def test_the_agents_own_shared_caches_are_mounted_for_that_agent_only(home: Path
         (paths.agent_shared_dir(agent) / name).mkdir(parents=True)
     plugins = Mount(paths.agent_shared_dir("claude") / "plugins", "/home/agent/.claude/plugins")
     assert layout.shared_cache_mounts(paths, "claude") == [plugins]
-    spec = build_spec(paths, _project(home, "p2")[1], "img", AgentPlan(target_name="claude"), None)
+    spec = build_spec(
+        paths, _project(home, "p2")[1], "img", AgentLaunch(target_name="claude"), None
+    )
     assert plugins in spec.mounts
     assert not any(m.target == "/home/agent/.tools" for m in spec.mounts)
 
@@ -144,8 +147,10 @@ def test_spec_runs_in_the_workspace_with_home_set_and_env_layered(home: Path) ->
     paths.global_env_file.parent.mkdir(parents=True, exist_ok=True)
     paths.global_env_file.write_text("EDITOR=nano\nSHARED=global\n")
     project.env_file.write_text("SHARED=project\nHOME=/elsewhere\n")
-    agent = AgentPlan(env={"EDITOR": "agent", "AGENT_ONLY": "1"}, argv=["claude", "--continue"])
-    spec = build_spec(paths, project, "img", agent, None, extra_env={"HUB": "sock"})
+    agent = AgentLaunch(env={"EDITOR": "agent", "AGENT_ONLY": "1"}, argv=["claude", "--continue"])
+    spec = build_spec(
+        paths, project, "img", agent, None, additions=[SpecAdditions(env={"HUB": "sock"})]
+    )
     assert spec.workdir == "/home/agent/workspace"
     assert spec.entrypoint == "claude" and spec.command == ("--continue",)
     assert spec.env["HOME"] == "/home/agent"  # Kanibako's own wins: any image works
@@ -158,7 +163,7 @@ def test_spec_runs_in_the_workspace_with_home_set_and_env_layered(home: Path) ->
 
 def test_command_replaces_the_agent_with_the_same_mounts(home: Path) -> None:
     paths, project = _project(home)
-    agent = AgentPlan(mounts=[Mount(Path("/opt/agent"), "/opt/agent", True)], argv=["claude"])
+    agent = AgentLaunch(mounts=[Mount(Path("/opt/agent"), "/opt/agent", True)], argv=["claude"])
     spec = build_spec(paths, project, "img", agent, ["sh", "-c", "exit 3"])
     assert (spec.entrypoint, spec.command) == ("sh", ("-c", "exit 3"))
     assert Mount(Path("/opt/agent"), "/opt/agent", True) in spec.mounts

@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from kanibako.launch.signals import SessionInterrupted, signals_unwind
+from kanibako.session.signals import SessionInterrupted, signals_unwind
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.launch import layout
-from kanibako.launch.spawner import HelperSpawner
+from kanibako.session import layout
+from kanibako.session.spawner import HelperSpawner
 from kanibako_helpers import BindMount, SpawnRequest
 from kanibako_paths import load_paths, resolve_project
 from kanibako_runtime import Engine, Mount
@@ -68,7 +68,7 @@ def test_a_second_stop_waits_for_the_first_to_finish(tmp_path: Path) -> None:
     import threading
     import time
 
-    from kanibako.launch.spawner import HelperContainer
+    from kanibako.session.spawner import HelperContainer
 
     calls = tmp_path / "calls"
     fake = tmp_path / "podman"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.launch import status_lines
+from kanibako.session import status_lines
 from kanibako_paths import load_paths, resolve_project
 from kanibako_runtime import LOCK_FILE_NAME, ProjectLock
 
@@ -42,8 +42,8 @@ def test_held_lock_names_the_session(project) -> None:  # type: ignore[no-untype
 
 def test_importing_status_lines_loads_no_engine_code() -> None:
     code = (
-        "import sys, kanibako.launch as l; "
-        "bad = [m for m in ('kanibako_runtime', 'subprocess', 'kanibako.launch.pipeline') "
+        "import sys, kanibako.session as l; "
+        "bad = [m for m in ('kanibako_runtime', 'subprocess', 'kanibako.session.run') "
         "if m in sys.modules]; print(bad)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -1,16 +1,14 @@
-"""`status` without the launch pipeline, and with a stand-in for it."""
+"""`status` shows the session's lines as :func:`kanibako.session.status_lines` gives them."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+import kanibako.session
 from kanibako.cli import cli
 
 
@@ -30,32 +28,19 @@ def _status() -> dict[str, str]:
     return data
 
 
-def test_status_works_before_the_launch_pipeline_exists(
-    home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    real_find_spec = importlib.util.find_spec
-
-    def without_launch(name: str, package: str | None = None) -> object:
-        return None if name == "kanibako.launch" else real_find_spec(name, package)
-
-    monkeypatch.setattr(importlib.util, "find_spec", without_launch)
-    status = _status()
-    assert status["mode"] == "account-centric"
-    assert "lock" not in status
-
-
-def test_status_shows_the_pipeline_lines_when_present(
-    home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_status_shows_the_session_lines(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[object] = []
-    fake = types.ModuleType("kanibako.launch")
-    fake.__spec__ = importlib.util.spec_from_loader("kanibako.launch", loader=None)
 
     def status_lines(paths: object, project: object) -> list[tuple[str, str]]:
         seen.append(project)
         return [("lock", "held (pid 1)")]
 
-    fake.status_lines = status_lines  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "kanibako.launch", fake)
+    monkeypatch.setattr(kanibako.session, "status_lines", status_lines)
     assert _status()["lock"] == "held (pid 1)"
     assert len(seen) == 1
+
+
+def test_status_of_a_project_never_launched_shows_the_lock_free(home: Path) -> None:
+    status = _status()
+    assert status["mode"] == "account-centric"
+    assert (status["lock"], status["container"]) == ("free", "not running")

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from kanibako.cli import cli
 from kanibako.errors import CliError
-from kanibako.launch.upgrade import Checkout, apply_update, check_for_update, find_checkout
+from kanibako.self_upgrade import Checkout, apply_update, check_for_update, find_checkout
 
 
 def _git(cwd: Path, *args: str) -> str:

@@ -10,7 +10,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from kanibako_paths.__about__ import __version__
-from kanibako_paths.atomic import atomic_write_bytes, atomic_write_text
+from kanibako_paths.atomic import atomic_file, atomic_write_bytes, atomic_write_text
 from kanibako_paths.box_settings import (
     AUTH_MODES,
     LAYOUTS,
@@ -152,6 +152,7 @@ __all__ = [
     "agent_caches",
     "apply_templates",
     "archive_project",
+    "atomic_file",
     "atomic_write_bytes",
     "atomic_write_text",
     "canonical_key",

@@ -10,7 +10,6 @@ staging directory, and only then replaces anything.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tarfile
 import tempfile
@@ -18,6 +17,7 @@ import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kanibako_paths.atomic import atomic_file
 from kanibako_paths.errors import StateTransferError
 from kanibako_paths.locations import KanibakoPaths
 from kanibako_paths.modes import ProjectMode
@@ -50,35 +50,26 @@ def archive_project(project: Project, output: Path) -> Path:
     output = output.expanduser().resolve()
     if output.exists():
         raise StateTransferError(f"{output} already exists")
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
-            staging = Path(tempfile.mkdtemp(prefix="kanibako-archive-"))
-            try:
-                manifest = staging / MANIFEST
-                parts = _parts(project)
-                write_toml(
-                    manifest,
-                    {
-                        "format": FORMAT,
-                        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-                        "project": identity_table(project),
-                        "parts": [name for name, _ in parts],
-                    },
-                )
-                tar.add(manifest, arcname=MANIFEST)
-            finally:
-                shutil.rmtree(staging, ignore_errors=True)
-            for name, path in parts:
-                tar.add(path, arcname=name)
-            raw.flush()
-            os.fsync(raw.fileno())
-        tmp.replace(output)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    # Private like the box it copies (credentials may be in the shell).
+    with atomic_file(output, mode=0o600) as raw, tarfile.open(fileobj=raw, mode="w:gz") as tar:
+        staging = Path(tempfile.mkdtemp(prefix="kanibako-archive-"))
+        try:
+            manifest = staging / MANIFEST
+            parts = _parts(project)
+            write_toml(
+                manifest,
+                {
+                    "format": FORMAT,
+                    "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                    "project": identity_table(project),
+                    "parts": [name for name, _ in parts],
+                },
+            )
+            tar.add(manifest, arcname=MANIFEST)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        for name, path in parts:
+            tar.add(path, arcname=name)
     return output
 
 

@@ -8,28 +8,42 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
-def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
-    """Replace ``path`` with ``data`` atomically (parents are created as needed)."""
+@contextlib.contextmanager
+def atomic_file(path: Path, *, mode: int = 0o644) -> Iterator[BinaryIO]:
+    """A binary handle whose content replaces ``path`` when the block ends without error.
+
+    The one atomic writer of kanibako_paths: the temporary file lives beside
+    ``path`` (parents are created as needed), is fsynced, given ``mode`` and
+    renamed over ``path``; on any error it is removed and ``path`` is untouched.
+    """
     import tempfile  # imports shutil and random: only writers pay for it
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        tmp = Path(tmp_name)
         tmp.chmod(mode)
         tmp.replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
-            Path(tmp_name).unlink()
+            tmp.unlink()
         raise
     _fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Replace ``path`` with ``data`` atomically (parents are created as needed)."""
+    with atomic_file(path, mode=mode) as handle:
+        handle.write(data)
 
 
 def atomic_write_text(path: Path, text: str, *, mode: int = 0o644) -> None:

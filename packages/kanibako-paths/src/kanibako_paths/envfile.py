@@ -57,8 +57,9 @@ def parse_env_text(text: str, source: str) -> dict[str, str]:
 
 def read_env_file(path: Path) -> dict[str, str]:
     """The variables in ``path`` (empty when the file does not exist)."""
-    data = read_regular_file(path, EnvFileError)
-    if data is None:
+    try:
+        data = read_regular_file(path, EnvFileError)
+    except FileNotFoundError:
         return {}
     try:
         text = data.decode("utf-8")

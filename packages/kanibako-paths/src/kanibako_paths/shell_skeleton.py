@@ -7,11 +7,11 @@ by older versions (no ``shell.d`` sourcing) get the block appended once.
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
-from kanibako_paths.atomic import atomic_write_text
+from kanibako_paths.atomic import atomic_write_bytes, atomic_write_text
+from kanibako_paths.errors import KanibakoPathsError
+from kanibako_paths.regular_file import read_regular_file_mode
 
 SHELL_D = ".shell.d"
 MARKER = "# kanibako: shell.d"
@@ -81,8 +81,6 @@ def upgrade_shell(shell_dir: Path) -> bool:
         text, mode = own
         joined = text if text.endswith("\n") or not text else text + "\n"
         data = (joined + "\n" + SHELL_D_BLOCK).encode("utf-8", errors="surrogateescape")
-        from kanibako_paths.atomic import atomic_write_bytes
-
         atomic_write_bytes(bashrc, data, mode=mode)
         changed = True
     if not (shell_dir / ".profile").exists():
@@ -99,12 +97,7 @@ def _read_own_file(path: Path) -> tuple[str, int] | None:
     a FIFO would hang the launch. Such a ``.bashrc`` is left as it is.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
+        data, mode = read_regular_file_mode(path, KanibakoPathsError, follow_symlinks=False)
+    except (OSError, KanibakoPathsError):
         return None
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        text = handle.read().decode("utf-8", errors="surrogateescape")
-    return text, info.st_mode & 0o7777
+    return data.decode("utf-8", errors="surrogateescape"), mode

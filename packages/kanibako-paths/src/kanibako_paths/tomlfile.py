@@ -12,8 +12,9 @@ from kanibako_paths.regular_file import read_regular_file
 
 def read_toml(path: Path) -> dict[str, Any]:
     """The parsed table in ``path``; an empty table when the file does not exist."""
-    data = read_regular_file(path, ConfigError)
-    if data is None:
+    try:
+        data = read_regular_file(path, ConfigError)
+    except FileNotFoundError:
         return {}
     import tomllib  # only when there is a file to parse
 

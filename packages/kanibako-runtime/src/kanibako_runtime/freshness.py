@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from kanibako_runtime.engine import Engine
+from kanibako_runtime.files import atomic_write_bytes, read_regular_file
 from kanibako_runtime.images import local_digests
 
 FRESHNESS_TTL = 24 * 3600.0
@@ -83,7 +84,7 @@ def _cache_file(cache_dir: Path, image: str) -> Path:
 def cached_freshness(cache_dir: Path, image: str) -> FreshnessHint | None:
     """The cached answer for ``image`` (a small file read: no engine, no network)."""
     try:
-        data = json.loads(_cache_file(cache_dir, image).read_text(encoding="utf-8"))
+        data = json.loads(read_regular_file(_cache_file(cache_dir, image)))
         return FreshnessHint(image=image, checked=float(data["checked"]), status=data["status"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -91,14 +92,7 @@ def cached_freshness(cache_dir: Path, image: str) -> FreshnessHint | None:
 
 def record(cache_dir: Path, hint: FreshnessHint) -> None:
     """Store an answer atomically."""
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    target = _cache_file(cache_dir, hint.image)
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        json.dump(asdict(hint), handle)
-        handle.flush()
-        os.fsync(handle.fileno())
-    tmp.replace(target)
+    atomic_write_bytes(_cache_file(cache_dir, hint.image), json.dumps(asdict(hint)).encode())
 
 
 def _bearer_token(challenge: str, timeout: float, scheme: str) -> str | None:

@@ -21,15 +21,20 @@ from kanibako.options import launch_options, project_option
 if TYPE_CHECKING:
     from pathlib import Path
 
-# name -> ("module:attribute", one-line help shown by `kanibako --help`)
+# name -> ("module:attribute", one-line help shown by `kanibako --help`).
+# Static so that `--help` imports no command module; tests/test_help.py checks
+# each line against the command's own help, so the two cannot drift.
 COMMANDS: dict[str, tuple[str, str]] = {
     "start": ("kanibako.commands.launch:start", "Launch the agent in a container (default)."),
     "shell": ("kanibako.commands.launch:shell", "Open a bash shell in the container."),
     "resume": ("kanibako.commands.launch:resume", "Resume with the agent's conversation picker."),
-    "stop": ("kanibako.commands.stop:stop", "Stop running container(s)."),
+    "stop": (
+        "kanibako.commands.stop:stop",
+        "Stop running container(s) of the project at PATH (default: this one).",
+    ),
     "status": (
         "kanibako.commands.status:status",
-        "Show project status (mode, paths, lock, image).",
+        "Show project status (mode, paths, lock, image and its freshness).",
     ),
     "config": ("kanibako.commands.config:config", "Get/set per-project configuration."),
     "image": ("kanibako.commands.image:image", "Manage container images."),
@@ -42,7 +47,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "shared": ("kanibako.commands.shared:shared", "Shared cache management."),
     "helper": ("kanibako.commands.helper:helper", "Child kanibako spawning and messaging."),
     "setup": ("kanibako.commands.setup:setup", "Initial setup (config and default image)."),
-    "upgrade": ("kanibako.commands.upgrade:upgrade", "Update Kanibako from git."),
+    "upgrade": (
+        "kanibako.commands.upgrade:upgrade",
+        "Update Kanibako from git (git pull --ff-only and reinstall).",
+    ),
     "reauth": ("kanibako.commands.reauth:reauth", "Check auth and log in if needed."),
 }
 

@@ -53,17 +53,3 @@ def as_cli_error(exc: BaseException) -> CliError | None:
         where = f": {exc.filename}" if exc.filename else ""
         return CliFailure(f"{exc.strerror or exc}{where}")
     return None
-
-
-def not_built_yet(name: str, issue: int) -> click.Command:
-    """A placeholder for a command whose issue has not landed yet (exit status 2)."""
-
-    @click.command(
-        name=name,
-        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-        help=f"Not built yet (issue #{issue}).",
-    )
-    def placeholder() -> None:
-        raise CliError(f"'{name}' is not built yet (issue #{issue})")
-
-    return placeholder

@@ -13,12 +13,14 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
-import os
 import py_compile
 import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from kanibako_paths import KanibakoPathsError, atomic_file, atomic_write_bytes
+from kanibako_paths.regular_file import read_regular_file
 
 # Import names packed into the bundle, and the distributions whose metadata
 # (entry points: the target plugins) is packed beside them.
@@ -154,27 +156,14 @@ def ensure_bundle(cache_dir: Path) -> Path:
     fingerprint = _fingerprint()
     index = cache_dir / "fingerprint"
     try:
-        known, name = index.read_text().split()
-    except (OSError, ValueError):
+        known, name = read_regular_file(index, KanibakoPathsError).decode().split()
+    except (OSError, KanibakoPathsError, ValueError):
         known, name = "", ""
     if known == fingerprint and (cache_dir / name).is_file():
         return cache_dir / name
     target = _build(cache_dir)
-    _write_atomic(index, f"{fingerprint} {target.name}\n".encode())
+    atomic_write_bytes(index, f"{fingerprint} {target.name}\n".encode())
     return target
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _build(cache_dir: Path) -> Path:
@@ -191,25 +180,15 @@ def _build(cache_dir: Path) -> Path:
     if target.is_file():
         return target
     contents = _with_bytecode(contents)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=cache_dir, prefix=".kanibako-", suffix=".pyz")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(_SHEBANG)
-            with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                for name, data in contents:
-                    # Fixed timestamps: the same sources give the same bytes.
-                    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-                    info.compress_type = zipfile.ZIP_DEFLATED
-                    info.external_attr = 0o644 << 16
-                    archive.writestr(info, data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(tmp).chmod(0o755)
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(target, mode=0o755) as handle:
+        handle.write(_SHEBANG)
+        with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, data in contents:
+                # Fixed timestamps: the same sources give the same bytes.
+                info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                archive.writestr(info, data)
     for old in cache_dir.glob("kanibako-*.pyz"):
         if old != target:
             old.unlink(missing_ok=True)

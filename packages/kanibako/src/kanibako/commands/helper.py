@@ -46,8 +46,8 @@ def _where(app: App, project: Path | None) -> _Where:
             log=Path(env.get("KANIBAKO_HELPER_LOG") or CONTAINER_LOG),
             helpers_root=None,
         )
-    from kanibako.helper_session import session_locations
     from kanibako.project_context import current_project
+    from kanibako.session.hub import session_locations
 
     paths, resolved = current_project(app, project)
     where = session_locations(paths, resolved, find_running=True)

@@ -16,7 +16,7 @@ from kanibako.options import launch_options, merge_launch, project_option
 
 
 def _run(app: App, mode: str, project: Path | None, given: dict[str, Any]) -> None:
-    from kanibako.launch.pipeline import SessionRequest, echo_stderr, run_session
+    from kanibako.session.run import SessionRequest, echo_stderr, run_session
 
     request = SessionRequest(
         project_dir=app.project_dir(project),

@@ -22,8 +22,8 @@ from kanibako.options import project_option
 @click.pass_obj
 def reauth(app: App, project: Path | None, check: bool) -> None:
     """Check auth and log in if needed."""
-    from kanibako.agent_session import current_agent
     from kanibako.errors import CliFailure
+    from kanibako.session.agent import current_agent
 
     _, proj, context = current_agent(app, project)
     target, install = context.target, context.install

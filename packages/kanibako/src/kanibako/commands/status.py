@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -52,19 +52,10 @@ def status(app: App, project: Path | None, as_json: bool) -> None:
 
 
 def _runtime_lines(paths: KanibakoPaths, project: Project) -> list[tuple[str, str]]:
-    # The lock and running-container lines come from the launch pipeline
-    # (kanibako.launch, another issue). It may not have landed yet, and it must
-    # be imported only here so that `status` stays fast when it has: hence the
-    # guarded lazy import rather than a module-level one.
-    import importlib
-    import importlib.util
+    # Imported here: kanibako.session's package module is light (one lock probe).
+    from kanibako.session import status_lines
 
-    if importlib.util.find_spec("kanibako.launch") is None:
-        return []
-    status_lines: Any = getattr(importlib.import_module("kanibako.launch"), "status_lines", None)
-    if status_lines is None:
-        return []
-    return [(str(label).capitalize(), str(value)) for label, value in status_lines(paths, project)]
+    return [(label.capitalize(), value) for label, value in status_lines(paths, project)]
 
 
 def _as_json(rows: list[tuple[str, str]]) -> dict[str, str]:

@@ -26,7 +26,7 @@ from kanibako.options import json_option
 def stop(app: App, /, path: Path | None, stop_all: bool, as_json: bool) -> None:
     """Stop running container(s) of the project at PATH (default: this one)."""
     from kanibako.errors import CliError
-    from kanibako.launch.stopping import stop_sessions
+    from kanibako.session.stopping import stop_sessions
 
     if stop_all and path is not None:
         raise CliError("give a PATH or --all, not both")

@@ -12,7 +12,7 @@ from kanibako.app import App
 @click.pass_obj
 def upgrade(app: App, /, check: bool) -> None:
     """Update Kanibako from git (git pull --ff-only and reinstall)."""
-    from kanibako.launch.upgrade import apply_update, check_for_update, find_checkout
+    from kanibako.self_upgrade import apply_update, check_for_update, find_checkout
 
     checkout = find_checkout()
     app.debug(f"checkout: {checkout.root}")

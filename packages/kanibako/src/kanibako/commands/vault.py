@@ -1,4 +1,4 @@
-"""``kanibako vault``: snapshots of the project's ``share-rw`` (see kanibako.project_vault)."""
+"""``kanibako vault``: snapshots of the project's ``share-rw`` (see kanibako.session.vault_snapshot)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def _enabled_project(app: App, project: Path | None) -> tuple[Path, Path]:
 def _store(app: App, project: Path | None) -> Path:
     """The project's snapshot store (taking over snapshots a migration left behind)."""
     from kanibako.project_context import current_project
-    from kanibako.project_vault import adopt_migrated_snapshots, snapshot_store
+    from kanibako.session.vault_snapshot import adopt_migrated_snapshots, snapshot_store
 
     paths, proj = current_project(app, project)
     adopt_migrated_snapshots(paths, proj)

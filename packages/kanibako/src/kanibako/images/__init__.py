@@ -6,8 +6,8 @@ run and shows it as progress. The public face below is imported on first use
 (PEP 562): ``kanibako status`` reads :mod:`kanibako.images.freshness` and must
 not pay for the build and bootstrap code.
 
-Modules: ``supply`` (ensure_image, freshness_hint), ``launch_image`` (a
-launch's image check), ``build``, ``bootstrap``, ``mmdebstrap``,
+Modules: ``supply`` (ensure_image, freshness_hint: what a launch's image check,
+``kanibako.session.image``, calls), ``build``, ``bootstrap``, ``mmdebstrap``,
 ``debian_mirror``, ``recipes``, ``listing``, ``freshness``, ``rebuild``,
 ``publish``, ``transfer`` (export/import archives), ``engine`` (the engine
 commands as progress steps), ``host_command``, ``errors``.
@@ -17,14 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kanibako.images.errors import BootstrapUnavailableError, ImageError, UnknownImageError
-    from kanibako.images.launch_image import LaunchImage
     from kanibako.images.supply import ensure_image, freshness_hint
 
 _LAZY: dict[str, str] = {
     "BootstrapUnavailableError": "kanibako.images.errors",
     "ImageError": "kanibako.images.errors",
     "UnknownImageError": "kanibako.images.errors",
-    "LaunchImage": "kanibako.images.launch_image",
     "ensure_image": "kanibako.images.supply",
     "freshness_hint": "kanibako.images.supply",
 }
@@ -44,7 +42,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "BootstrapUnavailableError",
     "ImageError",
-    "LaunchImage",
     "UnknownImageError",
     "ensure_image",
     "freshness_hint",

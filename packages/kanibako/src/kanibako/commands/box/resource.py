@@ -27,7 +27,7 @@ def resource() -> None:
 @click.pass_obj
 def list_(app: App, project: Path | None, as_json: bool) -> None:
     """Show every agent resource with its default and effective scope."""
-    from kanibako.agent_session import current_agent
+    from kanibako.session.agent import current_agent
     from kanibako.tables import echo_json, echo_table
 
     _, proj, context = current_agent(app, project)
@@ -78,9 +78,9 @@ def list_(app: App, project: Path | None, as_json: bool) -> None:
 @click.pass_obj
 def set_(app: App, name: str, scope: str, project: Path | None) -> None:
     """Give resource NAME the SCOPE shared, seeded or project in this project."""
-    from kanibako.agent_session import RESOURCES_TABLE, current_agent
     from kanibako.project_context import initialized_project
     from kanibako.project_tables import set_project_entry
+    from kanibako.session.agent import RESOURCES_TABLE, current_agent
     from kanibako_targets import find_resource, parse_scope
 
     _, proj, context = current_agent(app, project)
@@ -97,8 +97,8 @@ def set_(app: App, name: str, scope: str, project: Path | None) -> None:
 @click.pass_obj
 def unset(app: App, name: str, project: Path | None) -> None:
     """Remove this project's scope override of NAME (back to the target's default)."""
-    from kanibako.agent_session import RESOURCES_TABLE, current_agent
     from kanibako.project_tables import unset_project_entry
+    from kanibako.session.agent import RESOURCES_TABLE, current_agent
     from kanibako_targets import find_resource
 
     _, proj, context = current_agent(app, project)

@@ -25,7 +25,7 @@ def settings() -> None:
 @click.pass_obj
 def list_(app: App, project: Path | None, as_json: bool) -> None:
     """Show each setting with its default, effective value and source."""
-    from kanibako.agent_session import current_agent
+    from kanibako.session.agent import current_agent
     from kanibako.tables import echo_json, echo_table
 
     paths, proj, context = current_agent(app, project)
@@ -71,7 +71,7 @@ def list_(app: App, project: Path | None, as_json: bool) -> None:
 @click.pass_obj
 def get(app: App, key: str, project: Path | None) -> None:
     """Print the effective value of setting KEY."""
-    from kanibako.agent_session import current_agent
+    from kanibako.session.agent import current_agent
     from kanibako_targets import find_descriptor
 
     paths, proj, context = current_agent(app, project)
@@ -88,9 +88,9 @@ def get(app: App, key: str, project: Path | None) -> None:
 @click.pass_obj
 def set_(app: App, key: str, value: str, project: Path | None) -> None:
     """Override setting KEY for this project (constrained settings accept only their choices)."""
-    from kanibako.agent_session import SETTINGS_TABLE, current_agent
     from kanibako.project_context import initialized_project
     from kanibako.project_tables import set_project_entry
+    from kanibako.session.agent import SETTINGS_TABLE, current_agent
     from kanibako_targets import check_value, find_descriptor
 
     _, proj, context = current_agent(app, project)
@@ -106,9 +106,9 @@ def set_(app: App, key: str, value: str, project: Path | None) -> None:
 @click.pass_obj
 def unset(app: App, key: str, project: Path | None) -> None:
     """Remove this project's override of KEY (back to the agent config or default)."""
-    from kanibako.agent_session import SETTINGS_TABLE
     from kanibako.project_context import current_project
     from kanibako.project_tables import unset_project_entry
+    from kanibako.session.agent import SETTINGS_TABLE
 
     _, proj = current_project(app, project)
     if unset_project_entry(proj, SETTINGS_TABLE, key):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from kanibako.launch import layout
+from kanibako.session import layout
 from kanibako_paths import load_paths, resolve_config, resolve_project
 from kanibako_runtime import detect_engine, list_containers, stop
 

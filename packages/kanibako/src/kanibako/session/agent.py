@@ -1,8 +1,10 @@
 """The agent side of a launch: target, binary mounts, credentials, arguments.
 
-The launch pipeline calls ``prepare_agent`` once it holds the project lock
-and has initialized the project, and calls ``AgentLaunch.finish()`` after the
-container exits (also on Ctrl-C and errors) to write fresher credentials back.
+The session (:mod:`kanibako.session.prepare`) loads the :class:`AgentContext`
+with the config it resolved, initializes the project, then calls
+:func:`launch_agent`; it calls ``AgentLaunch.finish()`` after the container
+exits (also on Ctrl-C and errors) to write fresher credentials back.
+:func:`prepare_agent` does all three for callers outside a session.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from kanibako.errors import CliError
 from kanibako_paths import (
     KanibakoPaths,
     Project,
+    ResolvedConfig,
     ensure_initialized,
     read_toml,
     resolve_config,
@@ -44,16 +47,19 @@ Mode = Literal["start", "shell", "resume"]
 
 @dataclass
 class AgentLaunch:
-    """What the pipeline adds to the container for the agent.
+    """What the session adds to the container for the agent (the one agent-launch value).
 
     ``argv`` is empty when the session is a plain shell (``shell`` mode, or
-    no agent): the pipeline then runs its own image-independent shell.
+    no agent): the session then runs its own image-independent shell.
+    ``helper_command`` builds the helpers' agent command (None: no agent runs,
+    helpers get the session's own command).
     """
 
-    mounts: list[Mount]
-    env: dict[str, str]
-    argv: list[str]
-    target_name: str
+    mounts: list[Mount] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    argv: list[str] = field(default_factory=list)
+    target_name: str = "no_agent"
+    helper_command: HelperCommand | None = None
     finish_hook: Callable[[], None] = field(default=lambda: None, repr=False)
     _finished: bool = field(default=False, repr=False)
 
@@ -87,18 +93,6 @@ class HelperCommand:
             state["model"] = model
         request = replace(self.request, mode="start", new=True, state=state)
         return list(self.target.command_line(self.install, request, self.default_args).argv)
-
-
-# The session's helper command, by project: the launch pipeline hands the hub's
-# spawner only the director's finished argv, so the spawner looks this up.
-# One session per project per process (the project lock), so the key is enough.
-_helper_commands: dict[str, HelperCommand] = {}
-
-
-def helper_command(project: Project, model: str | None) -> list[str] | None:
-    """A helper's agent command for ``project``'s running session (None: no agent runs)."""
-    command = _helper_commands.get(project.project_hash)
-    return None if command is None else command.argv(model)
 
 
 @dataclass(frozen=True)
@@ -172,11 +166,17 @@ def _string_table(table: dict[str, Any], name: str, project: Project) -> dict[st
     return dict(section)
 
 
-def load_agent_context(paths: KanibakoPaths, project: Project) -> AgentContext:
-    """Resolve the project's target (``target_name`` or auto-detect) and its config."""
+def load_agent_context(
+    paths: KanibakoPaths, project: Project, settings: ResolvedConfig | None = None
+) -> AgentContext:
+    """Resolve the project's target (``target_name`` or auto-detect) and its config.
+
+    ``settings``: the project's config when the caller has resolved it already.
+    """
     from kanibako_targets import UnknownTargetError, ensure_agent_config, resolve_target
 
-    settings = resolve_config(paths, project)
+    if settings is None:
+        settings = resolve_config(paths, project)
     name = settings.target_name
     try:
         resolved = resolve_target(name or None)
@@ -251,22 +251,47 @@ def prepare_agent(
     first_run: bool,
     verbose: bool,
 ) -> AgentLaunch:
-    """Everything the agent needs in the container, with credentials refreshed."""
-    from kanibako_targets import NO_AGENT, ArgsRequest, agent_config_path
-
+    """Everything the agent needs in the container: context, project initialized, agent launch."""
     context = load_agent_context(paths, project)
-    target, install = context.target, context.install
-    if install is None and mode != "shell":
+    require_install(context, mode)
+    project = initialize_for(paths, project, context)
+    return launch_agent(paths, project, context, launch, mode, first_run=first_run, verbose=verbose)
+
+
+def require_install(context: AgentContext, mode: Mode) -> None:
+    """CliError when the selected agent is missing and the session would run it."""
+    if context.install is None and mode != "shell":
+        target = context.target
         raise CliError(
             f"target {target.name!r} is selected but {target.display_name} was not found on "
             f"this host (install it, or `kanibako config target_name ''` to auto-detect)"
         )
+
+
+def initialize_for(paths: KanibakoPaths, project: Project, context: AgentContext) -> Project:
+    """The project initialized (or brought up to date) with the agent's templates."""
+    # Templates wait for the agent's variant; applying them is idempotent.
+    return ensure_initialized(
+        paths, project, agent_id=context.target.name, template_variant=context.config.shell
+    )
+
+
+def launch_agent(
+    paths: KanibakoPaths,
+    project: Project,
+    context: AgentContext,
+    launch: LaunchOptions,
+    mode: Mode,
+    *,
+    first_run: bool,
+    verbose: bool,
+) -> AgentLaunch:
+    """The agent's mounts, env and command, with credentials refreshed (``project`` initialized)."""
+    from kanibako_targets import NO_AGENT, ArgsRequest, agent_config_path
+
+    target, install = context.target, context.install
     how = f"{install.found_via}: {install.binary}" if install else "not installed"
     _debug(verbose, f"target {target.name} ({how})")
-    # Templates wait for the agent's variant; applying them is idempotent.
-    project = ensure_initialized(
-        paths, project, agent_id=target.name, template_variant=context.config.shell
-    )
     home = project.shell_dir
     sharing = share_auth(project, launch)
     # The project may have been initialized by a state command (`box settings
@@ -287,7 +312,7 @@ def prepare_agent(
     state = context.state(paths, project)
     argv: list[str] = []
     env: dict[str, str] = {}
-    _helper_commands.pop(project.project_hash, None)
+    helper: HelperCommand | None = None
     if install is not None:
         request = ArgsRequest(
             mode="resume" if mode == "resume" else "start",
@@ -300,9 +325,7 @@ def prepare_agent(
         env.update(line.env)
         if mode != "shell" and target.name != NO_AGENT:
             argv = list(line.argv)
-            _helper_commands[project.project_hash] = HelperCommand(
-                target, install, request, context.config.default_args
-            )
+            helper = HelperCommand(target, install, request, context.config.default_args)
     env.update(context.config.env)  # the user's [env] has the last word
     if first_run:
         marker.touch()
@@ -314,5 +337,10 @@ def prepare_agent(
                 _debug(verbose, f"fresher credentials written back to {written}")
 
     return AgentLaunch(
-        mounts=mounts, env=env, argv=argv, target_name=target.name, finish_hook=write_back
+        mounts=mounts,
+        env=env,
+        argv=argv,
+        target_name=target.name,
+        helper_command=helper,
+        finish_hook=write_back,
     )

@@ -1,8 +1,11 @@
-"""The launch pipeline: ``start``, ``shell``, ``resume`` and what ``status`` shows of a session.
+"""One session of an agent in a container: ``start``, ``shell``, ``resume``, and its status.
 
-This module stays import-light: ``status`` imports it, and must not pay for
-the engine, the hub or the snapshot code. The pipeline itself lives in
-:mod:`kanibako.launch.pipeline`.
+The launch path runs forward through this package (docs/architecture.md):
+``prepare`` (resolve, then prepare the project and agent), ``features`` (what
+plugs in: the helper hub), ``spec`` (the one ContainerSpec), ``run`` (the
+lock, the container, the unwinding). This module stays import-light:
+``status`` imports it, and must not pay for the engine, the hub or the
+snapshot code.
 """
 
 from __future__ import annotations

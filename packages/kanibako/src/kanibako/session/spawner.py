@@ -3,7 +3,8 @@
 A helper runs the director's image with the helper's own directory tree (the
 request's mounts), the agent's binary mounts and env, and the hub's entrypoint
 wrapper in front of the agent's command (built by the target with the model
-the spawn asked for, see ``agent_session.HelperCommand``). It carries the
+the spawn asked for: the :class:`~kanibako.session.agent.HelperCommand`
+the spawner is handed). It carries the
 session's labels, so ``kanibako stop`` ends helpers together with their director.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from kanibako.launch import layout
+from kanibako.session import layout
 from kanibako_paths import Project
 from kanibako_runtime import (
     ContainerSpec,
@@ -27,6 +28,7 @@ from kanibako_runtime import (
 )
 
 if TYPE_CHECKING:
+    from kanibako.session.agent import HelperCommand
     from kanibako_helpers import SpawnRequest
 
 
@@ -63,6 +65,7 @@ class HelperSpawner:
     agent_argv: list[str]
     agent_mounts: list[Mount]
     env: Mapping[str, str]
+    helper_command: HelperCommand | None = None
     started: list[HelperContainer] = field(default_factory=list)
 
     def spec_for(self, request: SpawnRequest) -> ContainerSpec:
@@ -89,9 +92,9 @@ class HelperSpawner:
 
         A session running no agent (a shell, ``-c``) gives its helpers the same command.
         """
-        from kanibako.agent_session import helper_command
-
-        return helper_command(self.project, model) or list(self.agent_argv)
+        if self.helper_command is None:
+            return list(self.agent_argv)
+        return self.helper_command.argv(model) or list(self.agent_argv)
 
     def __call__(self, request: SpawnRequest, /) -> HelperContainer:
         run_detached(self.engine, self.spec_for(request))

@@ -1,0 +1,51 @@
+"""The helper hub as a session feature: hub and spawner started before the director, stopped after.
+
+The hub's mounts and env (its socket, the director's token, the message log,
+the bundled CLI) go into the director's container; the spawner it is handed
+starts helper containers from the director's image, env and agent mounts,
+with the agent's helper command (:class:`kanibako.session.agent.HelperCommand`).
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+
+from kanibako.session.features import SpecAdditions
+from kanibako.session.prepare import PreparedSession
+from kanibako.session.spec import SHELL_ARGV, session_env
+
+
+class HelperHubFeature:
+    """``kanibako helper ...`` inside the session (off with ``--no-helpers``)."""
+
+    name = "helpers"
+
+    def __init__(self) -> None:
+        self._running = ExitStack()
+
+    def contribute(self, session: PreparedSession) -> SpecAdditions:
+        # Imported here: a session with --no-helpers never loads the hub.
+        from kanibako.session import hub
+        from kanibako.session.spawner import HelperSpawner
+
+        agent = session.agent
+        spawner = HelperSpawner(
+            session.engine,
+            session.project,
+            session.image,
+            agent.argv or SHELL_ARGV,
+            agent.mounts,
+            session_env(agent, session.user_env, session.project),
+            helper_command=agent.helper_command,
+        )
+        with ExitStack() as starting:
+            # Unwound in reverse: the hub stops first, then any helper left running.
+            starting.callback(spawner.stop_all)
+            handle = starting.enter_context(
+                hub.hub_session(session.paths, session.project, spawner)
+            )
+            self._running = starting.pop_all()
+        return SpecAdditions(mounts=tuple(handle.mounts), env=dict(handle.env))
+
+    def teardown(self) -> None:
+        self._running.close()

@@ -1,0 +1,146 @@
+"""The launch path, forward only: resolve -> prepare -> features -> one ContainerSpec -> run -> teardown.
+
+1. :func:`~kanibako.session.prepare.resolve`: the project, its config (read
+   once), the engine and the container name; then the project lock is taken
+   (a second session is refused at once, before anything slow happens);
+2. :func:`~kanibako.session.prepare.prepare`: initialize the project, snapshot
+   share-rw, prepare the agent (credentials);
+3. make sure the image exists; each :class:`~kanibako.session.features.SessionFeature`
+   contributes (the helper hub starts); build one ContainerSpec and run it in
+   the foreground.
+
+Unwinding happens in reverse on every exit path (the container exits, Ctrl-C,
+SIGTERM, SIGHUP, an error): stop the container, write credentials back, tear
+the features down (the hub stops), release the lock.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from contextlib import ExitStack
+
+from kanibako.session.features import SessionFeature, SpecAdditions
+from kanibako.session.image import LaunchImage
+from kanibako.session.prepare import (
+    Echo,
+    PreparedSession,
+    ResolvedSession,
+    SessionRequest,
+    prepare,
+    resolve,
+)
+from kanibako.session.signals import SessionInterrupted, signals_unwind
+from kanibako.session.spec import build_spec
+from kanibako_runtime import LOCK_FILE_NAME, ContainerSpec, Engine, ProjectLock, foreground
+
+__all__ = ["SessionRequest", "echo_stderr", "run_session", "session_features"]
+
+
+def run_session(request: SessionRequest, echo: Echo) -> int:
+    """Run one session to its end; the exit status is the container's (128+N on signal N).
+
+    ``echo`` prints one diagnostic line to stderr (used for ``-v`` and hints).
+    """
+    resolved = resolve(request)
+    project = resolved.project
+    lock = ProjectLock(project.metadata_dir / LOCK_FILE_NAME, label=str(project.workspace))
+    with signals_unwind():
+        try:
+            lock.acquire(container=resolved.name)
+            try:
+                return _locked_session(resolved, echo)
+            finally:
+                lock.release()
+        except SessionInterrupted as interrupted:
+            echo(f"session ended: {interrupted}")
+            return interrupted.exit_code
+
+
+def session_features(session: PreparedSession) -> list[SessionFeature]:
+    """The features of this session, in the order they contribute (and reverse teardown)."""
+    features: list[SessionFeature] = []
+    if not session.options.no_helpers:
+        from kanibako.session.helpers_feature import HelperHubFeature
+
+        features.append(HelperHubFeature())
+    return features
+
+
+def _quiet(message: str) -> None:
+    """A no-op echo for diagnostics nobody asked for."""
+
+
+def _locked_session(resolved: ResolvedSession, echo: Echo) -> int:
+    verbose = resolved.request.verbose
+    debug = echo if verbose else _quiet
+    session = prepare(resolved)
+    agent, engine = session.agent, resolved.engine
+    debug(
+        f"engine: {engine.kind}{' (rootless)' if engine.rootless else ''}; target: {agent.target_name}"
+    )
+    with ExitStack() as stack:
+        # agent.finish runs once: registered first for a failure before the
+        # container, and again (the call that counts) after the features, so
+        # that credentials are written back before the hub stops.
+        stack.callback(agent.finish)
+        launch_image = LaunchImage(engine, resolved.image, verbose=verbose, echo=echo)
+        launch_image.ensure()
+        additions: list[SpecAdditions] = []
+        for feature in session_features(session):
+            additions.append(feature.contribute(session))
+            stack.callback(feature.teardown)
+            debug(f"session feature started: {feature.name}")
+        stack.callback(agent.finish)
+        spec = build_spec(
+            resolved.paths,
+            session.project,
+            resolved.image,
+            agent,
+            resolved.command,
+            additions=additions,
+            user_env=session.user_env,
+            name=resolved.name,
+        )
+        status = _run_container(engine, spec, debug)
+        if launch_image.recover(status) or _removed_stale(engine, spec, status, echo):
+            status = _run_container(engine, spec, debug)
+    return status
+
+
+def _removed_stale(engine: Engine, spec: ContainerSpec, status: int, echo: Echo) -> bool:
+    """After a name clash: remove the container a dead session left behind.
+
+    We hold the project lock, so a container with this session's name cannot
+    belong to a live session. (Podman's ``--replace`` would do this up front,
+    but it prints the replaced name on stdout, in the middle of the session's
+    own output.)
+    """
+    if status != 125 or not spec.name:
+        return False
+    from kanibako_runtime import inspect, remove
+
+    if inspect(engine, spec.name) is None:
+        return False
+    remove(engine, spec.name)
+    echo(f"removed {spec.name}, left running by a session that died; starting again")
+    return True
+
+
+def _run_container(engine: Engine, spec: ContainerSpec, debug: Echo) -> int:
+    with foreground(engine, spec, announce=lambda argv: _announce(argv, spec, debug)) as container:
+        status = container.wait()
+    if status in (125, 126, 127):
+        debug(f"the engine ended with status {status} (125: engine error, 126/127: command)")
+    return status
+
+
+def _announce(argv: list[str], spec: ContainerSpec, debug: Echo) -> None:
+    debug("$ " + shlex.join(argv))
+    if spec.env:
+        debug("env (values hidden): " + " ".join(sorted(spec.env)))
+
+
+def echo_stderr(message: str) -> None:
+    """Print a diagnostic line the way every kanibako message looks."""
+    print(f"kanibako: {message}", file=sys.stderr, flush=True)
