@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from kanibako import image_engine
-from kanibako.image_recipes import BASE_NAME, ORIGIN_LABEL, RECIPE_LABEL, load_recipes
+from kanibako.images import engine as image_engine
+from kanibako.images.recipes import BASE_NAME, ORIGIN_LABEL, RECIPE_LABEL, load_recipes
 from kanibako_paths import DEFAULT_IMAGE
 from kanibako_runtime import detect_engine
 from tests.image_builds import ensure_test_base

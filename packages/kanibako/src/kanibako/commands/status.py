@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 @click.pass_obj
 def status(app: App, project: Path | None, as_json: bool) -> None:
     """Show project status (mode, paths, lock, image and its freshness)."""
-    from kanibako.image_freshness import status_freshness
+    from kanibako.images.freshness import status_freshness
     from kanibako.project_context import current_project
     from kanibako_paths import resolve_config
 

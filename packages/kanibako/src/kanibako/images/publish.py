@@ -1,6 +1,6 @@
 """Building and pushing the seven images for a release (used by the release workflow).
 
-``python -m kanibako.image_publish --version 0.2.0 --push`` builds every image
+``python -m kanibako.images.publish --version 0.2.0 --push`` builds every image
 of containers/images.toml with the same code as ``kanibako image rebuild
 --all`` (each shared layer once, no layer cache), tags each
 ``<registry>/<name>:<version>`` and ``:latest``, labels them as a release, and
@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from kanibako import image_engine
-from kanibako.image_build import build_recipe, debian_image
-from kanibako.image_errors import ImageError
-from kanibako.image_recipes import load_recipes
+from kanibako.images import engine as image_engine
+from kanibako.images.build import build_recipe, debian_image
+from kanibako.images.errors import ImageError
+from kanibako.images.recipes import load_recipes
 from kanibako.step_progress import StepProgress
 from kanibako_runtime import Engine, KanibakoRuntimeError, detect_engine
 
@@ -58,13 +58,13 @@ def publish_images(
     if push:
         for tag in tags:
             with progress.step(f"pushing {tag}") as step:
-                image_engine.run_streamed(engine, ["push", tag], step)
+                image_engine.push(engine, tag, step)
     return tags
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line for the release workflow."""
-    parser = argparse.ArgumentParser(prog="python -m kanibako.image_publish")
+    parser = argparse.ArgumentParser(prog="python -m kanibako.images.publish")
     parser.add_argument("--version", required=True, help="release version tag, e.g. 0.2.0")
     parser.add_argument("--registry", help="default: the registry in containers/images.toml")
     parser.add_argument("--only", nargs="*", help="image names (default: all seven)")

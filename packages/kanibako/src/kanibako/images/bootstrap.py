@@ -1,7 +1,7 @@
 """A Debian bookworm image made without any registry: debootstrap, slim, import.
 
 As root, debootstrap makes the tree; without root, mmdebstrap in a user
-namespace does (see kanibako.image_mmdebstrap), trimmed the same way.
+namespace does (see kanibako.images.mmdebstrap), trimmed the same way.
 
 For machines that reach only a Debian package mirror (air-gapped hosts, the
 project's CI): the root filesystem is bootstrapped from the mirror, trimmed
@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from kanibako import image_engine
-from kanibako.debian_mirror import SUITE, DebianMirror
-from kanibako.image_errors import BootstrapUnavailableError, ImageError
-from kanibako.image_mmdebstrap import run_mmdebstrap
-from kanibako.image_recipes import BASE_NAME, containers_dir
+from kanibako.images import engine as image_engine
+from kanibako.images.debian_mirror import SUITE, DebianMirror
+from kanibako.images.errors import BootstrapUnavailableError, ImageError
+from kanibako.images.host_command import run_command
+from kanibako.images.mmdebstrap import run_mmdebstrap
+from kanibako.images.recipes import BASE_NAME, containers_dir
 from kanibako.step_progress import Step, StepProgress
 from kanibako_runtime import Engine, image_exists
 
@@ -120,7 +121,7 @@ def find_bootstrapper() -> Bootstrapper:
 def run_debootstrap(debootstrap: str, root: Path, mirror: DebianMirror, step: Step) -> None:
     """A minimal bookworm tree at ``root``, its output fed to ``step``."""
     argv = [debootstrap, "--variant=minbase", "--components=main", SUITE, str(root), mirror.archive]
-    image_engine.run_command(argv, step, what=f"debootstrap from {mirror.archive}")
+    run_command(argv, step, what=f"debootstrap from {mirror.archive}")
 
 
 def slim_rules(text: str) -> list[tuple[bool, str]]:

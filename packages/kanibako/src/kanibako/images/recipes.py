@@ -16,7 +16,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from kanibako.image_errors import ImageError, UnknownImageError
+from kanibako.images.errors import ImageError, UnknownImageError
 
 BASE_NAME = "kanibako-base"
 MANIFEST = "images.toml"
@@ -44,7 +44,7 @@ def containers_dir() -> Path:
         if not (root / MANIFEST).is_file():
             raise ImageError(f"${CONTAINERS_ENV} is {chosen!r}, which has no {MANIFEST}")
         return root
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parents[1]  # kanibako/, beside the images/ package
     for candidate in (package / "containers", package.parents[3] / "containers"):
         if (candidate / MANIFEST).is_file():
             return candidate

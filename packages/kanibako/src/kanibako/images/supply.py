@@ -9,18 +9,24 @@ the host's apt sources). Each step says what it does and how long it took.
 
 :func:`freshness_hint` is the launch-time freshness check: it reads a cached
 answer and starts a background registry check when the answer is a day old,
-never waiting for the network (``kanibako.image_freshness`` reads the answer).
+never waiting for the network (``kanibako.images.freshness`` reads the answer).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from kanibako import image_engine
-from kanibako.image_errors import ImageError
-from kanibako.image_freshness import freshness_cache_dir, is_local_build
+from kanibako.images import engine as image_engine
+from kanibako.images.errors import ImageError
+from kanibako.images.freshness import freshness_cache_dir, is_local_build
 from kanibako.step_progress import StepProgress, format_duration
-from kanibako_runtime import Engine, cached_freshness, image_exists, start_background_check
+from kanibako_runtime import (
+    Engine,
+    cached_freshness,
+    ensure_reachable,
+    image_exists,
+    start_background_check,
+)
 
 
 def ensure_image(
@@ -33,12 +39,15 @@ def ensure_image(
 ) -> None:
     """Make ``image`` present locally: pull, else build, else bootstrap and build.
 
-    Costs one engine call when the image is already there. ``bootstrap_cache``
+    Costs one engine call when the image is already there; else the engine is
+    first checked to answer (EngineUnreachableError, within a second). ``bootstrap_cache``
     is a tarball path that keeps the bootstrapped Debian root filesystem
     between runs (the test suite uses one; setup does not need it).
     """
     if image_exists(engine, image):
         return
+    # A stopped daemon also answers "no such image": say so before minutes of bootstrap.
+    ensure_reachable(engine)
     progress = progress or StepProgress(verbose=verbose)
     started = progress.clock()
     source = published_ref(image)
@@ -60,7 +69,7 @@ def published_ref(image: str) -> str:
     as in ``kanibako -i kanibako-systems:latest``) means the published one on GHCR."""
     if "/" in image.split("@", 1)[0]:
         return image
-    from kanibako.image_recipes import image_basename, load_recipes
+    from kanibako.images.recipes import image_basename, load_recipes
 
     try:
         book = load_recipes()
@@ -78,8 +87,8 @@ def _build_instead(
     pull_error: ImageError,
     bootstrap_cache: Path | None,
 ) -> None:
-    from kanibako.image_build import build_recipe, debian_image
-    from kanibako.image_recipes import load_recipes
+    from kanibako.images.build import build_recipe, debian_image
+    from kanibako.images.recipes import load_recipes
 
     book = load_recipes()
     recipe = book.recipe_for(image)
@@ -102,8 +111,8 @@ def _build_instead(
 
 def bootstrap_debian(engine: Engine, progress: StepProgress, cache: Path | None = None) -> str:
     """The bootstrapped Debian image, made from the configured or the host's mirror."""
-    from kanibako.debian_mirror import find_mirror
-    from kanibako.image_bootstrap import ensure_bootstrap_image
+    from kanibako.images.bootstrap import ensure_bootstrap_image
+    from kanibako.images.debian_mirror import find_mirror
     from kanibako_paths import load_global_config, load_paths
 
     paths = load_paths()

@@ -4,7 +4,7 @@ debootstrap needs root (it creates device nodes and chowns files); mmdebstrap
 in unshare mode does the same work inside a user namespace, with the user's
 subordinate ids, and writes the tree straight into a tarball. The tree is
 trimmed like the rootful route's by a customize hook that runs kanibako's own
-:func:`kanibako.image_bootstrap.slim_rootfs` on it inside that namespace (the
+:func:`kanibako.images.bootstrap.slim_rootfs` on it inside that namespace (the
 hook is this module run as a program), so both routes give the same image.
 """
 
@@ -15,8 +15,8 @@ import shlex
 import sys
 from pathlib import Path
 
-from kanibako.debian_mirror import SUITE, DebianMirror
-from kanibako.image_engine import run_command
+from kanibako.images.debian_mirror import SUITE, DebianMirror
+from kanibako.images.host_command import run_command
 from kanibako.step_progress import Step
 
 _MERGED_USR_HOOKS = "share/mmdebstrap/hooks/merged-usr"
@@ -79,7 +79,7 @@ def run_mmdebstrap(
 
 
 def _main(args: list[str]) -> int:
-    from kanibako.image_bootstrap import slim_rootfs
+    from kanibako.images.bootstrap import slim_rootfs
 
     archive, suites, security, root = args
     slim_rootfs(

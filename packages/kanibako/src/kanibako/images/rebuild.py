@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kanibako.image_build import build_recipe, current_image, debian_image
-from kanibako.image_recipes import BASE_NAME, RecipeBook, image_basename, load_recipes
-from kanibako.image_supply import bootstrap_debian
+from kanibako.images.build import build_recipe, current_image, debian_image
+from kanibako.images.recipes import BASE_NAME, RecipeBook, image_basename, load_recipes
+from kanibako.images.supply import bootstrap_debian
 from kanibako.step_progress import StepProgress
 from kanibako_runtime import Engine, list_images
 

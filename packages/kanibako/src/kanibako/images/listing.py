@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from kanibako import image_engine
-from kanibako.image_freshness import freshness_cache_dir
-from kanibako.image_recipes import ORIGIN_LABEL, RECIPE_LABEL, RecipeBook, image_basename
+from kanibako.images import engine as image_engine
+from kanibako.images.freshness import freshness_cache_dir
+from kanibako.images.recipes import ORIGIN_LABEL, RECIPE_LABEL, RecipeBook, image_basename
 from kanibako_runtime import (
     Engine,
     cached_freshness,

@@ -1,6 +1,6 @@
 """Building kanibako images locally from the bundled Containerfiles.
 
-An image is kanibako-base plus its layers (see kanibako.image_recipes); each
+An image is kanibako-base plus its layers (see kanibako.images.recipes); each
 step is built FROM the previous one's image id, and only the last is tagged.
 Every step carries the digest of the recipe up to it, so a later build can
 start from a local image that already holds a current prefix (kanibako-jvm
@@ -9,13 +9,12 @@ serves kanibako-android's first two steps).
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 
-from kanibako import image_engine
-from kanibako.image_bootstrap import BOOTSTRAP_IMAGE
-from kanibako.image_errors import ImageError
-from kanibako.image_recipes import (
+from kanibako.images import engine as image_engine
+from kanibako.images.bootstrap import BOOTSTRAP_IMAGE
+from kanibako.images.errors import ImageError
+from kanibako.images.recipes import (
     BASE_NAME,
     ORIGIN_LABEL,
     RECIPE_LABEL,
@@ -24,7 +23,7 @@ from kanibako.image_recipes import (
     image_basename,
 )
 from kanibako.step_progress import StepProgress
-from kanibako_runtime import Engine, image_exists
+from kanibako_runtime import Engine, image_exists, images_labelled
 
 DEBIAN_IMAGE = "docker.io/library/debian:bookworm-slim"
 """What kanibako-base is built FROM when a registry is reachable."""
@@ -55,14 +54,7 @@ def current_image(engine: Engine, digest: str, name: str) -> str | None:
 
     The name matters: images built FROM a kanibako image inherit its labels.
     """
-    done = subprocess.run(
-        [*engine.base_argv(), "images", "--no-trunc",
-         "--filter", f"label={RECIPE_LABEL}={digest}",
-         "--format", "{{.ID}} {{.Repository}}"],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    for line in done.stdout.splitlines() if done.returncode == 0 else []:
-        image_id, _, repository = line.partition(" ")
+    for image_id, repository in images_labelled(engine, RECIPE_LABEL, digest):
         if image_basename(repository) == name:
             return image_id
     return None

@@ -26,3 +26,9 @@ class BootstrapUnavailableError(ImageError):
     """
 
     exit_code = 2
+
+
+class ImageInputError(ImageError):
+    """The user named an image or an archive that cannot be used as asked (exit status 2)."""
+
+    exit_code = 2

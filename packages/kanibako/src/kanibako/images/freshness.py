@@ -44,8 +44,8 @@ def freshness_cache_dir() -> Path:
 
 def is_local_build(engine: Engine, image: str) -> bool:
     """Whether the local ``image`` was built by kanibako here (one engine call)."""
-    from kanibako import image_engine
-    from kanibako.image_recipes import ORIGIN_LABEL
+    from kanibako.images import engine as image_engine
+    from kanibako.images.recipes import ORIGIN_LABEL
 
     return (image_engine.labels(engine, image) or {}).get(ORIGIN_LABEL) == "local"
 
