@@ -89,7 +89,10 @@ def test_session_gives_the_director_socket_token_log_and_cli(session: Any) -> No
         "/home/agent/.kanibako/spawn.toml",
         "/home/agent/.kanibako/helper-messages.jsonl",
         "/home/agent/.local/bin/kanibako",
+        # Also on the PATH of images that do not put ~/.local/bin there.
+        "/usr/local/bin/kanibako",
     }
+    assert targets["/usr/local/bin/kanibako"].read_only
     assert targets["/home/agent/.kanibako/spawn.toml"].read_only
     assert targets["/home/agent/.kanibako/helper-messages.jsonl"].read_only
     assert handle.env["KANIBAKO_HELPER"] == "0"

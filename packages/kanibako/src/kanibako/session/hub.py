@@ -103,7 +103,7 @@ def hub_session(
     budget: SpawnBudget | None = None,
 ) -> Iterator[HubHandle]:
     """Run the hub for the length of the ``with`` block; it stops within milliseconds after."""
-    from kanibako.self_bundle import ensure_bundle
+    from kanibako.self_bundle import cli_targets, ensure_bundle
 
     where = session_locations(paths, project)
     bundle = ensure_bundle(_bundle_cache())
@@ -115,7 +115,9 @@ def hub_session(
         root_budget=budget or SpawnBudget(),
         container_prefix=f"kanibako-helper-{project.project_hash[:8]}",
         init_script=init_script(),
-        common_mounts=(BindMount(bundle, CONTAINER_CLI, read_only=True),),
+        common_mounts=tuple(
+            BindMount(bundle, target, read_only=True) for target in cli_targets(CONTAINER_CLI)
+        ),
         homes_root=project.metadata_dir / "helper-homes",
     )
     runner = HubRunner(config, spawner).start()
@@ -128,7 +130,7 @@ def hub_session(
             Mount(where.socket_path, CONTAINER_SOCKET),
             Mount(where.director_token_file, CONTAINER_DIRECTOR_CONFIG, read_only=True),
             Mount(where.log_path, CONTAINER_LOG, read_only=True),
-            Mount(bundle, CONTAINER_CLI, read_only=True),
+            *(Mount(bundle, target, read_only=True) for target in cli_targets(CONTAINER_CLI)),
         ]
         env = {
             "KANIBAKO_HELPER": "0",
