@@ -195,3 +195,49 @@ def test_a_value_longer_than_an_env_file_line_goes_by_name() -> None:
     argv = to_argv(PODMAN_ROOT, spec, env_file=Path("/dev/fd/5"))
     assert argv[argv.index("--env") + 1] == "HUGE"
     assert env_file_text(spec.env) == "SMALL=1\n"
+
+
+def test_least_privilege_and_limits_come_before_the_image_on_both_engines() -> None:
+    spec = ContainerSpec(
+        image="img",
+        no_new_privileges=True,
+        cap_drop=("ALL",),
+        cap_add=("CHOWN",),
+        memory="4g",
+        cpus="1.5",
+        pids_limit=512,
+    )
+    wanted = [
+        "--security-opt",
+        "no-new-privileges",
+        "--cap-drop",
+        "ALL",
+        "--cap-add",
+        "CHOWN",
+        "--memory",
+        "4g",
+        "--cpus",
+        "1.5",
+        "--pids-limit",
+        "512",
+    ]
+    assert to_argv(DOCKER, spec) == ["/usr/bin/docker", "run", "--rm", *wanted, "img"]
+    podman = to_argv(PODMAN_ROOT, spec)
+    assert podman[-len(wanted) - 1 :] == [*wanted, "img"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"cap_add": ("chown; rm",)},
+        {"cap_drop": ("",)},
+        {"memory": "lots"},
+        {"memory": "0"},
+        {"cpus": "0"},
+        {"cpus": "-1"},
+        {"pids_limit": 0},
+    ],
+)
+def test_a_malformed_privilege_or_limit_is_refused(bad: dict[str, object]) -> None:
+    with pytest.raises(InvalidSpecError):
+        to_argv(PODMAN_ROOT, ContainerSpec(image="img", **bad))  # type: ignore[arg-type]

@@ -119,6 +119,8 @@ def to_argv(
         # SELinux hosts would deny access to the bind-mounted project; relabelling
         # (:Z) would rewrite labels across the user's tree, so disable confinement.
         argv += ["--security-opt", "label=disable"]
+    argv += _privilege_args(spec)
+    argv += _limit_args(spec)
     if spec.network:
         argv += ["--network", spec.network]
     if spec.init:
@@ -136,6 +138,40 @@ def to_argv(
         argv += ["--tmpfs", _tmpfs_arg(engine, tmpfs)]
     argv.append(spec.image)
     argv += spec.command
+    return argv
+
+
+_CAPABILITY = re.compile(r"^(ALL|(CAP_)?[A-Z][A-Z_]*)$")
+_MEMORY = re.compile(r"^[1-9][0-9]*[bkmg]?$")
+_CPUS = re.compile(r"^([0-9]+(\.[0-9]+)?)$")
+
+
+def _privilege_args(spec: ContainerSpec) -> list[str]:
+    argv = []
+    if spec.no_new_privileges:
+        argv += ["--security-opt", "no-new-privileges"]
+    for flag, names in (("--cap-drop", spec.cap_drop), ("--cap-add", spec.cap_add)):
+        for name in names:
+            if not _CAPABILITY.match(name):
+                raise InvalidSpecError(f"invalid capability name {name!r}")
+            argv += [flag, name]
+    return argv
+
+
+def _limit_args(spec: ContainerSpec) -> list[str]:
+    argv = []
+    if spec.memory is not None:
+        if not _MEMORY.match(spec.memory):
+            raise InvalidSpecError(f"invalid memory limit {spec.memory!r} (e.g. 4g, 512m)")
+        argv += ["--memory", spec.memory]
+    if spec.cpus is not None:
+        if not _CPUS.match(spec.cpus) or float(spec.cpus) <= 0:
+            raise InvalidSpecError(f"invalid cpu limit {spec.cpus!r} (e.g. 2, 0.5)")
+        argv += ["--cpus", spec.cpus]
+    if spec.pids_limit is not None:
+        if spec.pids_limit < 1:
+            raise InvalidSpecError(f"invalid pids limit {spec.pids_limit!r}")
+        argv += ["--pids-limit", str(spec.pids_limit)]
     return argv
 
 

@@ -63,6 +63,12 @@ class ContainerSpec:
     hostname: str | None = None
     init: bool = False
     pull: str | None = None  # "never", "missing", "always"; None = engine default
+    no_new_privileges: bool = False
+    cap_drop: tuple[str, ...] = ()
+    cap_add: tuple[str, ...] = ()
+    memory: str | None = None
+    cpus: str | None = None
+    pids_limit: int | None = None
 
     def __post_init__(self) -> None:
         # Freeze the mappings and sequences so a spec can be shared safely.
@@ -71,3 +77,5 @@ class ContainerSpec:
         object.__setattr__(self, "mounts", tuple(self.mounts))
         object.__setattr__(self, "tmpfs", tuple(self.tmpfs))
         object.__setattr__(self, "command", tuple(self.command))
+        object.__setattr__(self, "cap_drop", tuple(self.cap_drop))
+        object.__setattr__(self, "cap_add", tuple(self.cap_add))
