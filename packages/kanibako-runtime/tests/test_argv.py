@@ -241,3 +241,32 @@ def test_least_privilege_and_limits_come_before_the_image_on_both_engines() -> N
 def test_a_malformed_privilege_or_limit_is_refused(bad: dict[str, object]) -> None:
     with pytest.raises(InvalidSpecError):
         to_argv(PODMAN_ROOT, ContainerSpec(image="img", **bad))  # type: ignore[arg-type]
+
+
+def test_an_overlay_is_podman_O_volume_and_a_docker_local_overlay_volume() -> None:
+    from kanibako_runtime import OverlayMount
+
+    overlay = OverlayMount(Path("/s/pip"), "/home/agent/.cache/pip", Path("/p/up"), Path("/p/wk"))
+    spec = ContainerSpec(image="img", overlays=(overlay,))
+    assert to_argv(PODMAN_ROOT, spec)[-3:] == [
+        "--volume",
+        "/s/pip:/home/agent/.cache/pip:O,upperdir=/p/up,workdir=/p/wk",
+        "img",
+    ]
+    assert to_argv(DOCKER, spec)[-3:] == [
+        "--mount",
+        "type=volume,destination=/home/agent/.cache/pip,volume-driver=local,"
+        "volume-opt=type=overlay,volume-opt=device=overlay,"
+        '"volume-opt=o=lowerdir=/s/pip,upperdir=/p/up,workdir=/p/wk"',
+        "img",
+    ]
+
+
+@pytest.mark.parametrize("lower", ["/s/a:b", "/s/a,b", "relative"])
+def test_an_overlay_path_the_engines_cannot_quote_is_refused(lower: str) -> None:
+    from kanibako_runtime import OverlayMount
+
+    target = "/t" if lower != "relative" else "t"
+    overlay = OverlayMount(Path(lower), target, Path("/u"), Path("/w"))
+    with pytest.raises(InvalidSpecError):
+        to_argv(PODMAN_ROOT, ContainerSpec(image="img", overlays=(overlay,)))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kanibako_runtime.engine import Engine
 from kanibako_runtime.errors import InvalidSpecError
-from kanibako_runtime.spec import ContainerSpec, Mount, TmpfsMount
+from kanibako_runtime.spec import ContainerSpec, Mount, OverlayMount, TmpfsMount
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
@@ -61,6 +61,30 @@ def _mount_arg(mount: Mount) -> str:
     if mount.read_only:
         fields.append("readonly=true")
     return ",".join(_csv_field(f) for f in fields)
+
+
+def _overlay_args(engine: Engine, overlay: OverlayMount) -> list[str]:
+    paths = (str(overlay.lower), overlay.target, str(overlay.upper), str(overlay.work))
+    if not overlay.target.startswith("/") or any(c in p for p in paths for c in ":,\"'\n"):
+        # Neither engine can quote these inside its overlay options.
+        raise InvalidSpecError(
+            f"overlay paths must be absolute and free of ':' ',' and quotes: {paths!r}"
+        )
+    if engine.kind == "podman":
+        return [
+            "--volume",
+            f"{overlay.lower}:{overlay.target}:O,upperdir={overlay.upper},workdir={overlay.work}",
+        ]
+    options = f"lowerdir={overlay.lower},upperdir={overlay.upper},workdir={overlay.work}"
+    fields = [
+        "type=volume",
+        f"destination={overlay.target}",
+        "volume-driver=local",
+        "volume-opt=type=overlay",
+        "volume-opt=device=overlay",
+        f"volume-opt=o={options}",
+    ]
+    return ["--mount", ",".join(_csv_field(f) for f in fields)]
 
 
 def _tmpfs_arg(engine: Engine, tmpfs: TmpfsMount) -> str:
@@ -136,6 +160,8 @@ def to_argv(
         argv += ["--mount", _mount_arg(mount)]
     for tmpfs in spec.tmpfs:
         argv += ["--tmpfs", _tmpfs_arg(engine, tmpfs)]
+    for overlay in spec.overlays:
+        argv += _overlay_args(engine, overlay)
     argv.append(spec.image)
     argv += spec.command
     return argv
