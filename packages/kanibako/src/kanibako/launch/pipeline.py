@@ -20,7 +20,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kanibako.app import LaunchOptions
 from kanibako.launch import layout
@@ -46,6 +46,9 @@ from kanibako_runtime import (
     detect_engine,
     foreground,
 )
+
+if TYPE_CHECKING:
+    from kanibako.session.rules import SessionRules
 
 Echo = Callable[[str], None]
 
@@ -134,6 +137,9 @@ def _locked_session(
 
     with ExitStack() as stack:
         stack.callback(finish_once)  # also when the hub fails to start
+        # Issue 12's rules; their teardown (sweeps) runs last, after the helpers stopped.
+        rules = _session_rules(paths, project, engine)
+        stack.callback(rules.teardown, echo)
         launch_image = LaunchImage(engine, image, verbose=request.verbose, echo=echo)
         launch_image.ensure()
         hub_mounts, hub_env = _start_hub(
@@ -144,11 +150,13 @@ def _locked_session(
             image=image,
             agent=agent,
             request=request,
+            rules=rules,
         )
         stack.callback(finish_once)  # normally: after the container, before the hub
         spec = build_spec(
             paths, project, image, agent, command, extra_mounts=hub_mounts, extra_env=hub_env
         )
+        spec = rules.apply(spec)
         status = _run_container(engine, spec, debug)
         if launch_image.recover(status) or _removed_stale(engine, spec, status, echo):
             status = _run_container(engine, spec, debug)
@@ -277,6 +285,7 @@ def _start_hub(
     image: str,
     agent: AgentPlan,
     request: SessionRequest,
+    rules: SessionRules,
 ) -> tuple[list[Mount], dict[str, str]]:
     if request.launch.no_helpers:
         return [], {}
@@ -286,10 +295,18 @@ def _start_hub(
     from kanibako.launch.spawner import HelperSpawner
 
     env = {**agent.env, **merged_env(paths, project), **layout.base_env(project)}
-    spawner = HelperSpawner(engine, project, image, agent.argv, agent.mounts, env)
+    spawner = HelperSpawner(
+        engine, project, image, agent.argv, agent.mounts, env, harden=rules.helper_spec
+    )
     stack.callback(spawner.stop_all)
     handle = stack.enter_context(helper_session.hub_session(paths, project, spawner))
     return list(handle.mounts), dict(handle.env)
+
+
+def _session_rules(paths: KanibakoPaths, project: Project, engine: Engine) -> SessionRules:
+    from kanibako.session.rules import session_rules
+
+    return session_rules(paths, project, engine)
 
 
 def echo_stderr(message: str) -> None:

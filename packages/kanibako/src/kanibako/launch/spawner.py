@@ -10,7 +10,7 @@ session's labels, so ``kanibako stop`` ends helpers together with their director
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,12 @@ class HelperContainer:
     engine: Engine
     name: str
     _stopped: bool = field(default=False, repr=False)
+
+    @property
+    def stopped(self) -> bool:
+        """True once ``stop`` has finished."""
+        return self._stopped
+
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def stop(self) -> None:
@@ -63,6 +69,11 @@ class HelperSpawner:
     agent_argv: list[str]
     agent_mounts: list[Mount]
     env: Mapping[str, str]
+    # Issue 12's rules for a helper (shared layers, privileges, limits, the
+    # fleet's size), given the spec and how many helpers are running.
+    harden: Callable[[ContainerSpec, int], ContainerSpec] = field(
+        default=lambda spec, running: spec, repr=False
+    )
     started: list[HelperContainer] = field(default_factory=list)
 
     def spec_for(self, request: SpawnRequest) -> ContainerSpec:
@@ -94,7 +105,8 @@ class HelperSpawner:
         return helper_command(self.project, model) or list(self.agent_argv)
 
     def __call__(self, request: SpawnRequest, /) -> HelperContainer:
-        run_detached(self.engine, self.spec_for(request))
+        running = sum(1 for helper in self.started if not helper.stopped)
+        run_detached(self.engine, self.harden(self.spec_for(request), running))
         helper = HelperContainer(self.engine, request.container_name)
         self.started.append(helper)
         return helper

@@ -1,0 +1,1 @@
+"""Session capabilities: each adds to the one ContainerSpec and to the teardown."""
