@@ -14,6 +14,7 @@ is bounded. ``"none"`` lifts one limit.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -154,3 +155,21 @@ def resource_limits(paths: KanibakoPaths, project: Project | None) -> ResourceLi
         helpers=None if helpers == UNLIMITED else int(helpers),
         sources=sources,
     )
+
+
+def _describe(limits: ContainerLimits) -> str:
+    return ", ".join(
+        f"{name} {'unlimited' if value is None else value}"
+        for name, value in (("memory", limits.memory), ("cpus", limits.cpus), ("pids", limits.pids))
+    )
+
+
+def describe_limits(limits: ResourceLimits) -> str:
+    """One line for ``status``: the session's limits, each helper's, the fleet's size."""
+    helpers = "unlimited" if limits.helpers is None else str(limits.helpers)
+    line = f"session {_describe(limits.session)}; each helper {_describe(limits.helper)}; "
+    line += f"helpers at once {helpers}"
+    if os.geteuid() != 0 and not Path("/sys/fs/cgroup/cgroup.controllers").exists():
+        # Rootless Podman cannot enforce limits without cgroup v2 (it ignores them).
+        line += " (not enforced by rootless Podman on this cgroup v1 host)"
+    return line

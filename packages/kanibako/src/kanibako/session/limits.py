@@ -39,11 +39,3 @@ def session_limits(engine: Engine, limits: ResourceLimits) -> Contribution:
 def helper_limit_options(engine: Engine, limits: ResourceLimits) -> dict[str, Any]:
     """The ContainerSpec fields every helper container gets."""
     return limit_options(limits.helper) if limits_enforced(engine) else {}
-
-
-def describe(limits: ContainerLimits) -> str:
-    """``memory 8g, cpus 2, pids 4096`` for status lines."""
-    return ", ".join(
-        f"{name} {value if value is not None else 'unlimited'}"
-        for name, value in (("memory", limits.memory), ("cpus", limits.cpus), ("pids", limits.pids))
-    )
