@@ -8,7 +8,8 @@ overlay: the shared content is the read-only lower layer, the session's
 writes go to an upper layer under the project's own metadata (kept across
 its sessions, seen by no other project). A shared file becomes a read-only
 bind (overlays are for directories). An engine that cannot make overlays
-(a remote one: its paths are another host's) gets read-only binds.
+gets read-only binds: a remote one (its paths are another host's) and
+rootless Docker (its local volume driver mounts as the unprivileged daemon).
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ def _inside(path: Path, root: Path) -> bool:
     return real == base or real.startswith(base + os.sep)
 
 
+def overlays_possible(engine: Engine) -> bool:
+    """True when the engine mounts this host's paths as an overlay (see the module text)."""
+    if engine.kind == "docker":
+        # DOCKER_HOST marks Docker remote, but a unix socket is a daemon on this machine.
+        host = os.environ.get("DOCKER_HOST", "")
+        return not engine.rootless and (not host or host.startswith("unix://"))
+    return not engine.remote
+
+
 def layer_dirs(layer_root: Path, target: str) -> tuple[Path, Path]:
     """(upper, work) for the container path ``target``: one pair per target, made here."""
     slug = target.strip("/").replace("/", "_")[:60]
@@ -44,7 +54,7 @@ def shared_layers(
     mounts: Iterable[Mount], shared_dir: Path, layer_root: Path, engine: Engine
 ) -> Contribution:
     """Replacements for every writable mount of a shared source (see the module text)."""
-    overlays_work = not engine.remote
+    overlays_work = overlays_possible(engine)
     replacements: list[Mount | OverlayMount] = []
     for mount in mounts:
         if mount.read_only or not _inside(mount.source, shared_dir):
