@@ -200,3 +200,30 @@ def test_rules_give_helpers_least_privilege_limits_and_a_bounded_fleet(home: Pat
         rules.helper_spec(ContainerSpec(image="i"), running=2)
     session = rules.apply(ContainerSpec(image="i", mounts=(Mount(project.workspace, WS),)))
     assert (session.memory, session.pids_limit) == ("8g", 4096)
+
+
+def test_the_spawner_hardens_each_helper_and_a_full_fleet_starts_nothing(home: Path) -> None:
+    from kanibako.launch.spawner import HelperContainer, HelperSpawner
+    from kanibako_helpers import SpawnRequest
+
+    paths, project = _project(home, home / "w")
+    project.project_config_file.write_text("[limits]\nhelpers = 1\n")
+    rules = session_rules(paths, project, PODMAN)
+    # A binary that cannot run: reaching the engine at all would be a different error.
+    spawner = HelperSpawner(
+        Engine("podman", str(home / "no-engine")),
+        project,
+        "i",
+        ["a"],
+        [],
+        {},
+        harden=rules.helper_spec,
+    )
+    request = SpawnRequest(
+        helper=1, parent=0, depth=1, breadth=1, model=None, container_name="kanibako-h-1",
+        mounts=(), env={}, command=("/bin/true",),
+    )  # fmt: skip
+    assert spawner.harden(spawner.spec_for(request), 0).no_new_privileges
+    spawner.started.append(HelperContainer(spawner.engine, "kanibako-h-0"))  # still running
+    with pytest.raises(HelperLimitError):
+        spawner(request)
