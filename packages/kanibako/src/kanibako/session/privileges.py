@@ -34,8 +34,12 @@ def least_privilege(privileged: bool) -> dict[str, Any]:
     return {"no_new_privileges": True, "cap_drop": ("ALL",)}
 
 
-def _walk_files(root: Path) -> Iterable[Path]:
-    """Every regular file under ``root``, never following a symlink out of it."""
+def _walk_files(root: Path, *, every: bool) -> Iterable[Path]:
+    """Regular files under ``root`` with setuid/setgid bits (``every``: all regular files).
+
+    Never follows a symlink out of ``root``; the mode comes from the directory
+    walk's own lstat, so only hits become Path objects (a large tree is fast).
+    """
     pending = [str(root)]
     while pending:
         directory = pending.pop()
@@ -44,7 +48,9 @@ def _walk_files(root: Path) -> Iterable[Path]:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
                         pending.append(entry.path)
-                    elif entry.is_file(follow_symlinks=False):
+                    elif entry.is_file(follow_symlinks=False) and (
+                        every or entry.stat(follow_symlinks=False).st_mode & _PRIVILEGE_BITS
+                    ):
                         yield Path(entry.path)
         except OSError:
             continue  # vanished, or unreadable to us: nothing we could have made exploitable
@@ -64,7 +70,7 @@ def clear_privileged_files(roots: Iterable[Path], *, capabilities: bool) -> list
     """Clear setuid/setgid bits (and file capabilities when asked) under ``roots``; what was cleared."""
     cleared = []
     for root in roots:
-        for path in _walk_files(root):
+        for path in _walk_files(root, every=capabilities):
             try:
                 mode = os.lstat(path).st_mode
                 hit = False

@@ -69,8 +69,12 @@ def _submodule_paths(workspace: Path) -> Iterator[str]:
 def _hooks_path(workspace: Path) -> Iterator[str]:
     """The ``core.hooksPath`` directory of the repository when it lies inside the workspace."""
     config = workspace / ".git" / "config"
-    if not config.is_file():
+    try:
+        text = config.read_bytes()[:1_000_000] if config.is_file() else b""
+    except OSError:
         return
+    if b"hookspath" not in text.lower():
+        return  # the common case, without starting git (an include could name it: rare)
     try:
         found = subprocess.run(
             ["git", "config", "--file", str(config), "--get", "core.hooksPath"],
