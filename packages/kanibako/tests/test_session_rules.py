@@ -227,3 +227,15 @@ def test_the_spawner_hardens_each_helper_and_a_full_fleet_starts_nothing(home: P
     spawner.started.append(HelperContainer(spawner.engine, "kanibako-h-0"))  # still running
     with pytest.raises(HelperLimitError):
         spawner(request)
+
+
+def test_a_planted_fifo_config_or_wide_modules_dir_does_not_stall_the_launch(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".git").mkdir()
+    os.mkfifo(tmp_path / ".git" / "config")  # reading it would block forever
+    modules = tmp_path / ".git" / "modules"
+    for n in range(3_000):
+        (modules / str(n)).mkdir(parents=True)
+    found = _targets(protect_control_files(tmp_path, WS, ProtectSettings()))
+    assert found[f"{WS}/.git/config"] is True

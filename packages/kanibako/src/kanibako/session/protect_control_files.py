@@ -42,6 +42,7 @@ CONTROL_PATHS = (
 )
 _GLOBS = (".yarnrc*",)
 _SUBMODULE_DEPTH = 4  # .git/modules/a/modules/b: nested submodules, bounded
+_SUBMODULE_DIRS = 2_000  # and in breadth: .git/modules is writable in the box
 
 Fingerprint = tuple[int, int, int, int] | None
 
@@ -49,8 +50,10 @@ Fingerprint = tuple[int, int, int, int] | None
 def _submodule_paths(workspace: Path) -> Iterator[str]:
     """``config`` and ``hooks`` of every submodule's git dir under ``.git/modules``."""
     pending = [(".git/modules", 0)]
-    while pending:
+    visited = 0
+    while pending and visited < _SUBMODULE_DIRS:
         relative, depth = pending.pop()
+        visited += 1
         try:
             entries = list(os.scandir(workspace / relative))
         except OSError:
@@ -69,8 +72,11 @@ def _submodule_paths(workspace: Path) -> Iterator[str]:
 def _hooks_path(workspace: Path) -> Iterator[str]:
     """The ``core.hooksPath`` directory of the repository when it lies inside the workspace."""
     config = workspace / ".git" / "config"
+    if not config.is_file():
+        return  # absent, or not a regular file (a FIFO would block the launch)
     try:
-        text = config.read_bytes()[:1_000_000] if config.is_file() else b""
+        with config.open("rb") as file:
+            text = file.read(1_000_000)  # bounded: the box may have grown it
     except OSError:
         return
     if b"hookspath" not in text.lower():
