@@ -15,6 +15,7 @@ A directory is covered by a read-only tmpfs, a file by a read-only /dev/null.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -32,22 +33,22 @@ SCAN_ENTRIES = 200_000
 _SKIP = frozenset({".git", "node_modules", "__pycache__", ".venv", "venv", ".tox", "target"})
 
 
-def _xdg(variable: str, fallback: str) -> Path:
-    value = os.environ.get(variable, "").strip()
-    return Path(value) if value else Path.home() / fallback
-
-
 def kanibako_host_dirs() -> list[Path]:
-    """Kanibako's XDG directories besides the data dir (config, cache, state, runtime)."""
+    """Kanibako's own directories besides the data dir: config, cache, state, runtime.
+
+    platformdirs is what Kanibako itself uses (the bundle lives in its cache
+    dir); it honours the XDG variables on Linux and knows the macOS places.
+    """
+    import platformdirs
+
     found = [
-        _xdg("XDG_CONFIG_HOME", ".config") / APP,
-        _xdg("XDG_CACHE_HOME", ".cache") / APP,
-        _xdg("XDG_STATE_HOME", ".local/state") / APP,
+        platformdirs.user_config_path(APP),
+        platformdirs.user_cache_path(APP),
+        platformdirs.user_state_path(APP),
     ]
-    runtime = os.environ.get("XDG_RUNTIME_DIR", "").strip()
-    if runtime:
-        found.append(Path(runtime) / APP)
-    return found
+    if os.environ.get("XDG_RUNTIME_DIR", "").strip() or sys.platform != "linux":
+        found.append(platformdirs.user_runtime_path(APP))
+    return list(dict.fromkeys(found))
 
 
 def nested_project_dirs(workspace: Path, deadline: float | None = None) -> list[Path]:
