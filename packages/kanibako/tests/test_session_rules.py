@@ -239,3 +239,18 @@ def test_a_planted_fifo_config_or_wide_modules_dir_does_not_stall_the_launch(
         (modules / str(n)).mkdir(parents=True)
     found = _targets(protect_control_files(tmp_path, WS, ProtectSettings()))
     assert found[f"{WS}/.git/config"] is True
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="setting setuid on another owner's file")
+def test_the_session_sweep_covers_every_helper_layer(home: Path) -> None:
+    paths, project = _project(home, home / "w")
+    rules = session_rules(paths, project, PODMAN)
+    rules.apply(ContainerSpec(image="i", mounts=(Mount(project.workspace, WS),)))
+    planted = project.metadata_dir / "layers" / "helpers" / "kanibako-h-3" / "upper" / "sh"
+    planted.parent.mkdir(parents=True)
+    planted.write_text("")
+    planted.chmod(0o4755)
+    said: list[str] = []
+    rules.teardown(said.append)
+    assert not planted.stat().st_mode & stat.S_ISUID
+    assert len(said) == 1 and "kanibako-h-3" in said[0]

@@ -90,7 +90,9 @@ def clear_privileged_files(roots: Iterable[Path], *, capabilities: bool) -> list
 
 def privileges(writable_roots: Iterable[Path], *, privileged: bool) -> Contribution:
     """No new privileges and no capabilities (unless privileged), and the setuid sweep."""
-    roots = list(dict.fromkeys(Path(os.path.realpath(r)) for r in writable_roots))
+    unique = sorted({os.path.realpath(r) for r in writable_roots})
+    # A root inside another is walked with it: drop it, so no file is looked at twice.
+    roots = [Path(r) for r in unique if not any(r.startswith(o + os.sep) for o in unique if o != r)]
 
     def sweep(echo: Echo) -> None:
         # Without CAP_SETFCAP the box cannot set file capabilities: only a

@@ -72,7 +72,9 @@ class SessionRules:
             session_limits(self.engine, self.limits),
         ]
         spec = apply(spec, layered)
-        sweep = privileges(writable_roots(spec), privileged=self.protect.privileged)
+        # Every layer, the helpers' too: they are written by containers of this session.
+        roots = [*writable_roots(spec), self.project.metadata_dir / LAYERS_DIR]
+        sweep = privileges(roots, privileged=self.protect.privileged)
         self.applied += [*layered, sweep]
         return apply(spec, [sweep])
 
