@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from kanibako_runtime import Engine, list_containers
+from tests import session_rules_checks
 from tests.launch_helpers import (
     ensure_user_image,
     finish,
@@ -189,3 +190,18 @@ def test_docker_runs_an_image_with_its_own_user_as_the_invoking_user(
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [str(os.getuid()), "home-ok", "ws-ok"]
     assert (project / "w.txt").stat().st_uid == os.getuid()
+
+
+def test_docker_control_files_shared_layer_and_setuid_sweep(
+    project: Path, busybox_image: str, isolated_home: Path
+) -> None:
+    inode = session_rules_checks.prepare(project)
+    assert kanibako("shared", "init", "pip").returncode == 0
+    shared = next(isolated_home.glob(".local/share/kanibako/shared/global/pip"))
+    session_rules_checks.seed(shared)
+    done = _shell(project, busybox_image, "sh attack.sh")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == session_rules_checks.EXPECTED_OUTPUT
+    session_rules_checks.check_host(project, inode, shared, done.stderr)
+    again = _shell(project, busybox_image, session_rules_checks.READ_BACK)
+    assert again.stdout.splitlines() == session_rules_checks.READ_BACK_OUTPUT, again.stderr

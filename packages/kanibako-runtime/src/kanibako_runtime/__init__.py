@@ -82,6 +82,7 @@ if TYPE_CHECKING:
     from kanibako_runtime.spec import (
         ContainerSpec,
         Mount,
+        OverlayMount,
         TmpfsMount,
     )
 
@@ -121,6 +122,7 @@ _LAZY: dict[str, str] = {
     "ContainerSpec": "kanibako_runtime.spec",
     "Mount": "kanibako_runtime.spec",
     "TmpfsMount": "kanibako_runtime.spec",
+    "OverlayMount": "kanibako_runtime.spec",
     "FRESHNESS_TTL": "kanibako_runtime.freshness",
     "FreshnessHint": "kanibako_runtime.freshness",
     "cached_freshness": "kanibako_runtime.freshness",
@@ -177,6 +179,7 @@ __all__ = [
     "KanibakoRuntimeError",
     "LockHolder",
     "Mount",
+    "OverlayMount",
     "ProjectLock",
     "ProjectLockedError",
     "TmpfsMount",

@@ -8,11 +8,15 @@ with the agent's helper command (:class:`kanibako.session.agent.HelperCommand`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 
 from kanibako.session.features import SpecAdditions
 from kanibako.session.prepare import PreparedSession
 from kanibako.session.spec import SHELL_ARGV, session_env
+from kanibako_runtime import ContainerSpec
+
+Harden = Callable[[ContainerSpec, int], ContainerSpec]
 
 
 class HelperHubFeature:
@@ -20,8 +24,10 @@ class HelperHubFeature:
 
     name = "helpers"
 
-    def __init__(self) -> None:
+    def __init__(self, harden: Harden = lambda spec, running: spec) -> None:
         self._running = ExitStack()
+        # The box's rules for each helper (privileges, limits, the fleet's size).
+        self._harden = harden
 
     def contribute(self, session: PreparedSession) -> SpecAdditions:
         # Imported here: a session with --no-helpers never loads the hub.
@@ -37,6 +43,7 @@ class HelperHubFeature:
             agent.mounts,
             session_env(agent, session.user_env, session.project),
             helper_command=agent.helper_command,
+            harden=self._harden,
         )
         with ExitStack() as starting:
             # Unwound in reverse: the hub stops first, then any helper left running.

@@ -30,6 +30,7 @@ from kanibako.session.prepare import (
     prepare,
     resolve,
 )
+from kanibako.session.rules import SessionRules, session_rules
 from kanibako.session.signals import SessionInterrupted, signals_unwind
 from kanibako.session.spec import build_spec
 from kanibako_runtime import LOCK_FILE_NAME, ContainerSpec, Engine, ProjectLock, foreground
@@ -57,13 +58,13 @@ def run_session(request: SessionRequest, echo: Echo) -> int:
             return interrupted.exit_code
 
 
-def session_features(session: PreparedSession) -> list[SessionFeature]:
+def session_features(session: PreparedSession, rules: SessionRules) -> list[SessionFeature]:
     """The features of this session, in the order they contribute (and reverse teardown)."""
     features: list[SessionFeature] = []
     if not session.options.no_helpers:
         from kanibako.session.helpers_feature import HelperHubFeature
 
-        features.append(HelperHubFeature())
+        features.append(HelperHubFeature(harden=rules.helper_spec))
     return features
 
 
@@ -84,10 +85,14 @@ def _locked_session(resolved: ResolvedSession, echo: Echo) -> int:
         # container, and again (the call that counts) after the features, so
         # that credentials are written back before the hub stops.
         stack.callback(agent.finish)
+        # The box's rules (issue 12): checked before anything starts; their
+        # teardown (the sweeps) runs last, after the helpers have stopped.
+        rules = session_rules(resolved.paths, session.project, engine)
+        stack.callback(rules.teardown, echo)
         launch_image = LaunchImage(engine, resolved.image, verbose=verbose, echo=echo)
         launch_image.ensure()
         additions: list[SpecAdditions] = []
-        for feature in session_features(session):
+        for feature in session_features(session, rules):
             additions.append(feature.contribute(session))
             stack.callback(feature.teardown)
             debug(f"session feature started: {feature.name}")
@@ -102,6 +107,7 @@ def _locked_session(resolved: ResolvedSession, echo: Echo) -> int:
             user_env=session.user_env,
             name=resolved.name,
         )
+        spec = rules.apply(spec)
         status = _run_container(engine, spec, debug)
         if launch_image.recover(status) or _removed_stale(engine, spec, status, echo):
             status = _run_container(engine, spec, debug)

@@ -11,7 +11,7 @@ session's labels, so ``kanibako stop`` ends helpers together with their director
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,12 @@ class HelperContainer:
     engine: Engine
     name: str
     _stopped: bool = field(default=False, repr=False)
+
+    @property
+    def stopped(self) -> bool:
+        """True once ``stop`` has finished."""
+        return self._stopped
+
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def stop(self) -> None:
@@ -66,6 +72,11 @@ class HelperSpawner:
     agent_mounts: list[Mount]
     env: Mapping[str, str]
     helper_command: HelperCommand | None = None
+    # Issue 12's rules for a helper (shared layers, privileges, limits, the
+    # fleet's size), given the spec and how many helpers are running.
+    harden: Callable[[ContainerSpec, int], ContainerSpec] = field(
+        default=lambda spec, running: spec, repr=False
+    )
     started: list[HelperContainer] = field(default_factory=list)
 
     def spec_for(self, request: SpawnRequest) -> ContainerSpec:
@@ -97,7 +108,8 @@ class HelperSpawner:
         return self.helper_command.argv(model) or list(self.agent_argv)
 
     def __call__(self, request: SpawnRequest, /) -> HelperContainer:
-        run_detached(self.engine, self.spec_for(request))
+        running = sum(1 for helper in self.started if not helper.stopped)
+        run_detached(self.engine, self.harden(self.spec_for(request), running))
         helper = HelperContainer(self.engine, request.container_name)
         self.started.append(helper)
         return helper
