@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "setup": ("kanibako.commands.setup:setup", "Initial setup (config and default image)."),
     "upgrade": ("kanibako.commands.upgrade:upgrade", "Update Kanibako from git."),
     "reauth": ("kanibako.commands.reauth:reauth", "Check auth and log in if needed."),
+    "doctor": ("kanibako.commands.doctor:doctor", "Check the host; say how to fix it."),
 }
 
 
