@@ -175,3 +175,14 @@ def test_rootless_checks_vfs_detection_and_the_overlay_fix(rootless: RootlessUse
     assert 'driver = "overlay"' in conf.read_text()
     assert f'runroot = "{rootless.root}' in conf.read_text()  # the rest of the file is kept
     conf.unlink()
+
+
+def test_setup_on_vfs_offers_overlay_before_building_anything(rootless: RootlessUser) -> None:
+    user, conf = _private_podman(rootless)
+    done = user.kanibako(user.root, "-i", "localhost/kanibako-doctor-no-such:1", "setup")
+    out = done.stdout.decode()
+    assert "the engine stores images on vfs" in out, done.stderr.decode()
+    assert f"to fix it: {conf}: [storage] driver = " in out
+    assert "is available" not in out  # nothing was built on vfs before the offer
+    assert b"Traceback" not in done.stderr
+    conf.unlink()
