@@ -16,7 +16,7 @@ SPEC_COMMANDS = {
     "init", "new", "vault", "env", "shared", "helper", "setup", "upgrade", "reauth",
 }  # fmt: skip
 # Added by issue 13: host checks and disk accounting.
-ISSUE_13_COMMANDS = {"doctor"}
+ISSUE_13_COMMANDS = {"doctor", "gc"}
 
 
 def test_every_spec_command_is_listed_in_help() -> None:

@@ -24,6 +24,8 @@ class BoxEntry:
     metadata_dir: Path
     project_hash: str
     workset: str | None = None
+    project: Project | None = None
+    """The project itself (every entry ``list_boxes`` returns has it)."""
 
 
 def _entry(project: Project) -> BoxEntry:
@@ -35,6 +37,7 @@ def _entry(project: Project) -> BoxEntry:
         metadata_dir=project.metadata_dir,
         project_hash=project.project_hash,
         workset=project.workset,
+        project=project,
     )
 
 

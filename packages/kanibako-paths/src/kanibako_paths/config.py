@@ -47,6 +47,7 @@ CONFIG_KEYS: dict[str, ConfigKey] = {
         _key("container_image", DEFAULT_IMAGE, "Container image"),
         _key("container_engine", "", "Container engine: podman, docker, or auto-detect"),
         _key("target_name", "", "Agent target plugin (auto-detect; falls back to no_agent)"),
+        _key("vault_keep", "10", "Snapshots kept per project when kanibako gc runs"),
         _key("paths_data_path", "", "Override the data directory root", global_only=True),
         _key("paths_boxes", "boxes", "Project state subdirectory", global_only=True),
         _key("paths_agents", "agents", "Agent TOML subdirectory", global_only=True),
@@ -122,6 +123,8 @@ def validate_config_value(key: str, value: str) -> str:
         raise ConfigError(f"config key {key} must be podman, docker or empty, not {value!r}")
     if key == "target_name" and not set(value) <= _TARGET_CHARS:
         raise ConfigError(f"config key {key}: invalid target name {value!r}")
+    if key == "vault_keep" and not value.isdigit():
+        raise ConfigError(f"config key {key} must be a whole number, not {value!r}")
     if key == "paths_data_path" and value and not Path(value).expanduser().is_absolute():
         raise ConfigError(f"config key {key} must be an absolute path, not {value!r}")
     if key.startswith("paths_") and key != "paths_data_path" and (not value or ".." in value):

@@ -45,6 +45,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "upgrade": ("kanibako.commands.upgrade:upgrade", "Update Kanibako from git."),
     "reauth": ("kanibako.commands.reauth:reauth", "Check auth and log in if needed."),
     "doctor": ("kanibako.commands.doctor:doctor", "Check the host; say how to fix it."),
+    "gc": ("kanibako.commands.gc:gc", "Disk Kanibako holds; remove what it can."),
 }
 
 
