@@ -74,6 +74,9 @@ class HubConfig:
     load_existing: bool = True
     homes_root: Path | None = None
     """Where each helper's own persistent home (``/home/agent``) lives; None: the image's."""
+    remove_tree: Callable[[Path], None] = shutil.rmtree
+    """How a helper's tree and home are deleted (the CLI passes one that also removes the
+    mount-point stubs a rootless engine leaves owned by a subordinate uid)."""
 
     @property
     def base(self) -> int:
@@ -749,10 +752,10 @@ class Hub:
 
     def _remove_tree(self, number: int) -> None:
         with self.tree_lock:
-            self.config.tree.remove_helper(number)
+            self.config.tree.remove_helper(number, self.config.remove_tree)
             home = self._home(number)
             if home is not None and home.is_dir() and not home.is_symlink():
-                shutil.rmtree(home)
+                self.config.remove_tree(home)
 
     def _home(self, number: int) -> Path | None:
         root = self.config.homes_root

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -163,14 +163,16 @@ class HelperTree:
         ]
         return sorted(found)
 
-    def remove_helper(self, number: int) -> None:
+    def remove_helper(
+        self, number: int, remove_tree: Callable[[Path], None] = shutil.rmtree
+    ) -> None:
         """Delete helper ``number``'s tree and every channel it is part of."""
         channels = self.root / "channels"
         if channels.is_dir() and not channels.is_symlink():
             for pair in channels.iterdir():
                 sides = pair.name.split("-")
                 if str(number) in sides and not pair.is_symlink():
-                    shutil.rmtree(self._checked(pair))
+                    remove_tree(self._checked(pair))
                     other = int(sides[0] if sides[1] == str(number) else sides[1])
                     link = self.helper_dir(other) / "peers" / str(number)
                     if link.is_symlink():
@@ -180,7 +182,7 @@ class HelperTree:
             target.unlink()
         elif target.exists():
             # rmtree never follows symlinks inside the tree.
-            shutil.rmtree(self._checked(target))
+            remove_tree(self._checked(target))
 
     # -- the container's view ----------------------------------------------
     def mounts_for(self, number: int, peers: Iterable[int]) -> list[BindMount]:

@@ -103,6 +103,7 @@ def hub_session(
 ) -> Iterator[HubHandle]:
     """Run the hub for the length of the ``with`` block; it stops within milliseconds after."""
     from kanibako.self_bundle import ensure_bundle
+    from kanibako.stub_removal import remove_tree
 
     where = session_locations(paths, project)
     bundle = ensure_bundle(_bundle_cache())
@@ -116,6 +117,7 @@ def hub_session(
         init_script=init_script(),
         common_mounts=(BindMount(bundle, CONTAINER_CLI, read_only=True),),
         homes_root=project.metadata_dir / "helper-homes",
+        remove_tree=remove_tree,
     )
     runner = HubRunner(config, spawner).start()
     try:

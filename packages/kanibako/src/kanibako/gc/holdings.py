@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from kanibako_runtime import ContainerInfo, Engine, ImageInfo
 
 HELPERS_DIR = "helpers"
+HELPER_HOMES_DIR = "helper-homes"  # each helper's own home, in the box (helper_session)
 HELPER_LOGS_DIR = "helper-logs"
 STOPPED_STATES = frozenset({"exited", "created", "dead", "stopped", "configured"})
 
@@ -85,11 +86,13 @@ def account_project(found: Holdings, paths: KanibakoPaths, entry: BoxEntry) -> P
     project = entry.project or project_at(paths, entry.mode, entry.workspace)
     store = snapshot_store(paths, project)
     meta = project.metadata_dir
-    inside = tuple(p.name for p in (project.shell_dir, store) if p.parent == meta)
+    inside = (HELPER_HOMES_DIR, *(p.name for p in (project.shell_dir, store) if p.parent == meta))
     holding = ProjectHolding(entry, project, snapshot_store=store)
     holding.state = _measure(found, meta, inside)
     holding.shell = _measure(found, project.shell_dir, (HELPERS_DIR,))
-    holding.helpers = _measure(found, project.shell_dir / HELPERS_DIR)
+    holding.helpers = _measure(found, project.shell_dir / HELPERS_DIR) + _measure(
+        found, meta / HELPER_HOMES_DIR
+    )
     holding.snapshots = _measure(found, store)
     holding.snapshot_names = snapshot_names(store)
     try:

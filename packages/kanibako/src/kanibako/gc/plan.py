@@ -137,7 +137,9 @@ def _apply_one(paths: KanibakoPaths, found: Holdings, item: PlanItem) -> bool:
         from kanibako_paths import purge_project
 
         def purge() -> None:
-            purge_project(paths, item.project.project)  # type: ignore[union-attr]
+            from kanibako.stub_removal import remove_tree
+
+            purge_project(paths, item.project.project, remove_tree)  # type: ignore[union-attr]
             for extra in item.extra:
                 _remove_path(Path(extra))
 

@@ -257,8 +257,10 @@ def purge(app: App, path: Path | None, orphans: bool, yes: bool, project: Path |
         from kanibako.confirm import confirm_or_refuse
 
         confirm_or_refuse("Delete this state?")
+    from kanibako.stub_removal import remove_tree
+
     for target in targets:
-        for removed in purge_project(paths, target):
+        for removed in purge_project(paths, target, remove_tree):
             click.echo(f"Removed {removed}")
 
 
