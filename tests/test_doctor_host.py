@@ -186,3 +186,19 @@ def test_setup_on_vfs_offers_overlay_before_building_anything(rootless: Rootless
     assert "is available" not in out  # nothing was built on vfs before the offer
     assert b"Traceback" not in done.stderr
     conf.unlink()
+
+
+def test_a_docker_daemon_that_is_down_is_a_failed_check(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if shutil.which("docker") is None:
+        pytest.fail(
+            "the Docker client is needed (scripts/host-setup.sh with KANIBAKO_WITH_DOCKER=1)"
+        )
+    monkeypatch.setenv("KANIBAKO_ENGINE", "docker")
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-daemon.sock")
+    status, checks = _doctor()
+    assert status == 1
+    assert checks["engine"]["status"] == "fail"
+    assert "daemon is not reachable" in checks["engine"]["detail"]
+    assert checks["container runs"]["status"] == "skip"
