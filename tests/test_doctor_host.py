@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -129,7 +130,8 @@ def test_an_unreadable_data_directory_is_a_failed_check(
 
 def _private_podman(rootless: RootlessUser) -> tuple[RootlessUser, Path]:
     """The test user with a Podman storage of its own on vfs: private data and runtime dirs."""
-    private = rootless.root / "private-podman"
+    private = Path(tempfile.mkdtemp(prefix="private-podman-", dir=rootless.root))
+    private.chmod(0o755)
     for sub in ("data", "run"):
         (private / sub).mkdir(parents=True, mode=0o700)
     conf = rootless.root / "config" / "containers" / "storage.conf"
