@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import shutil
 from typing import TYPE_CHECKING, Any
 
 from kanibako_helpers.budget import child_budget, free_child_number
@@ -217,10 +216,10 @@ class Control(HubState):
 
     def _remove_tree(self, number: int) -> None:
         with self.tree_lock:
-            self.config.tree.remove_helper(number)
+            self.config.tree.remove_helper(number, self.config.remove_tree)
             home = self._home(number)
             if home is not None and home.is_dir() and not home.is_symlink():
-                shutil.rmtree(home)
+                self.config.remove_tree(home)
 
     async def _stop_records(self, records: list[HelperRecord], remove: bool) -> dict[str, Any]:
         """Stop every container at once, then record the outcome (and remove, deepest first)."""

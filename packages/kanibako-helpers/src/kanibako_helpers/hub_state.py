@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
+import shutil
 import threading
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +53,9 @@ class HubConfig:
     """Queued bytes kept for all helpers together: the hub's memory bound."""
     load_existing: bool = True
     homes_root: Path | None = None
+    remove_tree: Callable[[Path], None] = shutil.rmtree
+    """How a helper's tree and home are deleted (the CLI passes one that also removes the
+    mount-point stubs a rootless engine leaves owned by a subordinate uid)."""
     """Where each helper's own persistent home (``/home/agent``) lives; None: the image's."""
     max_log_bytes: int = LOG_MAX_BYTES
     """The message log's cap: past it, the older half is dropped (see ``log_writer``)."""

@@ -21,7 +21,7 @@ import json
 import re
 import secrets
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -203,7 +203,9 @@ class HelperTree:
         ]
         return sorted(found)
 
-    def remove_helper(self, number: int) -> None:
+    def remove_helper(
+        self, number: int, remove_tree: Callable[[Path], None] = shutil.rmtree
+    ) -> None:
         """Delete helper ``number``'s tree and every channel it is part of."""
         channels = self.root / "channels"
         if channels.is_dir() and not channels.is_symlink():
@@ -214,7 +216,7 @@ class HelperTree:
                 other = sides[1] if sides[0] == number else sides[0]
                 if other is None:
                     continue
-                shutil.rmtree(self._checked(pair))
+                remove_tree(self._checked(pair))
                 link = self.helper_dir(other) / "peers" / str(number)
                 if link.is_symlink():
                     link.unlink()
@@ -223,7 +225,7 @@ class HelperTree:
             target.unlink()
         elif target.exists():
             # rmtree never follows symlinks inside the tree.
-            shutil.rmtree(self._checked(target))
+            remove_tree(self._checked(target))
 
     # -- the container's view ----------------------------------------------
     def mounts_for(self, number: int, peers: Iterable[int]) -> list[BindMount]:

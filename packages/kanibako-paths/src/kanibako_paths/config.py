@@ -62,7 +62,7 @@ CONFIG_KEYS: dict[str, ConfigKey] = {
             global_only=True,
         ),
         _key("vault_compression", "zstd", "Compression of new vault snapshots: zstd, xz or none"),
-        _key("vault_keep", "10", "Vault snapshots kept after each launch (0 keeps all)"),
+        _key("vault_keep", "10", "Vault snapshots kept after each launch and by gc (0 keeps all)"),
     )
 }
 

@@ -52,6 +52,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Update Kanibako from git (git pull --ff-only and reinstall).",
     ),
     "reauth": ("kanibako.commands.reauth:reauth", "Check auth and log in if needed."),
+    "doctor": ("kanibako.commands.doctor:doctor", "Check the host; say how to fix it."),
+    "gc": ("kanibako.commands.gc:gc", "Show what Kanibako holds on disk and what it can remove."),
 }
 
 

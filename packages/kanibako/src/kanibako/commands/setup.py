@@ -29,5 +29,9 @@ def setup(app: App, /) -> None:
     config = resolve_config(paths, None, {"container_image": app.launch.image})
     engine = detect_engine(config.container_engine or None)
     image = config.container_image
+    from kanibako.doctor.for_setup import doctor_summary, offer_overlay_storage
+
+    offer_overlay_storage(lambda q: click.confirm(q, default=True), click.echo)
     ensure_image(engine, image, verbose=app.verbose)
     click.echo(f"image {image} is available ({engine.kind})")
+    click.echo(doctor_summary())

@@ -104,6 +104,7 @@ def hub_session(
 ) -> Iterator[HubHandle]:
     """Run the hub for the length of the ``with`` block; it stops within milliseconds after."""
     from kanibako.self_bundle import cli_targets, ensure_bundle
+    from kanibako.stub_removal import remove_tree
 
     where = session_locations(paths, project)
     bundle = ensure_bundle(_bundle_cache())
@@ -119,6 +120,7 @@ def hub_session(
             BindMount(bundle, target, read_only=True) for target in cli_targets(CONTAINER_CLI)
         ),
         homes_root=project.metadata_dir / "helper-homes",
+        remove_tree=remove_tree,
     )
     runner = HubRunner(config, spawner).start()
     try:

@@ -138,6 +138,13 @@ def _run_container(engine: Engine, spec: ContainerSpec, debug: Echo) -> int:
         status = container.wait()
     if status in (125, 126, 127):
         debug(f"the engine ended with status {status} (125: engine error, 126/127: command)")
+        from kanibako.doctor.known_failures import diagnose_engine_failure
+        from kanibako.errors import CliFailure
+
+        problem = diagnose_engine_failure(container.stderr_tail())
+        if problem is not None:
+            # A host problem, not the session's command: say which, and exit 1.
+            raise CliFailure(problem)
     return status
 
 
