@@ -20,7 +20,7 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kanibako.app import LaunchOptions
 from kanibako.launch import layout
@@ -46,6 +46,9 @@ from kanibako_runtime import (
     detect_engine,
     foreground,
 )
+
+if TYPE_CHECKING:
+    from kanibako.session.egress.launch_hook import EgressSession
 
 Echo = Callable[[str], None]
 
@@ -136,8 +139,10 @@ def _locked_session(
         stack.callback(finish_once)  # also when the hub fails to start
         launch_image = LaunchImage(engine, image, verbose=request.verbose, echo=echo)
         launch_image.ensure()
+        egress = _start_egress(stack, paths, project, echo)
         hub_mounts, hub_env = _start_hub(
             stack,
+            egress=egress,
             paths=paths,
             project=project,
             engine=engine,
@@ -149,6 +154,7 @@ def _locked_session(
         spec = build_spec(
             paths, project, image, agent, command, extra_mounts=hub_mounts, extra_env=hub_env
         )
+        spec = egress.director().apply(spec)
         status = _run_container(engine, spec, debug)
         if launch_image.recover(status) or _removed_stale(engine, spec, status, echo):
             status = _run_container(engine, spec, debug)
@@ -268,9 +274,21 @@ def _prepare_agent(
     )
 
 
+def _start_egress(
+    stack: ExitStack, paths: KanibakoPaths, project: Project, echo: Echo
+) -> EgressSession:
+    """The egress hook: ``network`` mode, the proxy in allowlist mode, closed at teardown."""
+    from kanibako.session.egress.launch_hook import start_egress
+
+    egress = start_egress(paths, project, echo)
+    stack.callback(egress.close)
+    return egress
+
+
 def _start_hub(
     stack: ExitStack,
     *,
+    egress: EgressSession,
     paths: KanibakoPaths,
     project: Project,
     engine: Engine,
@@ -286,7 +304,7 @@ def _start_hub(
     from kanibako.launch.spawner import HelperSpawner
 
     env = {**agent.env, **merged_env(paths, project), **layout.base_env(project)}
-    spawner = HelperSpawner(engine, project, image, agent.argv, agent.mounts, env)
+    spawner = HelperSpawner(engine, project, image, agent.argv, agent.mounts, env, egress=egress)
     stack.callback(spawner.stop_all)
     handle = stack.enter_context(helper_session.hub_session(paths, project, spawner))
     return list(handle.mounts), dict(handle.env)

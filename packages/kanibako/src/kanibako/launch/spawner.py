@@ -27,6 +27,7 @@ from kanibako_runtime import (
 )
 
 if TYPE_CHECKING:
+    from kanibako.session.egress.launch_hook import EgressSession
     from kanibako_helpers import SpawnRequest
 
 
@@ -64,6 +65,8 @@ class HelperSpawner:
     agent_mounts: list[Mount]
     env: Mapping[str, str]
     started: list[HelperContainer] = field(default_factory=list)
+    # The session's egress: a helper goes out through the same proxy (its own socket).
+    egress: EgressSession | None = None
 
     def spec_for(self, request: SpawnRequest) -> ContainerSpec:
         """The helper's container (pure; tested without an engine)."""
@@ -94,7 +97,10 @@ class HelperSpawner:
         return helper_command(self.project, model) or list(self.agent_argv)
 
     def __call__(self, request: SpawnRequest, /) -> HelperContainer:
-        run_detached(self.engine, self.spec_for(request))
+        spec = self.spec_for(request)
+        if self.egress is not None:
+            spec = self.egress.helper(request.helper).apply(spec)
+        run_detached(self.engine, spec)
         helper = HelperContainer(self.engine, request.container_name)
         self.started.append(helper)
         return helper

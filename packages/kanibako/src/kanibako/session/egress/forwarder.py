@@ -1,0 +1,99 @@
+"""The forwarder inside the container: 127.0.0.1:PORT spliced to the proxy's Unix socket.
+
+Run by the in-container CLI (``kanibako net forward``, the bundle under the
+image's python3) in front of the agent: it binds the port, forks a child that
+serves it, and replaces itself with the agent's command, so the agent keeps
+the main process's place under the container's init. Anything going wrong here
+leaves the container with no way out at all (it runs with ``--network none``)
+and one stderr line saying so; the agent starts either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+CHUNK = 256 * 1024
+
+
+async def _pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    try:
+        while data := await source.read(CHUNK):
+            sink.write(data)
+            await sink.drain()
+        if sink.can_write_eof():
+            sink.write_eof()
+    except OSError:
+        sink.close()
+
+
+async def _splice(
+    socket_path: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> None:
+    try:
+        up_reader, up_writer = await asyncio.open_unix_connection(socket_path)
+    except OSError:
+        writer.close()
+        return
+    try:
+        await asyncio.gather(_pump(reader, up_writer), _pump(up_reader, writer))
+    finally:
+        up_writer.close()
+        writer.close()
+
+
+async def serve(listener: socket.socket, socket_path: str) -> None:
+    """Splice every connection on ``listener`` to ``socket_path`` until cancelled."""
+
+    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await _splice(socket_path, reader, writer)
+
+    server = await asyncio.start_server(accept, sock=listener)
+    async with server:
+        await server.serve_forever()
+
+
+def bind_loopback(port: int) -> socket.socket:
+    """The listening socket on 127.0.0.1:``port`` (before the agent can take the port)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(1024)
+    listener.setblocking(False)
+    return listener
+
+
+def _detach_and_serve(listener: socket.socket, socket_path: str) -> None:
+    """In the forked child: leave the terminal alone and serve until the container ends."""
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    with contextlib.suppress(BaseException):
+        asyncio.run(serve(listener, socket_path))
+    os._exit(0)
+
+
+def forward_then_exec(port: int, socket_path: str, argv: Sequence[str]) -> None:
+    """Start the forwarder, then become ``argv`` (or serve in the foreground without one)."""
+    try:
+        if not Path(socket_path).exists():
+            raise OSError(f"{socket_path} is missing")
+        listener = bind_loopback(port)
+    except OSError as exc:
+        print(f"kanibako: no way out of this container ({exc})", file=sys.stderr, flush=True)
+        listener = None
+    if not argv:
+        if listener is not None:
+            asyncio.run(serve(listener, socket_path))
+        return
+    if listener is not None and os.fork() == 0:
+        _detach_and_serve(listener, socket_path)
+    if listener is not None:
+        listener.close()
+    os.execvp(argv[0], list(argv))  # noqa: S606 - the agent's own command, no shell
