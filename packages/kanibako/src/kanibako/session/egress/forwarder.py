@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import resource
 import socket
 import sys
 from collections.abc import Sequence
@@ -58,6 +59,14 @@ async def serve(listener: socket.socket, socket_path: str) -> None:
         await server.serve_forever()
 
 
+def raise_file_limit() -> None:
+    """Two descriptors per connection: lift the soft limit to the hard one."""
+    with contextlib.suppress(ValueError, OSError):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def bind_loopback(port: int) -> socket.socket:
     """The listening socket on 127.0.0.1:``port`` (before the agent can take the port)."""
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -71,6 +80,7 @@ def bind_loopback(port: int) -> socket.socket:
 def _detach_and_serve(listener: socket.socket, socket_path: str) -> None:
     """In the forked child: leave the terminal alone and serve until the container ends."""
     os.setsid()
+    raise_file_limit()
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)

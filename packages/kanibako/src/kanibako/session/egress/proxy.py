@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import resource
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Sequence
@@ -29,6 +28,7 @@ from kanibako.session.egress.destinations import (
     parse_port,
     split_host_port,
 )
+from kanibako.session.egress.forwarder import raise_file_limit
 from kanibako.session.egress.policy import Decision, Policy
 
 Resolver = Callable[[str, int], Awaitable[Sequence[IPAddress]]]
@@ -152,7 +152,7 @@ class EgressProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, name="egress", daemon=True)
 
     def start(self) -> EgressProxy:
-        _raise_file_limit()
+        raise_file_limit()
         self._thread.start()
         return self
 
@@ -322,11 +322,3 @@ async def _send_and_close(writer: asyncio.StreamWriter, data: bytes) -> None:
         writer.write(data)
         await asyncio.wait_for(writer.drain(), timeout=5)
     writer.close()
-
-
-def _raise_file_limit() -> None:
-    """Two descriptors per connection: lift the soft limit to the hard one."""
-    with contextlib.suppress(ValueError, OSError):
-        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        if soft < hard:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
