@@ -106,8 +106,18 @@ def run_allowlist_session(
     return parse_probe(out), err
 
 
-def check_logged(log_json: str, port: int, helper: int = 0) -> None:
+def check_session_end(
+    err: str, net: Callable[..., subprocess.CompletedProcess[str]], port: int
+) -> None:
+    """The session's last stderr line names the denied; ``net log`` has the decisions."""
+    assert f"egress denied this session: 127.0.0.3:{port}" in err
+    log = net("log", "--json")
+    assert log.returncode == 0, log.stderr
+    check_logged(log.stdout, port)
+
+
+def check_logged(log_json: str, port: int, helper: int = 0, allowed: int = 3) -> None:
     rows = {(r["destination"], r["verdict"]): r for r in json.loads(log_json)}
     denied = rows[(f"127.0.0.3:{port}", "deny")]
     assert denied["count"] >= 1 and denied["helper"] == helper
-    assert rows[(f"127.0.0.2:{port}", "allow")]["count"] >= 3
+    assert rows[(f"127.0.0.2:{port}", "allow")]["count"] >= allowed

@@ -14,7 +14,7 @@ from tests.egress_checks import (
     PROBE,
     PROBE_IN_BOX,
     check_allowlist_results,
-    check_logged,
+    check_session_end,
     host_addresses,
     run_allowlist_session,
 )
@@ -73,8 +73,5 @@ def test_rootless_allowlist_holds(rootless: RootlessUser, python_image: str, rem
 
     found, err = run_allowlist_session(project, remote, start, net)
     check_allowlist_results(found, remote)
-    assert f"egress denied this session: 127.0.0.3:{remote}" in err
-    log = net("log", "--json")
-    assert log.returncode == 0, log.stderr
-    check_logged(log.stdout, remote)
+    check_session_end(err, net, remote)
     assert json.loads(net("list", "--json").stdout)["mode"] == "allowlist"
