@@ -81,6 +81,8 @@ def check_allowlist_results(found: dict[str, Any], port: int) -> None:
     assert many["opened"] >= 1024 and many["refused_of_last_100"] > 0, many
     assert found["after_many"] == 200
     assert found["live_before"] == 403 and found["live_after"] == 200
+    slow = found["slow_client"]
+    assert slow["reply"] == "HTTP/1.1 408 Request Timeout" and slow["seconds"] <= 15, slow
 
 
 def run_allowlist_session(

@@ -13,6 +13,7 @@ import os
 import resource
 import socket
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -51,6 +52,24 @@ def raw(data: bytes, *, read: int = 65536) -> str:
         return client.recv(read).decode("latin-1").split("\r\n")[0]
 
 
+def slow_client(result: dict[str, object]) -> None:
+    """A header line a second, never finishing the head: the proxy must cut it off."""
+    started = time.monotonic()
+    with socket.create_connection(PROXY, timeout=30) as client:
+        client.sendall(b"GET http://slow.example/ HTTP/1.1\r\n")
+        client.settimeout(1)
+        while time.monotonic() - started < 30:
+            try:
+                reply = client.recv(100)
+            except TimeoutError:
+                with contextlib.suppress(OSError):
+                    client.sendall(b"X-Slow: a\r\n")
+                continue
+            result["reply"] = reply.decode("latin-1").split("\r\n")[0]
+            break
+    result["seconds"] = round(time.monotonic() - started)
+
+
 def main() -> None:
     port = int(sys.argv[1])
     hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
@@ -61,6 +80,9 @@ def main() -> None:
         say(f"direct {host}", direct(host, port))
     if "http_proxy" not in os.environ:
         return
+    slow: dict[str, object] = {}
+    slow_thread = threading.Thread(target=slow_client, args=(slow,))
+    slow_thread.start()
     say("allowed", fetch(f"http://127.0.0.2:{port}/through"))
     say("denied", fetch(f"http://127.0.0.3:{port}/nope"))
     say("localhost_name", raw(f"CONNECT localhost:{port} HTTP/1.1\r\n\r\n".encode()))
@@ -101,6 +123,8 @@ def main() -> None:
             break
         time.sleep(0.05)
     say("live_after", status)
+    slow_thread.join()
+    say("slow_client", slow)
 
 
 if __name__ == "__main__":
