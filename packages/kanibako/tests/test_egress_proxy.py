@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import tempfile
@@ -195,3 +196,31 @@ def test_decisions_are_logged_per_helper_with_counts(box: Box, remote: int) -> N
     assert helper_row.first <= helper_row.last
     assert rows[(f"127.0.0.1:{remote}", 0)].count == 1
     assert box.log.denied_this_session() == [f"127.0.0.1:{remote}"]
+
+
+def test_the_forwarder_hands_tcp_connections_to_the_proxy(box: Box, remote: int) -> None:
+    from kanibako.session.egress.forwarder import bind_loopback, serve
+
+    record(box.project, "allow", f"127.0.0.1:{remote}")
+    listener = bind_loopback(0)
+    threading.Thread(target=serve, args=(listener, str(box.socket)), daemon=True).start()
+    with socket.create_connection(listener.getsockname(), timeout=5) as client:
+        client.sendall(_get(remote))
+        assert _read_all(client).endswith(b"hello /x?y=1 host=127.0.0.1:" + str(remote).encode())
+    listener.close()
+
+
+def test_a_passed_descriptor_that_is_no_stream_socket_is_dropped(box: Box, remote: int) -> None:
+    reader, writer = os.pipe()
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        for fd in (reader, udp.fileno()):
+            with box.connect() as control:
+                socket.send_fds(control, [b"\0"], [fd])
+                assert _read_all(control) == b""
+    finally:
+        os.close(reader)
+        os.close(writer)
+        udp.close()
+    record(box.project, "allow", f"127.0.0.1:{remote}")
+    assert b"hello" in box.ask(_get(remote))

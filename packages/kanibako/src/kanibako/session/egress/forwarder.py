@@ -1,4 +1,4 @@
-"""The forwarder inside the container: 127.0.0.1:PORT spliced to the proxy's Unix socket.
+"""The forwarder inside the container: connections to 127.0.0.1:PORT handed to the proxy.
 
 Run by the in-container CLI (``kanibako net forward``, the bundle under the
 image's python3) in front of the agent: it binds the port, forks a child that
@@ -10,53 +10,38 @@ and one stderr line saying so; the agent starts either way.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import resource
 import socket
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
-CHUNK = 256 * 1024
+
+def hand_over(conn: socket.socket, socket_path: str) -> None:
+    """Pass the accepted connection to the proxy (one byte with SCM_RIGHTS), then drop ours.
+
+    The proxy then reads and writes the connection itself: the bytes cross no
+    second process, and this side holds nothing per connection.
+    """
+    with conn, socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as control:
+        control.connect(socket_path)
+        socket.send_fds(control, [b"\0"], [conn.fileno()])
 
 
-async def _pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
-    try:
-        while data := await source.read(CHUNK):
-            sink.write(data)
-            await sink.drain()
-        if sink.can_write_eof():
-            sink.write_eof()
-    except OSError:
-        sink.close()
-
-
-async def _splice(
-    socket_path: str, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
-) -> None:
-    try:
-        up_reader, up_writer = await asyncio.open_unix_connection(socket_path)
-    except OSError:
-        writer.close()
-        return
-    try:
-        await asyncio.gather(_pump(reader, up_writer), _pump(up_reader, writer))
-    finally:
-        up_writer.close()
-        writer.close()
-
-
-async def serve(listener: socket.socket, socket_path: str) -> None:
-    """Splice every connection on ``listener`` to ``socket_path`` until cancelled."""
-
-    async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        await _splice(socket_path, reader, writer)
-
-    server = await asyncio.start_server(accept, sock=listener)
-    async with server:
-        await server.serve_forever()
+def serve(listener: socket.socket, socket_path: str) -> None:
+    """Hand every connection on ``listener`` to ``socket_path`` until killed."""
+    listener.setblocking(True)
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            time.sleep(0.05)  # out of descriptors for a moment
+            continue
+        with contextlib.suppress(OSError):
+            hand_over(conn, socket_path)
 
 
 def raise_file_limit() -> None:
@@ -73,7 +58,6 @@ def bind_loopback(port: int) -> socket.socket:
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", port))
     listener.listen(1024)
-    listener.setblocking(False)
     return listener
 
 
@@ -85,7 +69,7 @@ def _detach_and_serve(listener: socket.socket, socket_path: str) -> None:
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     with contextlib.suppress(BaseException):
-        asyncio.run(serve(listener, socket_path))
+        serve(listener, socket_path)
     os._exit(0)
 
 
@@ -100,7 +84,7 @@ def forward_then_exec(port: int, socket_path: str, argv: Sequence[str]) -> None:
         listener = None
     if not argv:
         if listener is not None:
-            asyncio.run(serve(listener, socket_path))
+            serve(listener, socket_path)
         return
     if listener is not None and os.fork() == 0:
         _detach_and_serve(listener, socket_path)

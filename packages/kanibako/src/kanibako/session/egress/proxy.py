@@ -12,29 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from kanibako.session.egress.decision_log import DecisionLog
-from kanibako.session.egress.destinations import (
-    DestinationError,
-    IPAddress,
-    normalize_host,
-    normalize_ip,
-    parse_port,
-    split_host_port,
-)
+from kanibako.session.egress.destinations import IPAddress, normalize_ip
 from kanibako.session.egress.forwarder import raise_file_limit
-from kanibako.session.egress.policy import Decision, Policy
+from kanibako.session.egress.http_head import REASONS, BadRequest, denial, parse_head, reply
+from kanibako.session.egress.policy import Policy
 
 Resolver = Callable[[str, int], Awaitable[Sequence[IPAddress]]]
-_HOP_HEADERS = frozenset(
-    {b"connection", b"keep-alive", b"proxy-connection", b"proxy-authorization", b"te"}
-)
+# Connections over the cap still waiting for their 503 (beyond: closed at once).
+_MAX_REFUSING = 256
 
 
 @dataclass(frozen=True)
@@ -47,24 +40,6 @@ class Limits:
     idle_timeout: float = 300.0
     max_connections: int = 1024
     chunk: int = 256 * 1024
-
-
-class BadRequest(Exception):
-    """A request the proxy answers with an error status and closes."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a request wants to go, and the head to send there (None for a tunnel)."""
-
-    host: str
-    port: int
-    tunnel: bool
-    head: bytes | None
 
 
 async def system_resolver(host: str, port: int) -> Sequence[IPAddress]:
@@ -82,57 +57,6 @@ async def system_resolver(host: str, port: int) -> Sequence[IPAddress]:
     return list(found)
 
 
-def parse_head(head: bytes) -> Target:
-    """The request line and headers of one request (raises BadRequest)."""
-    lines = head[:-4].split(b"\r\n")
-    parts = lines[0].split(b" ")
-    if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
-        raise BadRequest(400, "the request line is not METHOD TARGET HTTP/1.x")
-    method, target, version = (p.decode("latin-1") for p in parts)
-    try:
-        if method == "CONNECT":
-            host, port_text = split_host_port(target)
-            if port_text is None:
-                raise BadRequest(400, "CONNECT needs host:port")
-            return Target(normalize_host(host), parse_port(port_text, target), True, None)
-        url = urlsplit(target)
-        if url.scheme.lower() != "http" or not url.hostname or "@" in url.netloc:
-            raise BadRequest(400, "only absolute http:// URLs (or CONNECT for https)")
-        host_text, port_text = split_host_port(url.netloc)
-        host = normalize_host(host_text)
-        port = 80 if port_text is None else parse_port(port_text, url.netloc)
-    except (DestinationError, ValueError) as exc:
-        raise BadRequest(400, str(exc)) from None
-    path = url.path or "/"
-    if url.query:
-        path += "?" + url.query
-    kept = [line for line in lines[1:] if line.split(b":")[0].strip().lower() not in _HOP_HEADERS]
-    request = f"{method} {path} {version}".encode("latin-1")
-    rebuilt = b"\r\n".join([request, *kept, b"Connection: close"]) + b"\r\n\r\n"
-    return Target(host, port, False, rebuilt)
-
-
-def _reply(status: int, reason: str, body: str) -> bytes:
-    data = body.encode()
-    head = (
-        f"HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        f"Content-Length: {len(data)}\r\nConnection: close\r\n\r\n"
-    )
-    return head.encode() + data
-
-
-def denial(decision: Decision) -> bytes:
-    """The 403 naming the destination and the command that allows it."""
-    body = (
-        f"kanibako: egress to {decision.destination} denied: {decision.reason}\n"
-        f"to allow it, run on the host: {decision.allow_command}\n"
-    )
-    return _reply(403, "Forbidden", body)
-
-
-_REASONS = {400: "Bad Request", 408: "Request Timeout", 431: "Request Header Fields Too Large"}
-
-
 class EgressProxy:
     """One session's proxy: ``listen`` a socket per container, ``stop`` at teardown."""
 
@@ -147,8 +71,10 @@ class EgressProxy:
         self.limits = limits or Limits()
         self.resolver = resolver
         self.active = 0
+        self.refusing = 0
         self._loop = asyncio.new_event_loop()
-        self._servers: dict[int, tuple[asyncio.Server, Path]] = {}
+        self._servers: dict[int, tuple[asyncio.Future[None], socket.socket, Path]] = {}
+        self._adopting: set[asyncio.Future[None]] = set()
         self._thread = threading.Thread(target=self._loop.run_forever, name="egress", daemon=True)
 
     def start(self) -> EgressProxy:
@@ -179,20 +105,97 @@ class EgressProxy:
 
     async def _listen(self, path: Path, helper: int) -> None:
         path.unlink(missing_ok=True)
-
-        async def accept(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            await self._serve(reader, writer, helper)
-
-        limit = self.limits.max_head_bytes
-        server = await asyncio.start_unix_server(accept, str(path), limit=limit)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(str(path))
         path.chmod(0o600)
-        self._servers[helper] = (server, path)
+        listener.listen(1024)
+        listener.setblocking(False)
+        task = asyncio.ensure_future(self._accept_loop(listener, helper))
+        self._servers[helper] = (task, listener, path)
+
+    async def _accept_loop(self, listener: socket.socket, helper: int) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                conn, _ = await loop.sock_accept(listener)
+            except OSError:
+                await asyncio.sleep(0.05)  # out of descriptors: let connections end
+                continue
+            conn.setblocking(False)
+            over = self.active >= self.limits.max_connections
+            if over and self.refusing >= _MAX_REFUSING:
+                conn.close()  # a flood: not even a 503 each
+                continue
+            if over:
+                self.refusing += 1
+            else:
+                self.active += 1
+            task = asyncio.ensure_future(self._adopt(conn, helper, over=over))
+            self._adopting.add(task)
+            task.add_done_callback(self._adopting.discard)
+
+    async def _adopt(self, conn: socket.socket, helper: int, *, over: bool) -> None:
+        """Serve one connection: the TCP socket the forwarder passed, or ``conn`` itself.
+
+        The forwarder accepts inside the container and hands the accepted socket
+        over (one byte with SCM_RIGHTS), so the bytes cross one Python hop, not
+        two. A client speaking HTTP on the Unix socket directly works too.
+        Connections are counted from here: over the cap, the reply is a 503.
+        """
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._adopted(conn, helper, over=over)
+        finally:
+            if over:
+                self.refusing -= 1
+            else:
+                self.active -= 1
+
+    async def _adopted(self, conn: socket.socket, helper: int, *, over: bool) -> None:
+        try:
+            client, prefix = await self._take_client(conn)
+        except (OSError, TimeoutError):
+            conn.close()
+            return
+        if client is not conn:
+            conn.close()
+        try:
+            reader, writer = await asyncio.open_connection(
+                sock=client, limit=self.limits.max_head_bytes
+            )
+        except OSError:
+            client.close()
+            return
+        if over:
+            await _send_and_close(
+                writer, reply(503, "Service Unavailable", "too many connections\n")
+            )
+            return
+        await self._serve(reader, writer, helper, prefix)
+
+    async def _take_client(self, conn: socket.socket) -> tuple[socket.socket, bytes]:
+        loop = asyncio.get_running_loop()
+        ready = loop.create_future()
+        loop.add_reader(conn.fileno(), _resolve, ready)
+        try:
+            await asyncio.wait_for(ready, timeout=self.limits.head_timeout)
+        finally:
+            loop.remove_reader(conn.fileno())
+        message, fds, _, _ = socket.recv_fds(conn, 1, 1)
+        if not fds:
+            if not message:
+                raise OSError("closed before a request")
+            return conn, message
+        passed = _stream_socket(fds[0])
+        passed.setblocking(False)
+        return passed, message if message != b"\0" else b""
 
     async def _unlisten(self, helper: int) -> None:
         entry = self._servers.pop(helper, None)
         if entry is not None:
-            server, path = entry
-            server.close()
+            task, listener, path = entry
+            task.cancel()
+            listener.close()
             path.unlink(missing_ok=True)
 
     async def _cancel_all(self) -> None:
@@ -203,31 +206,28 @@ class EgressProxy:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _serve(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, helper: int
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        helper: int,
+        prefix: bytes = b"",
     ) -> None:
-        if self.active >= self.limits.max_connections:
-            await _send_and_close(
-                writer, _reply(503, "Service Unavailable", "too many connections\n")
-            )
-            return
-        self.active += 1
         try:
-            await self._handle(reader, writer, helper)
+            await self._handle(reader, writer, helper, prefix)
         except BadRequest as exc:
-            reply = _reply(exc.status, _REASONS.get(exc.status, "Error"), f"kanibako: {exc}\n")
-            await _send_and_close(writer, reply)
+            status = REASONS.get(exc.status, "Error")
+            await _send_and_close(writer, reply(exc.status, status, f"kanibako: {exc}\n"))
         except (OSError, asyncio.IncompleteReadError):
             pass
         except Exception as exc:  # one bad request never stops the proxy
             body = f"kanibako: the proxy could not handle this request ({type(exc).__name__})\n"
-            await _send_and_close(writer, _reply(500, "Internal Server Error", body))
+            await _send_and_close(writer, reply(500, "Internal Server Error", body))
         finally:
-            self.active -= 1
             writer.close()
 
-    async def _read_head(self, reader: asyncio.StreamReader) -> bytes:
+    async def _read_head(self, reader: asyncio.StreamReader, prefix: bytes) -> bytes:
         try:
-            return await asyncio.wait_for(
+            return prefix + await asyncio.wait_for(
                 reader.readuntil(b"\r\n\r\n"), timeout=self.limits.head_timeout
             )
         except asyncio.LimitOverrunError:
@@ -238,9 +238,13 @@ class EgressProxy:
             raise BadRequest(431, "the request head is too large") from None
 
     async def _handle(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, helper: int
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        helper: int,
+        prefix: bytes,
     ) -> None:
-        target = parse_head(await self._read_head(reader))
+        target = parse_head(await self._read_head(reader, prefix))
         decision = self.policy.check_name(target.host, target.port, tunnel=target.tunnel)
         if decision is None:
             literal = normalize_ip(target.host)
@@ -254,12 +258,14 @@ class EgressProxy:
             return
         try:
             up_reader, up_writer = await asyncio.wait_for(
-                asyncio.open_connection(str(decision.address), target.port),
+                asyncio.open_connection(
+                    str(decision.address), target.port, limit=self.limits.chunk
+                ),
                 timeout=self.limits.connect_timeout,
             )
         except (OSError, TimeoutError) as exc:
             body = f"kanibako: cannot reach {decision.destination}: {exc or 'timed out'}\n"
-            await _send_and_close(writer, _reply(502, "Bad Gateway", body))
+            await _send_and_close(writer, reply(502, "Bad Gateway", body))
             return
         try:
             if target.head is None:
@@ -315,6 +321,24 @@ class EgressProxy:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _stream_socket(fd: int) -> socket.socket:
+    """The passed descriptor as a socket, if it is a stream socket (else closed, OSError)."""
+    try:
+        passed = socket.socket(fileno=fd)
+    except OSError:
+        os.close(fd)
+        raise
+    if passed.type != socket.SOCK_STREAM:
+        passed.close()
+        raise OSError("the passed descriptor is not a stream socket")
+    return passed
 
 
 async def _send_and_close(writer: asyncio.StreamWriter, data: bytes) -> None:
