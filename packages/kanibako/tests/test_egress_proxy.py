@@ -224,3 +224,35 @@ def test_a_passed_descriptor_that_is_no_stream_socket_is_dropped(box: Box, remot
         udp.close()
     record(box.project, "allow", f"127.0.0.1:{remote}")
     assert b"hello" in box.ask(_get(remote))
+
+
+def test_git_honours_the_proxy_variables(box: Box) -> None:
+    """git (libcurl) reads http_proxy/https_proxy: no http.proxy config is needed."""
+    import subprocess
+
+    from kanibako.session.egress.forwarder import bind_loopback, serve
+    from kanibako.session.egress.launch_hook import proxy_env
+
+    listener = bind_loopback(0)
+    threading.Thread(target=serve, args=(listener, str(box.socket)), daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    env = {k: v.replace("http://127.0.0.1:3128", url) for k, v in proxy_env().items()}
+    for scheme in ("http", "https"):
+        done = subprocess.run(
+            ["git", "ls-remote", f"{scheme}://203.0.113.9/repo.git"],
+            env={
+                **env,
+                "PATH": os.environ["PATH"],
+                "GIT_TERMINAL_PROMPT": "0",
+                "HOME": str(box.dir),
+            },
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode != 0
+    listener.close()
+    box.log.close()
+    rows = {(r.destination, r.verdict): r.count for r in read_log(box.log.path)}
+    assert rows[("203.0.113.9", "deny")] == 2  # plain HTTP (port 80) and CONNECT (443)
