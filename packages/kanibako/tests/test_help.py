@@ -14,6 +14,7 @@ from kanibako.cli import COMMANDS, cli
 SPEC_COMMANDS = {
     "start", "shell", "resume", "stop", "status", "config", "image", "box", "workset",
     "init", "new", "vault", "env", "shared", "helper", "setup", "upgrade", "reauth",
+    "net",  # issue 11
 }  # fmt: skip
 # Added by issue 13: host checks and disk accounting.
 ISSUE_13_COMMANDS = {"doctor", "gc"}

@@ -47,6 +47,7 @@ CONFIG_KEYS: dict[str, ConfigKey] = {
         _key("container_image", DEFAULT_IMAGE, "Container image"),
         _key("container_engine", "", "Container engine: podman, docker, or auto-detect"),
         _key("target_name", "", "Agent target plugin (auto-detect; falls back to no_agent)"),
+        _key("network_mode", "allowlist", "Egress: allowlist (the default), open or none"),
         _key("paths_data_path", "", "Override the data directory root", global_only=True),
         _key("paths_boxes", "boxes", "Project state subdirectory", global_only=True),
         _key("paths_agents", "agents", "Agent TOML subdirectory", global_only=True),
@@ -71,6 +72,7 @@ ALIASES: dict[str, str] = {
     "image": "container_image",
     "engine": "container_engine",
     "target": "target_name",
+    "network": "network_mode",
     "data_path": "paths_data_path",
     "mirror": "image_mirror",
     "security_mirror": "image_security_mirror",
@@ -78,6 +80,7 @@ ALIASES: dict[str, str] = {
 
 ENGINES = ("", "podman", "docker")
 VAULT_COMPRESSIONS = ("zstd", "xz", "none")
+NETWORK_MODES = ("allowlist", "open", "none")
 _MIRROR_URL = re.compile(r"(https?|file)://\S+")
 _TARGET_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
@@ -137,6 +140,8 @@ def validate_config_value(key: str, value: str) -> str:
         raise ConfigError(f"config key {key}: an image name has no spaces and is not empty")
     if key == "container_engine" and value not in ENGINES:
         raise ConfigError(f"config key {key} must be podman, docker or empty, not {value!r}")
+    if key == "network_mode" and value not in NETWORK_MODES:
+        raise ConfigError(f"config key {key} must be allowlist, open or none, not {value!r}")
     if key == "target_name" and not set(value) <= _TARGET_CHARS:
         raise ConfigError(f"config key {key}: invalid target name {value!r}")
     if key == "paths_data_path" and value and not Path(value).expanduser().is_absolute():

@@ -44,6 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("kanibako.commands.init:new", "Create a new decentralized project."),
     "vault": ("kanibako.commands.vault:vault", "Vault snapshot management."),
     "env": ("kanibako.commands.env:env", "Environment variable management."),
+    "net": (
+        "kanibako.commands.net:net",
+        "Egress: allow, deny and list destinations; show the decision log.",
+    ),
     "shared": ("kanibako.commands.shared:shared", "Shared cache management."),
     "helper": ("kanibako.commands.helper:helper", "Child kanibako spawning and messaging."),
     "setup": ("kanibako.commands.setup:setup", "Initial setup (config and default image)."),

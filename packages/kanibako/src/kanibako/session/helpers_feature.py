@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import ExitStack
 
+from kanibako.session.egress.launch_hook import EgressSession
 from kanibako.session.features import SpecAdditions
 from kanibako.session.prepare import PreparedSession
 from kanibako.session.spec import SHELL_ARGV, session_env
@@ -24,10 +25,14 @@ class HelperHubFeature:
 
     name = "helpers"
 
-    def __init__(self, harden: Harden = lambda spec, running: spec) -> None:
+    def __init__(
+        self, harden: Harden = lambda spec, running: spec, egress: EgressSession | None = None
+    ) -> None:
         self._running = ExitStack()
         # The box's rules for each helper (privileges, limits, the fleet's size).
         self._harden = harden
+        # Helpers go out through the session's proxy, each on its own socket.
+        self._egress = egress
 
     def contribute(self, session: PreparedSession) -> SpecAdditions:
         # Imported here: a session with --no-helpers never loads the hub.
@@ -44,6 +49,7 @@ class HelperHubFeature:
             session_env(agent, session.user_env, session.project),
             helper_command=agent.helper_command,
             harden=self._harden,
+            egress=self._egress,
         )
         with ExitStack() as starting:
             # Unwound in reverse: the hub stops first, then any helper left running.

@@ -20,6 +20,7 @@ import shlex
 import sys
 from contextlib import ExitStack
 
+from kanibako.session.egress.launch_hook import EgressSession, start_egress
 from kanibako.session.features import SessionFeature, SpecAdditions
 from kanibako.session.image import LaunchImage
 from kanibako.session.prepare import (
@@ -58,13 +59,15 @@ def run_session(request: SessionRequest, echo: Echo) -> int:
             return interrupted.exit_code
 
 
-def session_features(session: PreparedSession, rules: SessionRules) -> list[SessionFeature]:
+def session_features(
+    session: PreparedSession, rules: SessionRules, egress: EgressSession | None = None
+) -> list[SessionFeature]:
     """The features of this session, in the order they contribute (and reverse teardown)."""
     features: list[SessionFeature] = []
     if not session.options.no_helpers:
         from kanibako.session.helpers_feature import HelperHubFeature
 
-        features.append(HelperHubFeature(harden=rules.helper_spec))
+        features.append(HelperHubFeature(harden=rules.helper_spec, egress=egress))
     return features
 
 
@@ -91,8 +94,18 @@ def _locked_session(resolved: ResolvedSession, echo: Echo) -> int:
         stack.callback(rules.teardown, echo)
         launch_image = LaunchImage(engine, resolved.image, verbose=verbose, echo=echo)
         launch_image.ensure()
+        # Egress (issue 11): the network mode, and in allowlist mode the proxy the
+        # box's only way out goes through; closed (and its denials named) at teardown.
+        egress = start_egress(
+            resolved.paths,
+            session.project,
+            echo,
+            mode=resolved.config.values.get("network_mode", "allowlist"),
+            target=(agent.target_name, list(agent.network_hosts)),
+        )
+        stack.callback(egress.close)
         additions: list[SpecAdditions] = []
-        for feature in session_features(session, rules):
+        for feature in session_features(session, rules, egress):
             additions.append(feature.contribute(session))
             stack.callback(feature.teardown)
             debug(f"session feature started: {feature.name}")
@@ -107,7 +120,7 @@ def _locked_session(resolved: ResolvedSession, echo: Echo) -> int:
             user_env=session.user_env,
             name=resolved.name,
         )
-        spec = rules.apply(spec)
+        spec = egress.director().apply(rules.apply(spec))
         status = _run_container(engine, spec, debug)
         if launch_image.recover(status) or _removed_stale(engine, spec, status, echo):
             status = _run_container(engine, spec, debug)

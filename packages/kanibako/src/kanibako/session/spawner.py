@@ -29,6 +29,7 @@ from kanibako_runtime import (
 
 if TYPE_CHECKING:
     from kanibako.session.agent import HelperCommand
+    from kanibako.session.egress.launch_hook import EgressSession
     from kanibako_helpers import SpawnRequest
 
 
@@ -78,6 +79,8 @@ class HelperSpawner:
         default=lambda spec, running: spec, repr=False
     )
     started: list[HelperContainer] = field(default_factory=list)
+    # The session's egress: a helper goes out through the same proxy (its own socket).
+    egress: EgressSession | None = None
 
     def spec_for(self, request: SpawnRequest) -> ContainerSpec:
         """The helper's container (pure; tested without an engine)."""
@@ -109,7 +112,10 @@ class HelperSpawner:
 
     def __call__(self, request: SpawnRequest, /) -> HelperContainer:
         running = sum(1 for helper in self.started if not helper.stopped)
-        run_detached(self.engine, self.harden(self.spec_for(request), running))
+        spec = self.harden(self.spec_for(request), running)
+        if self.egress is not None:
+            spec = self.egress.helper(request.helper).apply(spec)
+        run_detached(self.engine, spec)
         helper = HelperContainer(self.engine, request.container_name)
         self.started.append(helper)
         return helper
