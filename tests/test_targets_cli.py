@@ -193,6 +193,7 @@ def test_a_project_set_up_before_its_first_launch_still_starts_fresh(
     first = prepare_agent(paths, box, LaunchOptions(), "start", first_run=False, verbose=False)
     assert "--continue" not in first.argv
     assert (box.shell_dir / ".claude").is_dir()  # init_home ran
+    first.session_ended(0)  # the agent's first session ended well
     second = prepare_agent(paths, box, LaunchOptions(), "start", first_run=False, verbose=False)
     assert second.argv[:2] == ["claude", "--continue"]
     assert second.argv[-2:] == ["--model", "sonnet"]
