@@ -17,7 +17,7 @@ NO_PROJECT = {
     "shared init", "shared list", "workset",
 }  # fmt: skip
 # Flags with a value get one that parses; none of these commands runs (--help ends it).
-LAUNCH_FLAGS = [["-i", "img"], ["-N"], ["-S"], ["-c", "true"], ["--distinct-auth"]]
+LAUNCH_FLAGS = [["-i", "img"], ["-N"], ["-S"], ["-c", "true"], ["--distinct-auth"], ["-e", "A=1"]]
 
 
 def _leaves(command: click.Command, path: list[str]) -> list[list[str]]:

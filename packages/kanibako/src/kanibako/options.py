@@ -60,8 +60,43 @@ def _checked_image(ctx: click.Context, param: click.Parameter, value: str | None
     return value
 
 
+# Names Kanibako sets itself in every session: a -e over them would break it.
+_RESERVED_ENV = ("HOME",)
+_RESERVED_ENV_PREFIX = "KANIBAKO_"
+
+
+def _checked_env(
+    ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    if not values:
+        return ()
+    import os
+
+    from kanibako_paths import EnvFileError, validate_env_key, validate_env_value
+
+    pairs: list[tuple[str, str]] = []
+    for given in values:
+        name, equals, value = given.partition("=")
+        try:
+            validate_env_key(name)
+            if name in _RESERVED_ENV or name.startswith(_RESERVED_ENV_PREFIX):
+                raise EnvFileError(f"{name} is set by Kanibako itself")
+            if not equals:
+                # Like `docker run -e NAME`: the host's value; refused when unset,
+                # so that a typo cannot silently pass nothing.
+                if name not in os.environ:
+                    raise EnvFileError(
+                        f"{name} is not set on this host (-e {name} passes its value)"
+                    )
+                value = os.environ[name]
+            pairs.append((name, validate_env_value(name, value)))
+        except EnvFileError as exc:
+            raise click.BadParameter(str(exc)) from None
+    return tuple(pairs)
+
+
 def launch_options(func: F) -> F:
-    """The common launch flags of the spec's table (-i -N -S -c --distinct-auth --no-helpers)."""
+    """The common launch flags (-i -N -S -c --distinct-auth -e, and --no-helpers)."""
     decorators = [
         click.option(
             "-i",
@@ -88,6 +123,14 @@ def launch_options(func: F) -> F:
             "--distinct-auth", is_flag=True, help="Use distinct credentials (no sync from host)."
         ),
         click.option("--no-helpers", is_flag=True, help="Launch without helper support (no hub)."),
+        click.option(
+            "-e",
+            "--env",
+            multiple=True,
+            metavar="NAME=VALUE",
+            callback=_checked_env,
+            help="Set NAME for this run (over the env files; NAME alone: the host's value).",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -104,6 +147,7 @@ def merge_launch(base: LaunchOptions, **given: Any) -> LaunchOptions:
         command=given["command"] if given.get("command") is not None else base.command,
         distinct_auth=bool(given.get("distinct_auth")) or base.distinct_auth,
         no_helpers=bool(given.get("no_helpers")) or base.no_helpers,
+        env=(*base.env, *given.get("env", ())),
     )
 
 
