@@ -38,3 +38,17 @@ def snapshot(*roots: Path) -> dict[str, bytes | None]:
         for path in sorted(root.rglob("*")):
             found[str(path)] = path.read_bytes() if path.is_file() else None
     return found
+
+
+def select_vanished_target(project: Path, name: str) -> None:
+    """Make ``name`` the project's target as if its plugin was uninstalled since.
+
+    ``config`` refuses an unknown name, so it is written over a known one.
+    """
+    from kanibako_paths import load_paths, resolve_project
+
+    ok("config", "target_name", "no_agent", "-p", str(project))
+    config = resolve_project(load_paths(), project).project_config_file
+    text = config.read_text()
+    assert 'name = "no_agent"' in text
+    config.write_text(text.replace('name = "no_agent"', f'name = "{name}"'))

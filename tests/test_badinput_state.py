@@ -5,6 +5,7 @@ Nothing is written on the way: every case compares the tree before and after.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -284,3 +285,34 @@ def test_failed_new_leaves_no_directory(isolated_home: Path, tmp_path: Path) -> 
     assert result.exit_code == 2, result.output
     assert "not valid UTF-8" in result.stderr
     assert not target.exists()
+
+
+@pytest.mark.parametrize("spoil", ["malformed", "fifo", "no-workspace"])
+def test_one_unreadable_box_is_a_row_of_box_list_not_its_end(
+    isolated_home: Path, tmp_path: Path, spoil: str
+) -> None:
+    from kanibako_paths import load_paths, resolve_project
+
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    for directory in (good, bad):
+        directory.mkdir()
+        ok("env", "set", "A", "1", cwd=directory)
+    paths = load_paths()
+    config = resolve_project(paths, bad).project_config_file
+    config.unlink()
+    if spoil == "fifo":
+        os.mkfifo(config)  # read non-blocking: refused, never a hang
+    else:
+        config.write_text("[project\n" if spoil == "malformed" else '[project]\nname = "x"\n')
+    listed = run("box", "list", "--json")
+    assert listed.exit_code == 0, listed.output
+    rows = {row["metadata"]: row for row in json.loads(listed.stdout)}
+    assert rows[str(resolve_project(paths, good).metadata_dir)]["unreadable"] is None
+    spoiled = rows[str(config.parent)]
+    assert spoiled["workspace"] is None and str(config) in spoiled["unreadable"]
+    table = run("box", "list")
+    assert table.exit_code == 0 and "UNREADABLE" in table.stdout and str(good) in table.stdout
+    # Not an orphan: `box purge --orphans` must never delete what it cannot read.
+    assert ok("box", "orphan") == "No orphaned projects.\n"
+    assert ok("box", "purge", "--orphans", "--yes") == "Nothing to purge.\n"
+    assert config.parent.is_dir()

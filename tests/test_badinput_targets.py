@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.state_cli import installed, ok, run
+from tests.state_cli import installed, ok, run, select_vanished_target
 
 
 @pytest.mark.parametrize("kind", ["fifo", "directory"])
@@ -38,7 +38,7 @@ def test_unknown_target_name_says_which_file_sets_it(isolated_home: Path, tmp_pa
     project = tmp_path / "proj"
     project.mkdir()
     ok("init", "--local", cwd=project)
-    ok("config", "target_name", "nope", cwd=project)
+    select_vanished_target(project, "nope")
     for args in (["box", "settings", "list"], ["reauth"]):
         result = run(*args, cwd=project)
         assert result.exit_code == 2, result.output

@@ -62,8 +62,19 @@ def test_config_get_set_show_clear_and_global(project: Path) -> None:
     assert ok("config", "image", cwd=project).strip() == "global:1"
     ok("config", "--global", "--unset", "image", cwd=project)
     assert ok("config", "image", cwd=project).strip().endswith("kanibako-base:latest")
-    ok("config", "target_name", "aider", cwd=project)
-    assert "target_name = 'aider'  (project)" in ok("config", cwd=project)
+    ok("config", "target_name", "no_agent", cwd=project)
+    assert "target_name = 'no_agent'  (project)" in ok("config", cwd=project)
+
+
+@pytest.mark.parametrize("where", [[], ["--global"]])
+def test_an_unknown_target_is_refused_when_it_is_set(project: Path, where: list[str]) -> None:
+    before = ok("config", "--show", "--json", cwd=project)
+    result = run("config", *where, "target", "aider", cwd=project)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        "kanibako: unknown target 'aider' (known: claude, no_agent; '' to auto-detect)\n"
+    )
+    assert ok("config", "--show", "--json", cwd=project) == before  # nothing written
 
 
 def test_project_write_initializes_the_project_first(project: Path) -> None:

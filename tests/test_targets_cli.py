@@ -14,7 +14,7 @@ from kanibako.errors import CliError
 from kanibako.session.agent import prepare_agent
 from kanibako_paths import ensure_initialized, load_paths, read_toml, resolve_project
 from kanibako_targets.testing_issuer import TokenIssuer
-from tests.state_cli import ok, run
+from tests.state_cli import ok, run, select_vanished_target
 
 CREDS = ".claude/.credentials.json"
 
@@ -193,6 +193,7 @@ def test_a_project_set_up_before_its_first_launch_still_starts_fresh(
     first = prepare_agent(paths, box, LaunchOptions(), "start", first_run=False, verbose=False)
     assert "--continue" not in first.argv
     assert (box.shell_dir / ".claude").is_dir()  # init_home ran
+    first.session_ended(0)  # the agent's first session ended well
     second = prepare_agent(paths, box, LaunchOptions(), "start", first_run=False, verbose=False)
     assert second.argv[:2] == ["claude", "--continue"]
     assert second.argv[-2:] == ["--model", "sonnet"]
@@ -305,7 +306,7 @@ def test_a_forged_token_left_in_the_box_is_set_aside_and_the_launch_goes_on(
 
 
 def test_an_unknown_selected_target_is_a_user_error(isolated_home: Path, project: Path) -> None:
-    ok("config", "target_name", "nope", "-p", str(project))
+    select_vanished_target(project, "nope")
     result = run("box", "settings", "list", "-p", str(project))
     assert result.exit_code == 2
     assert "unknown target 'nope' (installed: " in result.stderr

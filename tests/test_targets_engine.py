@@ -93,6 +93,20 @@ def test_the_agent_receives_the_right_arguments(
     assert launch(project, busybox_image, "start") == ["--continue", skip, "--model", "sonnet"]
 
 
+def test_a_shell_or_a_failed_launch_leaves_the_agents_first_run_to_come(
+    agent_bin: Path, project: Path, busybox_image: str
+) -> None:
+    skip, model = "--dangerously-skip-permissions", ["--model", "opus"]
+    shell = kanibako("-p", str(project), "shell", "--no-helpers", "-i", busybox_image)
+    assert shell.returncode == 0, shell.stderr
+    fake_claude(agent_bin, "exit 3")  # e.g. Claude refused to start
+    failed = kanibako("-p", str(project), "start", "--no-helpers", "-i", busybox_image)
+    assert failed.returncode == 3, failed.stderr
+    fake_claude(agent_bin, "exit 0")
+    assert launch(project, busybox_image, "start") == [skip, *model]  # still the first run
+    assert launch(project, busybox_image, "start") == ["--continue", skip, *model]
+
+
 def test_a_root_session_tells_claude_it_is_sandboxed_so_permissions_can_be_skipped(
     agent_bin: Path, project: Path, busybox_image: str
 ) -> None:

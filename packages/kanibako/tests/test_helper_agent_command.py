@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
-import pytest
-
 from kanibako.app import LaunchOptions
 from kanibako.session.agent import HelperCommand, prepare_agent
 from kanibako.session.spawner import HelperSpawner
 from kanibako_helpers import SpawnRequest
-from kanibako_paths import KanibakoPaths, Project, load_paths, resolve_project
+from kanibako_paths import KanibakoPaths, Project
 from kanibako_runtime import Engine
 
 SKIP = "--dangerously-skip-permissions"
-
-
-@pytest.fixture
-def box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[KanibakoPaths, Project]:
-    """A project whose host has a `claude` on PATH (auto-detected as the target)."""
-    home = tmp_path / "home"
-    for sub in (".config", ".local/share", "bin"):
-        (home / sub).mkdir(parents=True)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local/share"))
-    claude = home / "bin" / "claude"
-    claude.write_text("#!/bin/sh\nexit 0\n")
-    claude.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{claude.parent}{os.pathsep}{os.environ['PATH']}")
-    (tmp_path / "w").mkdir()
-    paths = load_paths()
-    return paths, resolve_project(paths, tmp_path / "w")
 
 
 def spawner_for(
@@ -60,7 +37,8 @@ def helper_argv(spawner: HelperSpawner, model: str | None) -> list[str]:
 
 def test_a_helper_runs_the_model_its_spawn_asked_for(box: tuple[KanibakoPaths, Project]) -> None:
     paths, project = box
-    prepare_agent(paths, project, LaunchOptions(), "start", first_run=True, verbose=False)
+    first = prepare_agent(paths, project, LaunchOptions(), "start", first_run=True, verbose=False)
+    first.session_ended(0)
     # The second launch continues the director's conversation: helpers start their own.
     director = prepare_agent(
         paths, project, LaunchOptions(), "start", first_run=False, verbose=False

@@ -58,6 +58,8 @@ def test_status_loads_only_the_runtime_lock_not_the_engine(tmp_path: Path) -> No
         "kanibako_runtime.__about__",
         "kanibako_runtime.lock",
         "kanibako_runtime.errors",
+        # The Engine line: detection reads the environment and PATH, runs nothing.
+        "kanibako_runtime.engine",
     }, loaded
 
 

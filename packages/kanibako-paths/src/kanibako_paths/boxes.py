@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from kanibako_paths.errors import KanibakoPathsError
 from kanibako_paths.known_projects import forget_project, known_decentralized
 from kanibako_paths.locations import KanibakoPaths
 from kanibako_paths.modes import ProjectMode
@@ -20,13 +21,15 @@ class BoxEntry:
 
     name: str
     mode: ProjectMode
-    workspace: Path
+    workspace: Path | None  # None: unreadable
     workspace_exists: bool
     metadata_dir: Path
     project_hash: str
     workset: str | None = None
     project: Project | None = None
     """The project itself (every entry ``list_boxes`` returns has it)."""
+    # Why the box's project.toml could not be read (one bad box must not hide the others).
+    unreadable: str | None = None
 
 
 def _entry(project: Project) -> BoxEntry:
@@ -48,15 +51,32 @@ def _account_centric(paths: KanibakoPaths) -> list[BoxEntry]:
     found = []
     for box in sorted(paths.boxes_dir.iterdir()):
         file = box / PROJECT_FILE
-        if not file.is_file():
+        if not file.exists() and not file.is_symlink():
             continue  # not a box (or an init that never finished)
-        identity = table_at(read_toml(file), "project", file)
+        try:
+            identity = table_at(read_toml(file), "project", file)
+        except (KanibakoPathsError, OSError) as exc:
+            found.append(_unreadable(box, str(exc)))
+            continue
         workspace = identity.get("workspace")
         if not isinstance(workspace, str):
+            found.append(_unreadable(box, f"{file}: [project] has no workspace"))
             continue
         project = project_at(paths, ProjectMode.ACCOUNT_CENTRIC, Path(workspace))
         found.append(_entry(project))
     return found
+
+
+def _unreadable(box: Path, reason: str) -> BoxEntry:
+    return BoxEntry(
+        name=box.name,
+        mode=ProjectMode.ACCOUNT_CENTRIC,
+        workspace=None,
+        workspace_exists=False,
+        metadata_dir=box,
+        project_hash=box.name,
+        unreadable=reason,
+    )
 
 
 def list_boxes(paths: KanibakoPaths) -> list[BoxEntry]:
@@ -83,8 +103,8 @@ def list_boxes(paths: KanibakoPaths) -> list[BoxEntry]:
 
 
 def find_orphans(paths: KanibakoPaths) -> list[BoxEntry]:
-    """Projects whose workspace directory no longer exists."""
-    return [entry for entry in list_boxes(paths) if not entry.workspace_exists]
+    """Projects whose workspace directory no longer exists (an unreadable box is not one)."""
+    return [e for e in list_boxes(paths) if not e.workspace_exists and e.unreadable is None]
 
 
 def purge_project(

@@ -23,6 +23,8 @@ class LaunchOptions(NamedTuple):
     command: str | None = None
     distinct_auth: bool = False
     no_helpers: bool = False
+    # ``-e NAME=VALUE`` pairs in the order given (a later NAME wins).
+    env: tuple[tuple[str, str], ...] = ()
 
 
 class App:

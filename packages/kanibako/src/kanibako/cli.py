@@ -16,7 +16,7 @@ from kanibako.__about__ import __version__
 from kanibako.app import App, LaunchOptions
 from kanibako.errors import as_cli_error
 from kanibako.lazy_group import LazyGroup
-from kanibako.options import launch_options, project_option
+from kanibako.options import add_common_flags, launch_options, project_option
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -97,6 +97,9 @@ def cli(ctx: click.Context, /, verbose: bool, project: Path | None, **launch: An
         start = cli.get_command(ctx, "start")
         if start is not None:
             ctx.invoke(start)
+
+
+cli.on_load = add_common_flags
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ of the engine, vault, helper or target code behind them).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import click
 
@@ -25,6 +25,8 @@ class LazyGroup(click.Group):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         # name -> (import path "pkg.module:attr", one-line help)
         self.lazy_commands: dict[str, tuple[str, str]] = dict(lazy_commands or {})
+        # Called with each command as it is loaded (the root adds the common flags).
+        self.on_load: Callable[[click.Command, str], None] | None = None
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy_commands})
@@ -40,6 +42,8 @@ class LazyGroup(click.Group):
         command = getattr(importlib.import_module(module_name), attr)
         if not isinstance(command, click.Command):
             raise TypeError(f"{import_path} is not a click command")
+        if self.on_load is not None:
+            self.on_load(command, cmd_name)
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:

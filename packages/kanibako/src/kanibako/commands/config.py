@@ -63,6 +63,8 @@ def config(
         name = canonical_key(key)
         if value is not None:
             check_config_assignment(name, value, is_global=is_global)
+            if name == "target_name" and value:
+                _check_target_known(value)
         _write(app, project, name, value, is_global=is_global)
         return
     if clear:
@@ -79,6 +81,18 @@ def config(
         return
     for name, current in resolved.values.items():
         click.echo(f"{name} = {current!r}  ({resolved.sources[name]})")
+
+
+def _check_target_known(name: str) -> None:
+    """Refuse a target no installed plugin registers, now rather than at the next launch.
+
+    Cheap: the entry-point index is read, no plugin is imported.
+    """
+    from kanibako_targets.internal import target_names
+
+    known = target_names()
+    if name not in known:
+        raise CliError(f"unknown target {name!r} (known: {', '.join(known)}; '' to auto-detect)")
 
 
 def _target(app: App, project: Path | None, *, is_global: bool, write: bool) -> Path:

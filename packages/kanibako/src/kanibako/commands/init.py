@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from kanibako.app import App
 from kanibako.errors import CliError
 from kanibako.options import project_option
+
+if TYPE_CHECKING:
+    from kanibako_paths import KanibakoPaths, Project
 
 local_option = click.option(
     "--local", is_flag=True, help="Decentralized: keep all state inside the project directory."
@@ -69,8 +73,28 @@ def _initialize(app: App, directory: Path, *, local: bool, vault: bool) -> None:
     else:
         project = resolve_project(paths, directory)
         if project.initialized:
+            _apply_templates(app, paths, project)  # when a state command initialized it
             click.echo(f"{directory} is already initialized ({project.mode.value}).")
             return
         project = init_project(paths, project, vault=vault)
+    _apply_templates(app, paths, project)
     click.echo(f"Initialized {project.mode.value} project in {project.workspace}")
     app.debug(f"metadata {project.metadata_dir}, shell {project.shell_dir}")
+
+
+def _apply_templates(app: App, paths: KanibakoPaths, project: Project) -> None:
+    """The shell templates now, for the agent detected now (the spec: once, at init).
+
+    The same step as a launch's (``initialize_for``), so a project initialized
+    another way still gets them on its first launch, and never twice. An agent
+    that cannot be resolved now (an unknown ``target_name``) leaves them to it.
+    """
+    from kanibako.errors import as_cli_error
+    from kanibako.session.agent import initialize_for, load_agent_context
+
+    try:
+        initialize_for(paths, project, load_agent_context(paths, project))
+    except Exception as exc:
+        if as_cli_error(exc) is None and not isinstance(exc, click.ClickException):
+            raise
+        click.echo(f"kanibako: templates left for the first launch: {exc}", err=True)

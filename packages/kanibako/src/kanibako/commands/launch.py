@@ -16,10 +16,15 @@ from kanibako.options import launch_options, merge_launch, project_option
 
 
 def _run(app: App, mode: str, project: Path | None, given: dict[str, Any]) -> None:
+    from kanibako.errors import CliError
     from kanibako.session.run import SessionRequest, echo_stderr, run_session
 
+    project_dir = app.project_dir(project)
+    if not project_dir.is_dir():
+        # Else the engine would create it (as root, with a rootful engine).
+        raise CliError(f"no such project directory: {project_dir}")
     request = SessionRequest(
-        project_dir=app.project_dir(project),
+        project_dir=project_dir,
         launch=merge_launch(app.launch, **given),
         mode=mode,  # type: ignore[arg-type]
         verbose=app.verbose,

@@ -20,10 +20,14 @@ if TYPE_CHECKING:
 @click.pass_obj
 def status(app: App, project: Path | None, as_json: bool) -> None:
     """Show project status (mode, paths, lock, image and its freshness)."""
+    from kanibako.errors import CliError
     from kanibako.images.freshness import status_freshness
     from kanibako.project_context import current_project
     from kanibako_paths import resolve_config
 
+    where = app.project_dir(project)
+    if not where.is_dir():
+        raise CliError(f"no such project directory: {where}")
     paths, proj = current_project(app, project)
     config = resolve_config(paths, proj, {"container_image": app.launch.image})
     rows: list[tuple[str, str]] = [
@@ -40,6 +44,7 @@ def status(app: App, project: Path | None, as_json: bool) -> None:
         ("Image freshness", status_freshness(config.container_image, config.container_engine)),
         ("Target", config.target_name or "auto-detect"),
         ("Limits", _limits_line(paths, proj)),
+        ("Engine", _engine_line(config.container_engine)),
         *_runtime_lines(paths, proj),
     ]
     if as_json:
@@ -50,6 +55,23 @@ def status(app: App, project: Path | None, as_json: bool) -> None:
     width = max(len(label) for label, _ in rows) + 1
     for label, value in rows:
         click.echo(f"{label + ':':<{width}} {value}")
+
+
+def _engine_line(choice: str) -> str:
+    """The engine a launch would use, found as a launch finds it: environment and PATH only.
+
+    No version: asking the engine costs a process start (tens of ms for
+    Podman) that status does not pay; ``kanibako doctor`` asks.
+    """
+    from kanibako_runtime.engine import detect_engine
+    from kanibako_runtime.errors import EngineNotFoundError
+
+    try:
+        engine = detect_engine(choice or None)
+    except EngineNotFoundError as exc:
+        return f"none ({exc})"
+    how = [kind for kind, yes in (("rootless", engine.rootless), ("remote", engine.remote)) if yes]
+    return f"{engine.kind} ({', '.join([engine.binary, *how])})"
 
 
 def _runtime_lines(paths: KanibakoPaths, project: Project) -> list[tuple[str, str]]:

@@ -84,7 +84,12 @@ def account_project(found: Holdings, paths: KanibakoPaths, entry: BoxEntry) -> P
     from kanibako_paths import project_at
     from kanibako_runtime.lock import LOCK_FILE_NAME, lock_holder
 
-    project = entry.project or project_at(paths, entry.mode, entry.workspace)
+    if entry.project is not None:
+        project = entry.project
+    else:
+        if entry.workspace is None:  # unreadable boxes are never accounted as projects
+            raise ValueError(f"box {entry.metadata_dir} has no readable workspace")
+        project = project_at(paths, entry.mode, entry.workspace)
     store = snapshot_store(paths, project)
     meta = project.metadata_dir
     inside = (HELPER_HOMES_DIR, *(p.name for p in (project.shell_dir, store) if p.parent == meta))
@@ -143,6 +148,10 @@ def account(paths: KanibakoPaths, *, with_engine: bool = True) -> Holdings:
 
     found = Holdings()
     for entry in list_boxes(paths):
+        if entry.unreadable:
+            # A box we cannot read is never judged (or removed): only named.
+            found.unreadable.append(f"{entry.metadata_dir}: {entry.unreadable}")
+            continue
         found.projects.append(account_project(found, paths, entry))
     found.shared = _measure(found, paths.shared_dir)
     found.bundle_dir = bundle_cache_dir()
@@ -156,4 +165,9 @@ def account(paths: KanibakoPaths, *, with_engine: bool = True) -> Holdings:
 def project_sizes(paths: KanibakoPaths, entries: list[BoxEntry]) -> list[int]:
     """Each project's total size on disk (state, shell, helpers, snapshots), for ``box list``."""
     found = Holdings()
-    return [account_project(found, paths, entry).total for entry in entries]
+    return [
+        _measure(found, entry.metadata_dir)
+        if entry.unreadable
+        else account_project(found, paths, entry).total
+        for entry in entries
+    ]

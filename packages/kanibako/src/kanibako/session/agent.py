@@ -57,7 +57,19 @@ class AgentLaunch:
     network_hosts: tuple[str, ...] = ()
     helper_command: HelperCommand | None = None
     finish_hook: Callable[[], None] = field(default=lambda: None, repr=False)
+    first_run_marker: Path | None = None
     _finished: bool = field(default=False, repr=False)
+
+    def session_ended(self, status: int) -> None:
+        """Record the agent's first successful session (``kanibako start`` ending with 0).
+
+        Only then has the agent a conversation to ``--continue``: a shell, a
+        ``-c`` command, a resume (its picker may have had nothing to resume)
+        or a launch that failed leave the next start a first run.
+        """
+        if status == 0 and self.first_run_marker is not None:
+            self.first_run_marker.touch()
+            self.first_run_marker = None
 
     def finish(self) -> None:
         """Write fresher credentials back to the host (once; later calls do nothing)."""
@@ -292,9 +304,10 @@ def launch_agent(
     home = project.shell_dir
     sharing = share_auth(project, launch)
     # The project may have been initialized by a state command (`box settings
-    # set`, `env set`, ...) before its first launch: the agent's own first run
-    # is recorded separately, per target, outside the container's reach.
-    marker = project.metadata_dir / f"agent-{target.name}.initialized"
+    # set`, `env set`, ...) or opened in a shell before the agent first ran:
+    # the agent's own first successful session is recorded separately, per
+    # target, outside the container's reach (see AgentLaunch.session_ended).
+    marker = first_run_marker(project, target.name)
     first_run = first_run or not marker.exists()
     if sharing:
         for copied in target.refresh_credentials(home):
@@ -324,8 +337,6 @@ def launch_agent(
             argv = list(line.argv)
             helper = HelperCommand(target, install, request, context.config.default_args)
     env.update(context.config.env)  # the user's [env] has the last word
-    if first_run:
-        marker.touch()
     _debug(verbose, f"agent config {agent_config_path(paths.agents_dir, target.name)}")
 
     def write_back() -> None:
@@ -341,4 +352,10 @@ def launch_agent(
         network_hosts=tuple(target.network_hosts()),
         helper_command=helper,
         finish_hook=write_back,
+        first_run_marker=marker if first_run and argv and mode == "start" else None,
     )
+
+
+def first_run_marker(project: Project, target_name: str) -> Path:
+    """The file whose presence says the target's agent has had a successful session here."""
+    return project.metadata_dir / f"agent-{target_name}.initialized"

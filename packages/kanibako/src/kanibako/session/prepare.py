@@ -128,7 +128,9 @@ def prepare(resolved: ResolvedSession) -> PreparedSession:
         first_run=first_run,
         verbose=request.verbose,
     )
-    return PreparedSession(resolved, project, launched, merged_env(paths, project))
+    # -e is this run's word: over the agent's [env] and the env files.
+    user_env = {**merged_env(paths, project), **dict(request.launch.env)}
+    return PreparedSession(resolved, project, launched, user_env)
 
 
 def _snapshot(paths: KanibakoPaths, project: Project, config: ResolvedConfig) -> None:

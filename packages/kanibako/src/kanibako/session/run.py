@@ -124,6 +124,7 @@ def _locked_session(resolved: ResolvedSession, echo: Echo) -> int:
         status = _run_container(engine, spec, debug)
         if launch_image.recover(status) or _removed_stale(engine, spec, status, echo):
             status = _run_container(engine, spec, debug)
+        agent.session_ended(status)
     return status
 
 

@@ -39,12 +39,13 @@ def _entry_json(entry: BoxEntry, size: int) -> dict[str, Any]:
     return {
         "name": entry.name,
         "mode": entry.mode.value,
-        "workspace": str(entry.workspace),
+        "workspace": None if entry.workspace is None else str(entry.workspace),
         "workspace_exists": entry.workspace_exists,
         "metadata": str(entry.metadata_dir),
         "project_hash": entry.project_hash,
         "workset": entry.workset,
         "size_bytes": size,
+        "unreadable": entry.unreadable,
     }
 
 
@@ -62,8 +63,8 @@ def _print_entries(entries: list[BoxEntry], as_json: bool) -> None:
         [
             e.name,
             e.mode.value + (f" ({e.workset})" if e.workset else ""),
-            "yes" if e.workspace_exists else "MISSING",
-            str(e.workspace),
+            "UNREADABLE" if e.unreadable else "yes" if e.workspace_exists else "MISSING",
+            e.unreadable or str(e.workspace),
             e.project_hash[:12],
             human(size),
         ]
@@ -238,7 +239,9 @@ def purge(app: App, path: Path | None, orphans: bool, yes: bool, project: Path |
             raise CliError("give either PATH or --orphans")
         paths = load_paths()
         victims = [
-            project_at(paths, e.mode, e.workspace) if e.workset is None else None
+            project_at(paths, e.mode, e.workspace)
+            if e.workset is None and e.workspace is not None
+            else None
             for e in find_orphans(paths)
         ]
         targets = [v for v in victims if v is not None]
