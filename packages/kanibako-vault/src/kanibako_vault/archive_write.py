@@ -44,10 +44,17 @@ _WRITE_BUFFER = 1024 * 1024
 
 
 class ArchiveWriter:
-    """Builds ``<store>/<name>.tar.zst``; use as a context manager and call ``commit()``."""
+    """Builds ``<store>/<name>.tar.zst``; use as a context manager and call ``commit()``.
+
+    ``sample``: a little of the content to come, to judge how compressible it is.
+    """
 
     def __init__(
-        self, store: Path, manifest: Manifest, compression: str = DEFAULT_COMPRESSION
+        self,
+        store: Path,
+        manifest: Manifest,
+        compression: str = DEFAULT_COMPRESSION,
+        sample: bytes = b"",
     ) -> None:
         self.store = store
         self.manifest = manifest
@@ -56,7 +63,7 @@ class ArchiveWriter:
         self.temp = store / f"{TEMP_PREFIX}{manifest.name}-{os.urandom(4).hex()}{suffix}"
         self._fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         content = sum(e.stored_size for e in manifest.entries if e.stored)
-        self._xz = compressed_writer(self._fd, compression, content)
+        self._xz = compressed_writer(self._fd, compression, content, sample)
         self._tar: tarfile.TarFile | None = None
         self._gate = _Gate(None)
         self._committed = False
