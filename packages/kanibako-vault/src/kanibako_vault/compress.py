@@ -30,6 +30,7 @@ ZSTD_THREADS_FROM = 8 * 1024 * 1024
 # they are, at about copying speed, and worker threads only add copies (measured on
 # 50 MiB of random data: 0.05 s on one thread, 0.10-0.12 s with threads).
 _INCOMPRESSIBLE = 0.9
+_WRITE_SIZE = 1024 * 1024
 
 
 def check_compression(compression: str) -> str:
@@ -63,7 +64,8 @@ def compressed_writer(
         threads = -1 if worth_threads else 0
         # The checksum makes damage an error instead of silently wrong content.
         packer = zstandard.ZstdCompressor(level=ZSTD_LEVEL, threads=threads, write_checksum=True)
-        with packer.stream_writer(raw, closefd=False) as packed:
+        # 1 MiB writes, not zstd's 128 KiB: measured 0.06 s against 0.12 s for 50 MiB.
+        with packer.stream_writer(raw, closefd=False, write_size=_WRITE_SIZE) as packed:
             yield cast(IO[bytes], packed)
 
 

@@ -28,7 +28,7 @@ from kanibako_vault.manifest import Manifest
 from kanibako_vault.names import next_name
 from kanibako_vault.progress import ByteCounter, Progress
 from kanibako_vault.recovery import recover_interrupted_restore
-from kanibako_vault.scan import scan_tree
+from kanibako_vault.scan import Scan, scan_tree
 from kanibako_vault.snapshotting import snapshot_locked, write_archive
 from kanibako_vault.store import (
     check_apart,
@@ -103,7 +103,7 @@ def restore(
                 lambda entry, content: write_file(temp, entry, counter.reading(content)),
             )
             finish_tree(temp, target)
-            _verify(temp, target)
+            built = _verify(temp, target)
             # One syncfs for the whole tree: cheaper than an fsync per file, and the
             # swap must never expose files whose data is not on disk yet.
             sync_filesystem(temp)
@@ -114,7 +114,7 @@ def restore(
             raise
         warnings: tuple[str, ...] = ()
         try:
-            current: str | None = _record(directory, store, target, compression)
+            current: str | None = _record(directory, built, store, target, compression)
         except (OSError, VaultError) as exc:
             # The restore itself is done; only the bookkeeping failed (a full disk?).
             # The next snapshot will simply store the restored tree again.
@@ -126,7 +126,8 @@ def restore(
     return RestoreResult(name, before, current, warnings)
 
 
-def _verify(root: Path, target: Manifest) -> None:
+def _verify(root: Path, target: Manifest) -> Scan:
+    """The scan of the built tree, checked against its manifest."""
     built = scan_tree(root)
     want = [(e.path, e.kind, e.size, e.target) for e in target.entries]
     have = [(e.path, e.kind, e.size, e.target) for e in built.entries]
@@ -134,6 +135,7 @@ def _verify(root: Path, target: Manifest) -> None:
         raise CorruptArchiveError(
             f"snapshot {target.name}: the restored tree does not match its manifest"
         )
+    return built
 
 
 def _swap(temp: Path, directory: Path) -> Path | None:
@@ -163,9 +165,10 @@ def _remove_replaced(old: Path, lock_fd: int | None) -> tuple[str, ...]:
     return ()
 
 
-def _record(directory: Path, store: Path, restored: Manifest, compression: str) -> str:
+def _record(directory: Path, scan: Scan, store: Path, restored: Manifest, compression: str) -> str:
     """A snapshot of the restored tree that stores nothing: its content is ``restored``'s."""
-    scan = scan_tree(directory)
+    # ``scan`` is the built tree's, taken before the swap: renaming the tree's root
+    # changes no entry's lstat facts, so it describes the restored tree as it is now.
     manifest = Manifest(
         name=next_name(snapshot_names(store)),
         created=datetime.now(UTC).isoformat(),
