@@ -37,7 +37,14 @@ from kanibako_vault.manifest import (
     dump_manifest,
     member_name,
 )
-from kanibako_vault.store import TEMP_PREFIX, archive_paths, fsync_dir, new_archive_path
+from kanibako_vault.manifest_cache import remember
+from kanibako_vault.store import (
+    TEMP_PREFIX,
+    archive_paths,
+    fsync_dir,
+    new_archive_path,
+    snapshot_names,
+)
 
 _STORE_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 _WRITE_BUFFER = 1024 * 1024
@@ -67,6 +74,7 @@ class ArchiveWriter:
         self._tar: tarfile.TarFile | None = None
         self._gate = _Gate(None)
         self._committed = False
+        self._manifest_bytes = b""
 
     def __enter__(self) -> Self:
         try:
@@ -87,7 +95,7 @@ class ArchiveWriter:
             format=tarfile.PAX_FORMAT,
         )
         self._tar.copybufsize = _WRITE_BUFFER  # type: ignore[attr-defined]  # not in typeshed
-        data = dump_manifest(self.manifest)
+        data = self._manifest_bytes = dump_manifest(self.manifest)
         info = self._info(MANIFEST_MEMBER, tarfile.REGTYPE, 0o644, int(time.time()))
         info.size = len(data)
         self._tar.addfile(info, io.BytesIO(data))
@@ -143,6 +151,8 @@ class ArchiveWriter:
         for other in archive_paths(self.store, self.manifest.name):
             if other != final:
                 other.unlink(missing_ok=True)
+        if all(name <= self.manifest.name for name in snapshot_names(self.store)):
+            remember(self.store, final, self._manifest_bytes, TEMP_PREFIX)
         fsync_dir(self.store)
         return final
 

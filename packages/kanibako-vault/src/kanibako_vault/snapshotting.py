@@ -19,16 +19,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, cast
 
-from kanibako_vault.archive_read import read_manifest
 from kanibako_vault.compress import DEFAULT_COMPRESSION, check_compression
 from kanibako_vault.errors import CorruptArchiveError, VaultError, VaultUsageError
-from kanibako_vault.manifest import FILE, Entry, Manifest
+from kanibako_vault.manifest import FILE, Entry, Manifest, dump_manifest
+from kanibako_vault.manifest_cache import recall, remember
 from kanibako_vault.names import next_name
 from kanibako_vault.progress import ByteCounter, Progress
 from kanibako_vault.recovery import recover_interrupted_restore
 from kanibako_vault.scan import Scan, scan_tree
 from kanibako_vault.sparse import ExtentReader, data_extents
 from kanibako_vault.store import (
+    TEMP_PREFIX,
     SnapshotInfo,
     archive_path,
     check_apart,
@@ -109,11 +110,21 @@ def snapshot_locked(
 
 
 def _readable(store: Path, name: str) -> Manifest | None:
+    path = archive_path(store, name)
+    cached = recall(store, path, name)
+    if cached is not None:
+        return cached
+    # Imported here: with the cache, an unchanged snapshot needs neither tarfile nor zstd.
+    from kanibako_vault.archive_read import read_manifest
+
     # A damaged latest archive must not block snapshots: start a new, full chain.
     try:
-        return read_manifest(archive_path(store, name))
+        manifest = read_manifest(path)
     except CorruptArchiveError:
         return None
+    # A store from before the cache (or after a failed write of it) gets one now.
+    remember(store, path, dump_manifest(manifest), TEMP_PREFIX)
+    return manifest
 
 
 def _unchanged(scan: Scan, planned: tuple[Entry, ...], previous: Manifest) -> bool:

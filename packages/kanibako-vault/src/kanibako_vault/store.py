@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from kanibako_vault.archive_read import read_manifest
 from kanibako_vault.compress import SUFFIXES
 from kanibako_vault.errors import CorruptArchiveError, UnknownSnapshotError, VaultUsageError
 from kanibako_vault.names import ARCHIVE_SUFFIXES, is_snapshot_name, name_time, split_archive_name
@@ -96,6 +95,8 @@ def resolve_name(store: Path, name: str) -> str:
 
 def describe(store: Path, name: str) -> SnapshotInfo:
     """A snapshot's listing row, read from its manifest."""
+    from kanibako_vault.archive_read import read_manifest  # not for an unchanged snapshot
+
     path = archive_path(store, name)
     size = path.stat().st_size
     try:
