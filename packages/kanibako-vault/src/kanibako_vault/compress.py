@@ -31,6 +31,10 @@ ZSTD_THREADS_FROM = 8 * 1024 * 1024
 # 50 MiB of random data: 0.05 s on one thread, 0.10-0.12 s with threads).
 _INCOMPRESSIBLE = 0.9
 _WRITE_SIZE = 1024 * 1024
+_NOT_WORTH_IT = 0.97
+# A snapshot with this much incompressible content is stored as a plain tar; below it,
+# trying zstd costs too little to matter and the format stays predictable.
+PLAIN_FROM = 8 * 1024 * 1024
 
 
 def check_compression(compression: str) -> str:
@@ -69,12 +73,21 @@ def compressed_writer(
             yield cast(IO[bytes], packed)
 
 
-def _compressible(zstandard: Any, sample: bytes) -> bool:
+def _compressible(zstandard: Any, sample: bytes, below: float = _INCOMPRESSIBLE) -> bool:
     """True unless ``sample`` (none: unknown, so True) barely shrinks at our level."""
     if not sample:
         return True
     packed = zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(sample)
-    return len(packed) < len(sample) * _INCOMPRESSIBLE
+    return len(packed) < len(sample) * below
+
+
+def worth_compressing(sample: bytes) -> bool:
+    """False when ``sample`` shrinks less than 3% under zstd: such content is stored as a
+    plain ``.tar`` (what zstd would store too, at the cost of trying; compare borg's
+    ``auto`` compression)."""
+    import zstandard
+
+    return _compressible(zstandard, sample, _NOT_WORTH_IT)
 
 
 def xz_program() -> str | None:

@@ -19,7 +19,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, cast
 
-from kanibako_vault.compress import DEFAULT_COMPRESSION, check_compression
+from kanibako_vault.compress import (
+    DEFAULT_COMPRESSION,
+    PLAIN_FROM,
+    check_compression,
+    worth_compressing,
+)
 from kanibako_vault.errors import CorruptArchiveError, VaultError, VaultUsageError
 from kanibako_vault.manifest import FILE, Entry, Manifest, dump_manifest
 from kanibako_vault.manifest_cache import recall, remember
@@ -175,6 +180,8 @@ def write_archive(
 
     counter = ByteCounter(sum(e.stored_size for e in manifest.entries if e.stored), progress)
     sample = _sample(directory, manifest) if compression == "zstd" else b""
+    if counter.total >= PLAIN_FROM and sample and not worth_compressing(sample):
+        compression = "none"  # incompressible content: a plain tar costs only the copy
     with ArchiveWriter(store, manifest, compression, sample) as writer:
         for entry in manifest.entries:
             if not entry.stored:
