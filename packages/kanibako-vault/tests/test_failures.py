@@ -25,7 +25,7 @@ from kanibako_vault.report import TerminalProgress
 
 Tree = dict[str, tuple[str, int, bytes]]
 # The package re-exports the function ``restore``, which hides the module of that name.
-restore_module = importlib.import_module("kanibako_vault.restore")
+restore_module = importlib.import_module("kanibako_vault.restoring")
 
 
 class _FullDiskOs:
@@ -172,7 +172,7 @@ def test_unreadable_file_is_left_out_and_does_not_force_a_snapshot_every_time(
     # Root reads everything, so the refusal a normal user would meet is simulated.
     share, store = vault
     (share / "secret").write_text("chmod 000 by the agent")
-    snapshot_module = importlib.import_module("kanibako_vault.snapshot")
+    snapshot_module = importlib.import_module("kanibako_vault.snapshotting")
     real_access = os.access
     monkeypatch.setattr(
         snapshot_module.os,

@@ -37,17 +37,31 @@ from kanibako_vault.manifest import (
     dump_manifest,
     member_name,
 )
-from kanibako_vault.store import TEMP_PREFIX, archive_paths, fsync_dir, new_archive_path
+from kanibako_vault.manifest_cache import remember
+from kanibako_vault.store import (
+    TEMP_PREFIX,
+    archive_paths,
+    fsync_dir,
+    new_archive_path,
+    snapshot_names,
+)
 
 _STORE_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 _WRITE_BUFFER = 1024 * 1024
 
 
 class ArchiveWriter:
-    """Builds ``<store>/<name>.tar.zst``; use as a context manager and call ``commit()``."""
+    """Builds ``<store>/<name>.tar.zst``; use as a context manager and call ``commit()``.
+
+    ``sample``: a little of the content to come, to judge how compressible it is.
+    """
 
     def __init__(
-        self, store: Path, manifest: Manifest, compression: str = DEFAULT_COMPRESSION
+        self,
+        store: Path,
+        manifest: Manifest,
+        compression: str = DEFAULT_COMPRESSION,
+        sample: bytes = b"",
     ) -> None:
         self.store = store
         self.manifest = manifest
@@ -56,10 +70,11 @@ class ArchiveWriter:
         self.temp = store / f"{TEMP_PREFIX}{manifest.name}-{os.urandom(4).hex()}{suffix}"
         self._fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         content = sum(e.stored_size for e in manifest.entries if e.stored)
-        self._xz = compressed_writer(self._fd, compression, content)
+        self._xz = compressed_writer(self._fd, compression, content, sample)
         self._tar: tarfile.TarFile | None = None
         self._gate = _Gate(None)
         self._committed = False
+        self._manifest_bytes = b""
 
     def __enter__(self) -> Self:
         try:
@@ -80,7 +95,7 @@ class ArchiveWriter:
             format=tarfile.PAX_FORMAT,
         )
         self._tar.copybufsize = _WRITE_BUFFER  # type: ignore[attr-defined]  # not in typeshed
-        data = dump_manifest(self.manifest)
+        data = self._manifest_bytes = dump_manifest(self.manifest)
         info = self._info(MANIFEST_MEMBER, tarfile.REGTYPE, 0o644, int(time.time()))
         info.size = len(data)
         self._tar.addfile(info, io.BytesIO(data))
@@ -136,6 +151,8 @@ class ArchiveWriter:
         for other in archive_paths(self.store, self.manifest.name):
             if other != final:
                 other.unlink(missing_ok=True)
+        if all(name <= self.manifest.name for name in snapshot_names(self.store)):
+            remember(self.store, final, self._manifest_bytes, TEMP_PREFIX)
         fsync_dir(self.store)
         return final
 

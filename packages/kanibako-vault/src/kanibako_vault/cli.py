@@ -83,7 +83,7 @@ def cli() -> None:
 def snapshot(directory: Path, store: Path, full: bool, compression: str) -> None:
     """Snapshot DIR into STORE (skipped when nothing changed)."""
     from kanibako_vault.report import progress_line, skipped_message, snapshot_message
-    from kanibako_vault.snapshot import snapshot as take
+    from kanibako_vault.snapshotting import snapshot as take
 
     with progress_line("kanibako-vault: snapshot") as shown:
         result = take(directory, store, full=full, progress=shown, compression=compression)
@@ -119,10 +119,12 @@ def list_(directory: Path | None, store: Path, as_json: bool) -> None:
 def restore(directory: Path, store: Path, name: str, compression: str) -> None:
     """Replace DIR with snapshot NAME (the current state is snapshotted first)."""
     from kanibako_vault.report import progress_line, restore_message
-    from kanibako_vault.restore import restore as put_back
+    from kanibako_vault.restoring import restore as put_back
 
     with progress_line("kanibako-vault: restore") as shown:
-        result = put_back(directory, store, name, progress=shown, compression=compression)
+        result = put_back(
+            directory, store, name, progress=shown, compression=compression, detach_cleanup=True
+        )
     for warning in result.warnings:
         click.echo(f"kanibako-vault: warning: {warning}", err=True)
     click.echo(restore_message(result))
@@ -137,7 +139,7 @@ def restore(directory: Path, store: Path, name: str, compression: str) -> None:
 @_compression_option
 def prune(directory: Path | None, store: Path, keep: int, compression: str) -> None:
     """Delete all but the newest KEEP snapshots."""
-    from kanibako_vault.prune import prune as cut
+    from kanibako_vault.pruning import prune as cut
     from kanibako_vault.report import prune_message
 
     click.echo(prune_message(cut(store, keep, compression)))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kanibako_vault.tree_ops import remove_tree
-
 
 def recover_interrupted_restore(directory: Path) -> None:
     """Undo what a restore killed midway left beside ``directory``.
@@ -21,6 +19,10 @@ def recover_interrupted_restore(directory: Path) -> None:
         return
     building = list(parent.glob(f".{directory.name}.restore-*"))
     parked = sorted(parent.glob(f".{directory.name}.old-*"))
+    if not building and not parked:
+        return
+    from kanibako_vault.tree_ops import remove_tree  # only after a killed restore
+
     for leftover in building:
         remove_tree(leftover)
     if parked and not os.path.lexists(directory):

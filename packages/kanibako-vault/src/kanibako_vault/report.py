@@ -6,12 +6,13 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from kanibako_vault.prune import PruneResult
-from kanibako_vault.restore import RestoreResult
-from kanibako_vault.snapshot import SnapshotResult
-from kanibako_vault.store import SnapshotInfo
+if TYPE_CHECKING:  # types only: a snapshot's message must not import restore and prune
+    from kanibako_vault.pruning import PruneResult
+    from kanibako_vault.restoring import RestoreResult
+    from kanibako_vault.snapshotting import SnapshotResult
+    from kanibako_vault.store import SnapshotInfo
 
 _HEADERS = ("NAME", "TIME", "SIZE", "FILES", "KIND")
 

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from kanibako_vault.archive_read import read_manifest
 from kanibako_vault.compress import SUFFIXES
 from kanibako_vault.errors import CorruptArchiveError, UnknownSnapshotError, VaultUsageError
 from kanibako_vault.names import ARCHIVE_SUFFIXES, is_snapshot_name, name_time, split_archive_name
@@ -96,6 +95,8 @@ def resolve_name(store: Path, name: str) -> str:
 
 def describe(store: Path, name: str) -> SnapshotInfo:
     """A snapshot's listing row, read from its manifest."""
+    from kanibako_vault.archive_read import read_manifest  # not for an unchanged snapshot
+
     path = archive_path(store, name)
     size = path.stat().st_size
     try:
@@ -117,8 +118,11 @@ def list_snapshots(store: Path) -> list[SnapshotInfo]:
 
 
 @contextlib.contextmanager
-def locked_store(store: Path, *, create: bool = False) -> Iterator[None]:
-    """Hold the store's lock (waiting for another process), removing stale temporaries."""
+def locked_store(store: Path, *, create: bool = False) -> Iterator[int]:
+    """Hold the store's lock (waiting for another process), removing stale temporaries.
+
+    Yields the locked descriptor: a child process given it holds the lock too.
+    """
     if create:
         store.mkdir(parents=True, exist_ok=True)
     elif not store.is_dir():
@@ -129,7 +133,7 @@ def locked_store(store: Path, *, create: bool = False) -> Iterator[None]:
         for leftover in store.glob(f"{TEMP_PREFIX}*"):
             # Only a lock holder writes temporaries, so these belong to a dead process.
             leftover.unlink(missing_ok=True)
-        yield
+        yield fd
     finally:
         os.close(fd)
 
@@ -139,5 +143,25 @@ def fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sync_filesystem(path: Path) -> None:
+    """Make everything written on ``path``'s filesystem durable (``syncfs``).
+
+    Cheaper than a global ``sync`` (which also waits for other filesystems' and other
+    programs' dirty data) and than an fsync per file; ``sync`` where syncfs is missing.
+    """
+    import ctypes  # only restores sync a whole tree
+
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        # The running program's own symbols: Python is linked against the C library.
+        syncfs = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
+        if syncfs is None or syncfs(fd) != 0:
+            os.sync()
+    except OSError:
+        os.sync()
     finally:
         os.close(fd)

@@ -90,3 +90,42 @@ def remove_tree(path: Path) -> None:
             func(failed)
 
     shutil.rmtree(path, onerror=unlock_and_retry)
+
+
+def remove_tree_detached(path: Path, lock_fd: int) -> bool:
+    """Delete ``path`` in a detached process that holds the store's lock until done.
+
+    A restore's caller then waits only for the new tree, not for deleting the old one
+    (about as long as writing it); the next vault operation on the store waits for the
+    lock, so it never meets a half-deleted tree, and if the deletion dies, that
+    operation deletes the leftover (see recovery). False, and nothing started, where
+    a fork is not safe (other threads running): the caller deletes it itself.
+    """
+    import threading
+
+    if threading.active_count() > 1:
+        return False
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the forked child, which only forks again
+        try:
+            if os.fork() == 0:
+                _remove_as_daemon(path, lock_fd)
+        finally:
+            os._exit(0)
+    os.waitpid(child, 0)  # the grandchild is adopted by init: no zombie left behind
+    return True
+
+
+def _remove_as_daemon(path: Path, lock_fd: int) -> None:  # pragma: no cover - a grandchild
+    try:
+        os.setsid()
+        # Keep only the lock: an inherited pipe (the caller's captured stdout) would
+        # otherwise stay open, and whoever reads it would wait for this deletion.
+        null = os.open(os.devnull, os.O_RDWR)
+        for std in (0, 1, 2):
+            os.dup2(null, std)
+        os.closerange(3, lock_fd)
+        os.closerange(lock_fd + 1, os.sysconf("SC_OPEN_MAX"))
+        remove_tree(path)
+    finally:
+        os._exit(0)

@@ -104,7 +104,7 @@ def restore(app: App, name: str, project: Path | None) -> None:
     if not store.is_dir():
         raise CliError(f"no snapshot named {name!r}: this project has no snapshots")
     with progress_line("kanibako: vault restore") as shown:
-        result = put_back(share_rw, store, name, progress=shown)
+        result = put_back(share_rw, store, name, progress=shown, detach_cleanup=True)
     for warning in result.warnings:
         click.echo(f"kanibako: warning: {warning}", err=True)
     click.echo(restore_message(result))

@@ -19,16 +19,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, cast
 
-from kanibako_vault.archive_read import read_manifest
-from kanibako_vault.compress import DEFAULT_COMPRESSION, check_compression
+from kanibako_vault.compress import (
+    DEFAULT_COMPRESSION,
+    PLAIN_FROM,
+    check_compression,
+    worth_compressing,
+)
 from kanibako_vault.errors import CorruptArchiveError, VaultError, VaultUsageError
-from kanibako_vault.manifest import FILE, Entry, Manifest
+from kanibako_vault.manifest import FILE, Entry, Manifest, dump_manifest
+from kanibako_vault.manifest_cache import recall, remember
 from kanibako_vault.names import next_name
 from kanibako_vault.progress import ByteCounter, Progress
 from kanibako_vault.recovery import recover_interrupted_restore
 from kanibako_vault.scan import Scan, scan_tree
 from kanibako_vault.sparse import ExtentReader, data_extents
 from kanibako_vault.store import (
+    TEMP_PREFIX,
     SnapshotInfo,
     archive_path,
     check_apart,
@@ -75,7 +81,7 @@ def snapshot(
             directory, store, full=full, progress=progress, compression=compression
         )
         if keep_newest is not None:
-            from kanibako_vault.prune import prune_locked
+            from kanibako_vault.pruning import prune_locked
 
             prune_locked(store, keep_newest, compression)
     return result
@@ -109,11 +115,21 @@ def snapshot_locked(
 
 
 def _readable(store: Path, name: str) -> Manifest | None:
+    path = archive_path(store, name)
+    cached = recall(store, path, name)
+    if cached is not None:
+        return cached
+    # Imported here: with the cache, an unchanged snapshot needs neither tarfile nor zstd.
+    from kanibako_vault.archive_read import read_manifest
+
     # A damaged latest archive must not block snapshots: start a new, full chain.
     try:
-        return read_manifest(archive_path(store, name))
+        manifest = read_manifest(path)
     except CorruptArchiveError:
         return None
+    # A store from before the cache (or after a failed write of it) gets one now.
+    remember(store, path, dump_manifest(manifest), TEMP_PREFIX)
+    return manifest
 
 
 def _unchanged(scan: Scan, planned: tuple[Entry, ...], previous: Manifest) -> bool:
@@ -163,7 +179,10 @@ def write_archive(
     from kanibako_vault.archive_write import ArchiveWriter
 
     counter = ByteCounter(sum(e.stored_size for e in manifest.entries if e.stored), progress)
-    with ArchiveWriter(store, manifest, compression) as writer:
+    sample = _sample(directory, manifest) if compression == "zstd" else b""
+    if counter.total >= PLAIN_FROM and sample and not worth_compressing(sample):
+        compression = "none"  # incompressible content: a plain tar costs only the copy
+    with ArchiveWriter(store, manifest, compression, sample) as writer:
         for entry in manifest.entries:
             if not entry.stored:
                 continue
@@ -184,6 +203,25 @@ def write_archive(
                         f"{directory / entry.path} changed during the snapshot; try again"
                     ) from exc
         return writer.commit()
+
+
+_SAMPLE_FILES = 16
+_SAMPLE_BYTES = 16 * 1024
+
+
+def _sample(directory: Path, manifest: Manifest) -> bytes:
+    """The start of a few stored dense files, spread over the tree: enough to tell
+    compressible content from random data for a fraction of a millisecond per file."""
+    files = [e for e in manifest.entries if e.stored and e.kind == FILE and e.extents is None]
+    step = max(1, len(files) // _SAMPLE_FILES)
+    parts: list[bytes] = []
+    for entry in files[::step][:_SAMPLE_FILES]:
+        try:
+            with _open_unchanged(directory, entry) as opened:
+                parts.append(opened.read(_SAMPLE_BYTES))
+        except VaultError:
+            continue  # it changed: the archive writer will say so when it gets there
+    return b"".join(parts)
 
 
 def _open_unchanged(directory: Path, entry: Entry) -> io.FileIO:

@@ -7,6 +7,11 @@ by two renames. Until that swap the target is not touched, so a damaged or hosti
 archive, a full disk or an interrupted restore leaves it exactly as it was. After
 the swap, a manifest-only snapshot records the restored tree, so the next snapshot
 finds it unchanged instead of storing everything again.
+
+Before the swap the new tree is made durable with one ``syncfs`` of its filesystem
+(never a global ``sync``). With ``detach_cleanup`` the replaced tree, already renamed
+out of the way, is deleted by a detached process holding the store's lock, so the
+caller does not wait for it; the next operation on the store does, if it is not done.
 """
 
 from __future__ import annotations
@@ -23,16 +28,23 @@ from kanibako_vault.manifest import Manifest
 from kanibako_vault.names import next_name
 from kanibako_vault.progress import ByteCounter, Progress
 from kanibako_vault.recovery import recover_interrupted_restore
-from kanibako_vault.scan import scan_tree
-from kanibako_vault.snapshot import snapshot_locked, write_archive
+from kanibako_vault.scan import Scan, scan_tree
+from kanibako_vault.snapshotting import snapshot_locked, write_archive
 from kanibako_vault.store import (
     check_apart,
     fsync_dir,
     locked_store,
     resolve_name,
     snapshot_names,
+    sync_filesystem,
 )
-from kanibako_vault.tree_ops import create_skeleton, finish_tree, remove_tree, write_file
+from kanibako_vault.tree_ops import (
+    create_skeleton,
+    finish_tree,
+    remove_tree,
+    remove_tree_detached,
+    write_file,
+)
 
 
 @dataclass(frozen=True)
@@ -59,15 +71,17 @@ def restore(
     *,
     progress: Progress | None = None,
     compression: str = DEFAULT_COMPRESSION,
+    detach_cleanup: bool = False,
 ) -> RestoreResult:
     """Replace ``directory`` with snapshot ``name`` from ``store`` (a name ``list`` shows).
 
     The snapshot of the replaced state is written with ``compression``.
+    ``detach_cleanup``: delete the replaced tree in a detached process (see above).
     """
     check_compression(compression)
     directory = directory.absolute()
     check_apart(directory, store)
-    with locked_store(store):
+    with locked_store(store) as lock_fd:
         recover_interrupted_restore(directory)
         resolve_name(store, name)
         if not directory.parent.is_dir():
@@ -89,26 +103,31 @@ def restore(
                 lambda entry, content: write_file(temp, entry, counter.reading(content)),
             )
             finish_tree(temp, target)
-            _verify(temp, target)
-            # One sync for the whole tree: cheaper than an fsync per file, and the
+            built = _verify(temp, target)
+            # One syncfs for the whole tree: cheaper than an fsync per file, and the
             # swap must never expose files whose data is not on disk yet.
-            os.sync()
-            warnings = _swap(temp, directory)
+            sync_filesystem(temp)
+            replaced = _swap(temp, directory)
         except BaseException:
             if temp.exists():
                 remove_tree(temp)
             raise
+        warnings: tuple[str, ...] = ()
         try:
-            current: str | None = _record(directory, store, target, compression)
+            current: str | None = _record(directory, built, store, target, compression)
         except (OSError, VaultError) as exc:
             # The restore itself is done; only the bookkeeping failed (a full disk?).
             # The next snapshot will simply store the restored tree again.
             current = None
             warnings += (f"restored, but could not record the restored state: {exc}",)
+        if replaced is not None:
+            # Last, so the store's lock passes to the deleting process only when done.
+            warnings += _remove_replaced(replaced, lock_fd if detach_cleanup else None)
     return RestoreResult(name, before, current, warnings)
 
 
-def _verify(root: Path, target: Manifest) -> None:
+def _verify(root: Path, target: Manifest) -> Scan:
+    """The scan of the built tree, checked against its manifest."""
     built = scan_tree(root)
     want = [(e.path, e.kind, e.size, e.target) for e in target.entries]
     have = [(e.path, e.kind, e.size, e.target) for e in built.entries]
@@ -116,13 +135,15 @@ def _verify(root: Path, target: Manifest) -> None:
         raise CorruptArchiveError(
             f"snapshot {target.name}: the restored tree does not match its manifest"
         )
+    return built
 
 
-def _swap(temp: Path, directory: Path) -> tuple[str, ...]:
+def _swap(temp: Path, directory: Path) -> Path | None:
+    """Put ``temp`` in place of ``directory``; the replaced tree's new path, if any."""
     if not os.path.lexists(directory):
         temp.rename(directory)
         fsync_dir(directory.parent)
-        return ()
+        return None
     old = directory.parent / f".{directory.name}.old-{os.urandom(4).hex()}"
     directory.rename(old)
     try:
@@ -131,6 +152,12 @@ def _swap(temp: Path, directory: Path) -> tuple[str, ...]:
         old.rename(directory)
         raise
     fsync_dir(directory.parent)
+    return old
+
+
+def _remove_replaced(old: Path, lock_fd: int | None) -> tuple[str, ...]:
+    if lock_fd is not None and remove_tree_detached(old, lock_fd):
+        return ()
     try:
         remove_tree(old)
     except OSError as exc:
@@ -138,9 +165,10 @@ def _swap(temp: Path, directory: Path) -> tuple[str, ...]:
     return ()
 
 
-def _record(directory: Path, store: Path, restored: Manifest, compression: str) -> str:
+def _record(directory: Path, scan: Scan, store: Path, restored: Manifest, compression: str) -> str:
     """A snapshot of the restored tree that stores nothing: its content is ``restored``'s."""
-    scan = scan_tree(directory)
+    # ``scan`` is the built tree's, taken before the swap: renaming the tree's root
+    # changes no entry's lstat facts, so it describes the restored tree as it is now.
     manifest = Manifest(
         name=next_name(snapshot_names(store)),
         created=datetime.now(UTC).isoformat(),
