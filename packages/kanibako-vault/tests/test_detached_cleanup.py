@@ -12,7 +12,6 @@ from pathlib import Path
 
 from kanibako_vault import restore, snapshot
 from kanibako_vault.store import LOCK_NAME, locked_store
-from kanibako_vault.tree_ops import remove_tree_detached
 
 Tree = dict[str, tuple[str, int, bytes]]
 
@@ -37,8 +36,18 @@ def test_the_deleting_process_holds_the_store_lock_until_the_tree_is_gone(
     store.mkdir()
     doomed = tmp_path / "doomed"
     _many_files(doomed / "sub", 3000)
-    with locked_store(store) as fd:
-        assert remove_tree_detached(doomed, fd)
+    # In a fresh interpreter: the detached deleter forks only where no other thread
+    # runs, and other tests in this process may have left one (a hub, a proxy).
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from kanibako_vault.store import locked_store\n"
+        "from kanibako_vault.tree_ops import remove_tree_detached\n"
+        "with locked_store(Path(sys.argv[1])) as fd:\n"
+        "    sys.exit(0 if remove_tree_detached(Path(sys.argv[2]), fd) else 3)\n"
+    )
+    started = subprocess.run([sys.executable, "-c", script, str(store), str(doomed)], check=False)
+    assert started.returncode == 0
     # Whenever the lock is free, the tree must be gone: the deleter held it throughout.
     lock = os.open(store / LOCK_NAME, os.O_RDWR)
     try:
