@@ -50,6 +50,7 @@ from kanibako_helpers.protocol import (
 from kanibako_helpers.spawn import BindMount, RunningHelper, Spawner, SpawnRequest
 
 _WRITE_HIGH_WATER = 1024 * 1024
+_MAX_COMMAND_WORDS = 256
 _ROUTING_OPS = frozenset({"send", "broadcast"})
 _MODEL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}")
 
@@ -133,6 +134,8 @@ class HelperRecord:
     pending: deque[bytes] = field(default_factory=deque)
     pending_bytes: int = 0
     dropped: int = 0
+    command: tuple[str, ...] = ()
+    """What the helper runs instead of its agent (``spawn -c``); empty: the agent."""
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -502,6 +505,7 @@ class Hub:
             model=model or caller.model,
             token=secrets.token_hex(32),
             status="spawning",
+            command=_command(request),
         )
         self._add(record)
         self._start(conn, rid, record, fresh=True)
@@ -744,6 +748,7 @@ class Hub:
             mounts=tuple(mounts),
             env=env,
             command=("/bin/sh", f"{inside}/playbook/scripts/{INIT_SCRIPT_NAME}"),
+            agent_command=record.command,
         )
         return self.spawner(request), peers
 
@@ -822,6 +827,22 @@ def _text(request: dict[str, Any]) -> str:
     if len(text) > MAX_TEXT:
         raise RequestError("bad-request", f"message longer than {MAX_TEXT} characters")
     return text
+
+
+def _command(request: dict[str, Any]) -> tuple[str, ...]:
+    """The ``command`` of a spawn request: a short list of strings, or nothing."""
+    value = request.get("command")
+    if value is None:
+        return ()
+    if (
+        not isinstance(value, list)
+        or not value
+        or len(value) > _MAX_COMMAND_WORDS
+        or not all(isinstance(word, str) and "\0" not in word for word in value)
+        or sum(len(word) for word in value) > MAX_TEXT
+    ):
+        raise RequestError("bad-request", "command must be a short, non-empty list of strings")
+    return tuple(value)
 
 
 def _opt_int(request: dict[str, Any], key: str) -> int | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kanibako.session import layout
+from kanibako_helpers.layout import CONTAINER_WORKSPACE
 from kanibako_paths import Project
 from kanibako_runtime import (
     ContainerSpec,
@@ -29,6 +30,7 @@ from kanibako_runtime import (
 
 if TYPE_CHECKING:
     from kanibako.session.agent import HelperCommand
+    from kanibako.session.helper_clones import HelperClones
     from kanibako_helpers import SpawnRequest
 
 
@@ -66,13 +68,16 @@ class HelperSpawner:
     agent_mounts: list[Mount]
     env: Mapping[str, str]
     helper_command: HelperCommand | None = None
+    clones: HelperClones | None = None
+    """A git workspace's helpers each work in a clone (None: in ``~/helpers/N/workspace``)."""
     started: list[HelperContainer] = field(default_factory=list)
 
-    def spec_for(self, request: SpawnRequest) -> ContainerSpec:
+    def spec_for(self, request: SpawnRequest, extra: tuple[Mount, ...] = ()) -> ContainerSpec:
         """The helper's container (pure; tested without an engine)."""
         mounts = [Mount(m.source, m.target, m.read_only) for m in request.mounts]
+        mounts += extra
         env = {**self.env, **request.env}
-        argv = [*request.command, *self.agent_command(request.model)]
+        argv = [*request.command, *(request.agent_command or self.agent_command(request.model))]
         return ContainerSpec(
             image=self.image,
             name=request.container_name,
@@ -97,7 +102,11 @@ class HelperSpawner:
         return self.helper_command.argv(model) or list(self.agent_argv)
 
     def __call__(self, request: SpawnRequest, /) -> HelperContainer:
-        run_detached(self.engine, self.spec_for(request))
+        extra: tuple[Mount, ...] = ()
+        if self.clones is not None:
+            workspace = next(m.source for m in request.mounts if m.target == CONTAINER_WORKSPACE)
+            extra = tuple(self.clones.prepare(request.helper, workspace))
+        run_detached(self.engine, self.spec_for(request, extra))
         helper = HelperContainer(self.engine, request.container_name)
         self.started.append(helper)
         return helper
