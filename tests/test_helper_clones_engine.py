@@ -73,17 +73,18 @@ def checkout_state(repo: Path) -> tuple[str, str, str]:
     )
 
 
+_INIT_REPO = (
+    "git init -q -b main && git config user.name User && git config user.email user@example.com"
+    " && printf 'a\\nb\\nc\\n' > f.txt && printf 'director.sh\\nhelper.sh\\n' > .gitignore"
+    " && git add -A && git commit -qm first"
+)
+
+
 @pytest.fixture
 def repo(isolated_home: Path) -> Path:
     path = isolated_home / "proj"
     path.mkdir()
-    git(path, "init", "-q", "-b", "main")
-    git(path, "config", "user.name", "User")
-    git(path, "config", "user.email", "user@example.com")
-    (path / "f.txt").write_text("a\nb\nc\n")
-    (path / ".gitignore").write_text("director.sh\nhelper.sh\n")
-    git(path, "add", "-A")
-    git(path, "commit", "-qm", "first")
+    subprocess.run(["sh", "-c", _INIT_REPO], cwd=path, check=True)
     return path
 
 
