@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import os
 import subprocess
+from importlib import resources
 from pathlib import Path
 
 import pytest
 
-from kanibako.session.helper_clones import HelperClones, helper_ref, parse_helper_copy
+from kanibako.session.helper_clones import (
+    CHECKOUT_PENDING,
+    HelperClones,
+    helper_ref,
+    parse_helper_copy,
+)
 from kanibako.session.helper_git import CloneError, director_start_commit, repository_root
 from kanibako.session.helper_work import Review
 from kanibako_paths import ConfigError
@@ -242,3 +248,27 @@ def test_the_hosts_reading_of_a_clone_runs_nothing_its_config_names(
     (clone / "new.txt").write_text("new\n")
     assert "new.txt" in Review(repo, tmp_path / "helpers").diff(1, stat=True)
     assert not marker.exists()
+
+
+def test_the_checkout_runs_on_behind_a_marker_helper_init_waits_for(
+    repo: Path, tmp_path: Path
+) -> None:
+    workspace = tmp_path / "helpers" / "1" / "workspace"
+    workspace.mkdir(parents=True)
+    pending = HelperClones(repo).begin(1, workspace)
+    marker = workspace.parent / CHECKOUT_PENDING
+    assert marker.exists()
+    assert (workspace / ".git" / "hooks").is_dir()  # mount sources exist before the container
+    pending.finish()
+    assert not marker.exists()
+    assert (workspace / "shared.txt").read_text() == "one\ntwo\nthree\n"
+    script = (resources.files("kanibako") / "scripts" / "helper-init.sh").read_text()
+    assert f'"$helper_dir/{CHECKOUT_PENDING}"' in script
+
+
+def test_an_abandoned_spawn_stops_the_checkout(repo: Path, tmp_path: Path) -> None:
+    workspace = tmp_path / "helpers" / "1" / "workspace"
+    workspace.mkdir(parents=True)
+    pending = HelperClones(repo).begin(1, workspace)
+    pending.abandon()
+    assert pending.checkout is None

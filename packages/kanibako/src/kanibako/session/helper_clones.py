@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -36,6 +37,7 @@ from kanibako_runtime import Mount
 BRANCH_PREFIX = "kanibako/helper-"
 REF_PREFIX = "refs/kanibako/helpers"
 _PROTECTED = ("config", "hooks", "info")
+CHECKOUT_PENDING = ".checkout-pending"  # in the helper's dir, beside its workspace
 _COPY_LIMIT = 64 * 1024 * 1024  # one helper_copy file; a planted huge file is left out
 
 
@@ -61,6 +63,37 @@ def parse_helper_copy(table: dict[str, Any], source: Path) -> tuple[str, ...]:
     return tuple(value)
 
 
+@dataclass
+class PendingClone:
+    """A clone whose checkout may still be running (:meth:`HelperClones.begin`)."""
+
+    repo: Path
+    workspace: Path
+    mounts: list[Mount]
+    checkout: subprocess.Popen[bytes] | None
+    marker: Path
+    copy: tuple[str, ...]
+
+    def finish(self) -> None:
+        """Wait for the checkout, copy ``helper_copy`` files, let helper-init.sh go on."""
+        if self.checkout is not None:
+            _, errors = self.checkout.communicate()
+            if self.checkout.returncode != 0:
+                reason = (errors.decode(errors="replace").strip().splitlines() or ["failed"])[-1]
+                raise CloneFailure(f"git checkout in {self.workspace} failed: {reason}")
+            for entry in self.copy:
+                _copy_untracked(self.repo, self.workspace, entry)
+            self.checkout = None
+        self.marker.unlink(missing_ok=True)
+
+    def abandon(self) -> None:
+        """The container did not start: stop the checkout."""
+        if self.checkout is not None:
+            self.checkout.kill()
+            self.checkout.communicate()
+            self.checkout = None
+
+
 @dataclass(frozen=True)
 class HelperClones:
     """Makes and protects helper clones of the git repository at ``repo``."""
@@ -80,39 +113,51 @@ class HelperClones:
 
     def prepare(self, number: int, workspace: Path) -> list[Mount]:
         """Helper ``number``'s clone in ``workspace`` (made once) and its read-only mounts."""
-        if not (workspace / ".git").is_dir() or (workspace / ".git").is_symlink():
-            self._create(number, workspace)
+        pending = self.begin(number, workspace)
+        pending.finish()
+        return pending.mounts
+
+    def begin(self, number: int, workspace: Path) -> PendingClone:
+        """Start making helper ``number``'s clone: everything but the checkout, which runs on.
+
+        The caller starts the container meanwhile and then calls
+        :meth:`PendingClone.finish`; until then ``<helper dir>/.checkout-pending``
+        exists and helper-init.sh waits for it to go before running anything.
+        """
         git_dir = workspace / ".git"
-        self._write_config(number, git_dir)
+        checkout: subprocess.Popen[bytes] | None = None
+        marker = workspace.parent / CHECKOUT_PENDING
+        if not git_dir.is_dir() or git_dir.is_symlink():
+            start = self._clone(number, workspace)
+            marker.touch()
+            checkout = subprocess.Popen(
+                ["git", "checkout", "--quiet", "-b", f"{BRANCH_PREFIX}{number}", start],
+                cwd=workspace,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+        else:
+            self._write_config(number, git_dir)
         for name in ("hooks", "info"):
             _fresh_empty_dir(git_dir / name)
-        return [
+        mounts = [
             Mount(git_dir / name, f"{CONTAINER_WORKSPACE}/.git/{name}", read_only=True)
             for name in _PROTECTED
         ]
+        copy = self.copy if checkout is not None else ()
+        return PendingClone(self.repo, workspace, mounts, checkout, marker, copy)
 
-    def _create(self, number: int, workspace: Path) -> None:
+    def _clone(self, number: int, workspace: Path) -> str:
+        """The start commit, pinned by a ref, and a clone with no checkout yet; the start."""
         if workspace.is_symlink() or (workspace.exists() and any(workspace.iterdir())):
             raise CloneError(f"helper {number}'s workspace {workspace} is not empty; not cloning")
         start = director_start_commit(self.repo)
         # The ref records where the helper started and keeps a temporary commit from gc.
         git(["update-ref", helper_ref(number, "start"), start], cwd=self.repo)
-        git(
-            [
-                "clone",
-                "--quiet",
-                "--local",
-                "--no-checkout",
-                "--template=",
-                "--",
-                str(self.repo),
-                str(workspace),
-            ]
-        )
+        clone = ["clone", "--quiet", "--local", "--no-checkout", "--template="]
+        git([*clone, "--", str(self.repo), str(workspace)])
         self._write_config(number, workspace / ".git")
-        git(["checkout", "--quiet", "-b", f"{BRANCH_PREFIX}{number}", start], cwd=workspace)
-        for entry in self.copy:
-            _copy_untracked(self.repo, workspace, entry)
+        return start
 
     def _write_config(self, number: int, git_dir: Path) -> None:
         """Kanibako's own config for the clone, replacing whatever is there (never followed)."""

@@ -102,11 +102,23 @@ class HelperSpawner:
         return self.helper_command.argv(model) or list(self.agent_argv)
 
     def __call__(self, request: SpawnRequest, /) -> HelperContainer:
-        extra: tuple[Mount, ...] = ()
-        if self.clones is not None:
+        if self.clones is None:
+            run_detached(self.engine, self.spec_for(request))
+        else:
+            # The clone's checkout runs while the engine starts the container;
+            # helper-init.sh waits for it (issue 15's spawn-time budget).
             workspace = next(m.source for m in request.mounts if m.target == CONTAINER_WORKSPACE)
-            extra = tuple(self.clones.prepare(request.helper, workspace))
-        run_detached(self.engine, self.spec_for(request, extra))
+            pending = self.clones.begin(request.helper, workspace)
+            try:
+                run_detached(self.engine, self.spec_for(request, tuple(pending.mounts)))
+            except BaseException:
+                pending.abandon()
+                raise
+            try:
+                pending.finish()
+            except BaseException:
+                HelperContainer(self.engine, request.container_name).stop()
+                raise
         helper = HelperContainer(self.engine, request.container_name)
         self.started.append(helper)
         return helper
