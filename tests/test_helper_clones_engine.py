@@ -53,6 +53,14 @@ for n in 1 2 3 4; do
   done
   cat "$HOME/helpers/$n/report"
 done
+# The director reads the helpers' trees but cannot swap anything in them (issue 12 item 11).
+if mv "$HOME/helpers/1/workspace" "$HOME/helpers/1/moved" 2>/dev/null \
+  || ln -s / "$HOME/helpers/9" 2>/dev/null || echo x >> "$HOME/helpers/1/workspace/.git/config" 2>/dev/null; then
+  echo "helper trees writable"
+else
+  echo "helper trees read-only"
+fi
+grep -q ONE "$HOME/helpers/1/workspace/f.txt" && echo "helper trees readable"
 # The director's own checkout sees none of it.
 test ! -e "$HOME/workspace/draft.txt" && test ! -e "$HOME/workspace/g.txt"
 grep -qx b "$HOME/workspace/f.txt" && echo "checkout untouched"
@@ -103,6 +111,7 @@ def test_helpers_work_in_clones_and_the_host_reviews_them(repo: Path, engine: st
     assert out.count("its own clone, branch kanibako/helper-") == 4
     assert out.count("hooks read-only") == 4 and out.count("config read-only") == 4, out
     assert "kanibako/helper-3" in out and "checkout untouched" in out
+    assert "helper trees read-only" in out and "helper trees readable" in out
     assert session_containers(repo) == []
     assert not Path("/tmp/owned").exists()
 

@@ -89,7 +89,12 @@ def test_session_gives_the_director_socket_token_log_and_cli(session: Any) -> No
         "/home/agent/.kanibako/spawn.toml",
         "/home/agent/.kanibako/helper-messages.jsonl",
         "/home/agent/.local/bin/kanibako",
+        "/home/agent/helpers",
+        "/home/agent/helpers/all/ro",
+        "/home/agent/helpers/all/rw",
     }
+    assert targets["/home/agent/helpers"].read_only
+    assert not targets["/home/agent/helpers/all/ro"].read_only
     assert targets["/home/agent/.kanibako/spawn.toml"].read_only
     assert targets["/home/agent/.kanibako/helper-messages.jsonl"].read_only
     assert handle.env["KANIBAKO_HELPER"] == "0"

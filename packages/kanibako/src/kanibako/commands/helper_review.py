@@ -40,9 +40,7 @@ def _review(ctx: click.Context) -> Review:
         )
         workspace, helpers_root = project.workspace, project.shell_dir / "helpers"
     if repository_root(workspace) is None:
-        raise CliError(
-            f"{workspace} is not a git repository: its helpers share ~/helpers/N/workspace, no clones"
-        )
+        raise CliError(f"{workspace} is not a git repository: its helpers have no clones to review")
     return Review(workspace, helpers_root)
 
 
@@ -147,7 +145,7 @@ def spawned_line(number: int, helpers_root: Path | None) -> str:
     if root.is_dir() and (root / str(number)).is_dir():
         return (
             f"spawned helper {number} (the workspace is not a git repository: "
-            f"it works in ~/helpers/{number}/workspace, shared with the director)"
+            f"it works in its own ~/helpers/{number}/workspace, which the director can read)"
         )
     return f"spawned helper {number}"
 
