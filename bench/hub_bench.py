@@ -3,13 +3,16 @@
 Run: .venv/bin/python bench/hub_bench.py [--messages N] [--seconds S] [--on-disk]
 
 The hub under test runs in its own process (as in a session it runs beside the
-director, not inside the clients); the clients run in this process on one
-asyncio loop. With 32 helpers connected (each with a mailbox and a command
-connection) it measures:
+director, not inside the clients). With 32 helpers connected (each with a
+mailbox and a command connection) it measures:
 
 1. saturation: messages/s routed (logged + delivered) with every helper sending
    as fast as flow control allows (goal >= 20,000);
-2. latency: p50/p99 send -> deliver at a steady 5,000 messages/s (goal <= 2 ms);
+2. latency: p50/p99 send -> deliver at a steady 5,000 messages/s (goal <= 2 ms),
+   with the sender and the receiver in two processes of their own (hub_latency.py
+   says why); the rounds of the three hubs are taken in turn, so a burst of
+   other load hits all of them alike; the former one-loop client's p99 and a
+   pass-through floor (no parsing, no log) are printed beside it;
 3. stop: time from the session ending (HubRunner.stop) to the thread joined and
    the socket gone, with 32 clients connected (goal <= 50 ms).
 
@@ -30,14 +33,17 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import hub_latency  # beside this script: the sender/receiver latency client
+from hub_reference import serve_bare, serve_threaded
+from hub_session_cost import session_cost
+
 HELPERS = 32
 ON_DISK = "--on-disk" in sys.argv
-LATENCY_ROUNDS = 3
+LATENCY_ROUNDS = 5
 TEXT = "x" * 64
 
 
@@ -86,65 +92,6 @@ def _spawn_all(path: Path, director_token: str) -> None:
             director.request("spawn")
 
 
-class _ThreadedHub:
-    """Reference: one thread per connection, synchronous log-then-deliver routing."""
-
-    def __init__(self, workdir: Path) -> None:
-        self.path = workdir / "hub.sock"
-        self.log = (workdir / "log.jsonl").open("ab")
-        self.lock = threading.Lock()
-        self.mailboxes: dict[int, socket.socket] = {}
-        self.seq = 0
-        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.server.bind(str(self.path))
-        self.server.listen(128)
-
-    def serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.server.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.handle, args=(conn,), daemon=True).start()
-
-    def handle(self, conn: socket.socket) -> None:
-        reader = conn.makefile("rb")
-        me = -1
-        for line in reader:
-            request = json.loads(line)
-            if request["op"] == "hello":
-                me = int(request["token"])
-                if request.get("role") == "mailbox":
-                    self.mailboxes[me] = conn
-                conn.sendall(json.dumps({"ok": True, "helper": me}).encode() + b"\n")
-                continue
-            with self.lock:
-                self.seq += 1
-                entry = {"seq": self.seq, "ts": time.time(), "from": me, "to": request["to"]}
-                entry["text"] = request["text"]
-                data = json.dumps(entry).encode() + b"\n"
-                self.log.write(data)
-                self.log.flush()
-                target = self.mailboxes.get(request["to"])
-                if target is not None:
-                    target.sendall(b'{"event":"message",' + data[1:])
-
-
-def _serve_threaded(workdir: Path) -> None:
-    hub = _ThreadedHub(workdir)
-    tokens = workdir / "tokens"
-    tokens.mkdir()
-    for n in range(1, HELPERS + 1):
-        (tokens / f"{n}.toml").write_text(f'token = "{n}"\n')
-    threading.Thread(target=hub.serve, daemon=True).start()
-    print("READY", flush=True)
-    for line in sys.stdin:
-        if line.strip() == "stop":
-            hub.server.close()
-            print("STOPPED 0 True", flush=True)
-            return
-
-
 # --------------------------------------------------------------------------
 # Clients
 # --------------------------------------------------------------------------
@@ -156,12 +103,15 @@ def _token(workdir: Path, number: int) -> str:
 
 
 async def _open(path: Path, token: str, role: str) -> tuple[asyncio.StreamReader, Any]:
-    reader, writer = await asyncio.open_unix_connection(str(path), limit=4 * 1024 * 1024)
-    writer.write(json.dumps({"op": "hello", "token": token, "role": role}).encode() + b"\n")
-    reply = json.loads(await reader.readline())
-    if not reply.get("ok"):
-        raise RuntimeError(f"hello refused: {reply}")
-    return reader, writer
+    for _ in range(500):
+        reader, writer = await asyncio.open_unix_connection(str(path), limit=4 * 1024 * 1024)
+        writer.write(json.dumps({"op": "hello", "token": token, "role": role}).encode() + b"\n")
+        reply = json.loads(await reader.readline())
+        if reply.get("ok"):
+            return reader, writer
+        writer.close()
+        await asyncio.sleep(0.01)  # a previous client's mailbox is not gone yet
+    raise RuntimeError(f"hello refused: {reply}")
 
 
 class _Counter:
@@ -193,9 +143,7 @@ async def _receive(reader: asyncio.StreamReader, counter: _Counter) -> None:
             counter.done.set()
 
 
-async def _run_clients(
-    path: Path, workdir: Path, messages: int, seconds: float
-) -> dict[str, float]:
+async def _saturate(path: Path, workdir: Path, messages: int) -> dict[str, Any]:
     counter = _Counter()
     senders = []
     receivers = []
@@ -226,12 +174,26 @@ async def _run_clients(
     await asyncio.wait_for(counter.done.wait(), timeout=300)
     saturation = counter.target / (time.perf_counter() - start)
 
-    # 2. latency at a steady rate, in rounds: the median round's p99 is
-    # reported, so one burst of other load on a shared machine does not
-    # decide the figure (every round's p99 is printed too).
+    for task in tasks:
+        task.cancel()
+    for _, writer in [*receivers, *senders]:
+        writer.close()
+    return {"saturation": saturation}
+
+
+async def _one_loop_latency(path: Path, workdir: Path, seconds: float) -> dict[str, Any]:
+    """The former latency client: 32 senders, 32 mailboxes and the timer on one asyncio loop."""
+    counter = _Counter()
+    senders, receivers = [], []
+    for n in range(1, HELPERS + 1):
+        token = _token(workdir, n)
+        receivers.append(await _open(path, token, "mailbox"))
+        senders.append(await _open(path, token, "command"))
+    tasks = [asyncio.create_task(_receive(r, counter)) for r, _ in receivers]
+    # Rounds: the median round's p99 is reported, so one burst of other load
+    # on a shared machine does not decide the figure (each round is printed).
     rate = 5000
-    p50s, p99s = [], []
-    achieved = 0.0
+    p99s = []
     for _ in range(LATENCY_ROUNDS):
         total = int(rate * seconds)
         counter.received, counter.target, counter.done = 0, total, asyncio.Event()
@@ -248,106 +210,110 @@ async def _run_clients(
                 sent += 1
             await asyncio.sleep(0.0005)
         await asyncio.wait_for(counter.done.wait(), timeout=60)
-        achieved = total / (time.perf_counter() - begin)
         lat = sorted(counter.latencies)
-        p50s.append(statistics.median(lat))
         p99s.append(lat[int(len(lat) * 0.99) - 1])
     for task in tasks:
         task.cancel()
-    return {
-        "saturation": saturation,
-        "p50": statistics.median(p50s),
-        "p99": statistics.median(p99s),
-        "p99_rounds": p99s,
-        "achieved_rate": achieved,
-    }
+    for _, writer in [*receivers, *senders]:
+        writer.close()
+    return {"p99": statistics.median(p99s), "p99_rounds": p99s}
 
 
-def _measure(kind: str, messages: int, seconds: float) -> dict[str, Any]:
-    # The log goes to tmpfs when there is one: on a disk busy with other work,
-    # write() can stall in dirty-page throttling for either hub alike, and the
-    # figure should be the hub's, not the disk's. --on-disk measures with it.
-    base = "/tmp" if ON_DISK or not Path("/dev/shm").is_dir() else "/dev/shm"  # noqa: S108
-    workdir = Path(tempfile.mkdtemp(prefix="kbb-", dir=base))
-    hub = subprocess.Popen(
-        [sys.executable, __file__, "--serve", kind, str(workdir)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert hub.stdout is not None and hub.stdin is not None
-        if hub.stdout.readline().strip() != "READY":
+class _HubProcess:
+    """One hub of ``kind`` serving in a process of its own, with 32 helpers spawned."""
+
+    def __init__(self, kind: str) -> None:
+        # The log goes to tmpfs when there is one: on a disk busy with other
+        # work, write() can stall in dirty-page throttling for every hub alike,
+        # and the figure should be the hub's, not the disk's (--on-disk: with it).
+        base = "/tmp" if ON_DISK or not Path("/dev/shm").is_dir() else "/dev/shm"  # noqa: S108
+        self.kind = kind
+        self.workdir = Path(tempfile.mkdtemp(prefix="kbb-", dir=base))
+        self.path = self.workdir / "hub.sock"
+        self.process = subprocess.Popen(
+            [sys.executable, __file__, "--serve", kind, str(self.workdir)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None and self.process.stdin is not None
+        self.commands, self.answers = self.process.stdin, self.process.stdout
+        if self.answers.readline().strip() != "READY":
             raise RuntimeError(f"{kind} hub did not start")
-        result = asyncio.run(_run_clients(workdir / "hub.sock", workdir, messages, seconds))
-        # 3. stop, with every client still connected (a fresh set of 32).
+        self.tokens = [_token(self.workdir, n) for n in range(1, HELPERS + 1)]
+
+    def stop_ms(self) -> tuple[float, bool]:
+        """3. stop, with every client connected (a fresh set of 32): ms, and socket gone."""
         clients = []
-        for n in range(1, HELPERS + 1):
+        for token in self.tokens:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            sock.connect(str(workdir / "hub.sock"))
-            sock.sendall(json.dumps({"op": "hello", "token": _token(workdir, n)}).encode() + b"\n")
+            sock.connect(str(self.path))
+            sock.sendall(json.dumps({"op": "hello", "token": token}).encode() + b"\n")
             clients.append(sock)
         for sock in clients:
             sock.recv(4096)
-        hub.stdin.write("stop\n")
-        hub.stdin.flush()
-        stopped = hub.stdout.readline().split()
-        result["stop_ms"] = float(stopped[1])
-        result["socket_gone"] = float(stopped[2] == "True")
+        self.commands.write("stop\n")
+        self.commands.flush()
+        stopped = self.answers.readline().split()
         for sock in clients:
             sock.close()
-        return result
-    finally:
-        hub.kill()
-        hub.wait()
-        shutil.rmtree(workdir, ignore_errors=True)
+        return float(stopped[1]), stopped[2] == "True"
+
+    def close(self) -> None:
+        self.process.kill()
+        self.process.wait()
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def _session_cost(rounds: int = 10) -> tuple[float, float]:
-    """Median ms to enter and to leave ``hub_session`` (what a launch pays), warm."""
-    home = Path(tempfile.mkdtemp(prefix="kbb-home-", dir="/tmp"))
-    saved = {k: os.environ.get(k) for k in ("HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME")}
-    os.environ.update(
-        HOME=str(home),
-        XDG_CONFIG_HOME=str(home / ".config"),
-        XDG_DATA_HOME=str(home / ".local/share"),
-    )
+def _measure_all(messages: int, seconds: float) -> dict[str, dict[str, Any]]:
+    """Saturation of each hub in turn, then their latency rounds interleaved, then stop."""
+    hubs = {kind: _HubProcess(kind) for kind in ("asyncio", "threaded", "bare")}
     try:
-        from kanibako.session.hub import hub_session
-        from kanibako_paths import ensure_initialized, load_paths, resolve_project
-
-        (home / "proj").mkdir()
-        paths = load_paths()
-        project = ensure_initialized(paths, resolve_project(paths, home / "proj"))
-        enters, exits = [], []
-        for _ in range(rounds + 1):
-            start = time.perf_counter()
-            session = hub_session(paths, project, None)
-            session.__enter__()
-            entered = time.perf_counter()
-            session.__exit__(None, None, None)
-            enters.append((entered - start) * 1000)
-            exits.append((time.perf_counter() - entered) * 1000)
-        return statistics.median(enters[1:]), statistics.median(exits[1:])
+        results = {
+            kind: asyncio.run(_saturate(hub.path, hub.workdir, messages))
+            for kind, hub in hubs.items()
+        }
+        latency = hub_latency.interleaved(
+            {kind: hub.path for kind, hub in hubs.items()},
+            {kind: hub.tokens for kind, hub in hubs.items()},
+            5000,
+            seconds,
+            LATENCY_ROUNDS,
+        )
+        ours = hubs["asyncio"]
+        results["asyncio"]["one_loop"] = asyncio.run(
+            _one_loop_latency(ours.path, ours.workdir, seconds)
+        )
+        for kind, hub in hubs.items():
+            results[kind] |= latency[kind]
+            results[kind]["stop_ms"], results[kind]["socket_gone"] = hub.stop_ms()
+        return results
     finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-        shutil.rmtree(home, ignore_errors=True)
+        for hub in hubs.values():
+            hub.close()
+
+
+def _stop_only() -> float:
+    """The stop time of one more asyncio hub (stops vary more than the rest)."""
+    hub = _HubProcess("asyncio")
+    try:
+        asyncio.run(_saturate(hub.path, hub.workdir, 3200))
+        return hub.stop_ms()[0]
+    finally:
+        hub.close()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=320_000)
-    parser.add_argument("--seconds", type=float, default=3.0, help="per latency round")
+    parser.add_argument("--seconds", type=float, default=2.0, help="per latency round")
     parser.add_argument("--on-disk", action="store_true", help="keep the logs in /tmp")
     parser.add_argument("--serve", nargs=2, metavar=("KIND", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         kind, workdir = args.serve
-        (_serve_asyncio if kind == "asyncio" else _serve_threaded)(Path(workdir))
+        serve = {"asyncio": _serve_asyncio, "threaded": serve_threaded, "bare": serve_bare}
+        serve[kind](Path(workdir))
         return
     load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
     print(
@@ -355,11 +321,9 @@ def main() -> None:
         f" logs {'on disk' if ON_DISK else 'on tmpfs'}",
         flush=True,
     )
-    ours = _measure("asyncio", args.messages, args.seconds)
-    stops = [ours["stop_ms"]]
-    for _ in range(4):
-        stops.append(_measure("asyncio", 3200, 0.2)["stop_ms"])
-    ref = _measure("threaded", args.messages, args.seconds)
+    measured = _measure_all(args.messages, args.seconds)
+    ours, ref, floor = measured["asyncio"], measured["threaded"], measured["bare"]
+    stops = [ours["stop_ms"], *(_stop_only() for _ in range(4))]
     print(f"{'':34}{'asyncio hub':>14}{'thread/conn ref':>17}{'ratio':>8}   goal")
     print(
         f"{'saturation (messages/s)':34}{ours['saturation']:>14,.0f}"
@@ -374,10 +338,6 @@ def main() -> None:
         f"{ours['p99'] / ref['p99']:>8.2f}   <= 2"
     )
     print(
-        f"{'achieved steady rate (messages/s)':34}{ours['achieved_rate']:>14,.0f}"
-        f"{ref['achieved_rate']:>17,.0f}"
-    )
-    print(
         f"{'hub stop, 32 connected (ms)':34}{statistics.median(stops):>14.2f}"
         f"{'':>17}{'':>8}   <= 50  (max of {len(stops)}: {max(stops):.2f} ms,"
         f" socket removed: {bool(ours['socket_gone'])})"
@@ -385,7 +345,17 @@ def main() -> None:
     rounds = ", ".join(f"{v:.2f}" for v in ours["p99_rounds"])
     ref_rounds = ", ".join(f"{v:.2f}" for v in ref["p99_rounds"])
     print(f"{'p99 of each round (ms)':34}{rounds:>14}   {ref_rounds:>14}")
-    enter_ms, exit_ms = _session_cost()
+    print(
+        f"{'p99, pass-through floor (ms)':34}{floor['p99']:>14.3f}"
+        f"   rounds: {', '.join(f'{v:.2f}' for v in floor['p99_rounds'])}"
+        "  (no JSON, no log: the machine's own)"
+    )
+    former = ours["one_loop"]
+    print(
+        f"{'p99, former one-loop client (ms)':34}{former['p99']:>14.3f}"
+        f"   rounds: {', '.join(f'{v:.2f}' for v in former['p99_rounds'])}"
+    )
+    enter_ms, exit_ms = session_cost()
     print(
         f"{'hub_session enter / exit (ms)':34}{enter_ms:>8.2f} / {exit_ms:.2f}"
         "           <= 50 on exit (warm; exit = the session ending)"

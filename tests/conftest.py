@@ -17,7 +17,12 @@ from tests import engine_images
 
 # Fixtures shared by several test modules live in fixture modules, not in tests;
 # session_guards fails a run that leaves a kanibako container running.
-pytest_plugins = ["tests.session_guards", "tests.rootless_fixtures"]
+pytest_plugins = [
+    "tests.session_guards",
+    "tests.rootless_fixtures",
+    "tests.egress_checks",
+    "tests.docker_fixtures",
+]
 
 
 @pytest.fixture

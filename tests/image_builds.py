@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from kanibako import image_build, image_engine
-from kanibako.image_recipes import BASE_NAME, RECIPE_LABEL, load_recipes
-from kanibako.image_supply import ensure_image
+from kanibako.images import build as image_build
+from kanibako.images import engine as image_engine
+from kanibako.images.recipes import BASE_NAME, RECIPE_LABEL, load_recipes
+from kanibako.images.supply import ensure_image
 from kanibako_runtime import detect_engine
 from tests import engine_images
 

@@ -25,7 +25,7 @@ def test_status_with_a_fifo_as_the_freshness_cache_does_not_hang(
     isolated_home: Path, tmp_path: Path
 ) -> None:
     # Before: status read the cached registry answer with a blocking open.
-    from kanibako.image_freshness import NOT_CHECKED, freshness_cache_dir
+    from kanibako.images.freshness import NOT_CHECKED, freshness_cache_dir
     from kanibako_paths import DEFAULT_IMAGE, sha256_hex
 
     project = tmp_path / "proj"

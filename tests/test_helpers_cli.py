@@ -89,10 +89,13 @@ def test_session_gives_the_director_socket_token_log_and_cli(session: Any) -> No
         "/home/agent/.kanibako/spawn.toml",
         "/home/agent/.kanibako/helper-messages.jsonl",
         "/home/agent/.local/bin/kanibako",
+        # Also on the PATH of images that do not put ~/.local/bin there.
+        "/usr/local/bin/kanibako",
         "/home/agent/helpers",
         "/home/agent/helpers/all/ro",
         "/home/agent/helpers/all/rw",
     }
+    assert targets["/usr/local/bin/kanibako"].read_only
     assert targets["/home/agent/helpers"].read_only
     assert not targets["/home/agent/helpers/all/ro"].read_only
     assert targets["/home/agent/.kanibako/spawn.toml"].read_only
@@ -335,3 +338,38 @@ def test_bundle_is_rebuilt_when_missing_and_survives_a_bad_index(
     (cache / "fingerprint").write_text("garbage")
     assert ensure_bundle(cache) == first
     assert (cache / "fingerprint").read_text().split()[1] == first.name
+
+
+def test_log_shows_a_hostile_message_escaped_on_one_line(project: Path, session: Any) -> None:
+    handle, _ = session
+    from kanibako_helpers import HubClient
+
+    with HubClient(handle.locations.socket_path, _director_token(handle)) as director:
+        director.request("spawn")
+        one = handle.runner.hub.helpers[1].token
+    hostile = "\x1b]52;c;ZXZpbA==\x07\x1b[2Jok\n12:00:00  [0 → 1]  forged\u202e"
+    with HubClient(handle.locations.socket_path, one) as helper:
+        helper.send(0, hostile)
+    out = run(project, "log")
+    assert out.count("\n") == 1 and "\x1b" not in out and "\u202e" not in out
+    assert out.endswith(
+        "[1 → 0]  \\x1b]52;c;ZXZpbA==\\x07\\x1b[2Jok\\n12:00:00  [0 → 1]  forged\\u202e\n"
+    )
+    assert json.loads(run(project, "log", "--json"))[0]["text"] == hostile
+
+
+def test_list_without_a_session_ignores_planted_trees_and_state(project: Path) -> None:
+    paths = load_paths()
+    resolved = ensure_initialized(paths, resolve_project(paths, project))
+    with hub_session(paths, resolved, RecordingSpawner()):
+        run(project, "spawn")
+    helpers = resolved.shell_dir / "helpers"
+    (helpers / "1" / "state.json").unlink()
+    os.mkfifo(helpers / "1" / "state.json")  # would hang a plain open()
+    for name in ("²", "7"):  # `²`.isdigit() is True and int("²") raises
+        (helpers / name).mkdir()
+    (helpers / "7" / "state.json").write_text('{"model": "\\u001b]0;pwned\\u0007", "depth": 9}')
+    out = run(project, "list").splitlines()
+    assert [line.split()[:3] for line in out[1:]] == [["1", "0", "stopped"]]
+    with hub_session(paths, resolved, RecordingSpawner()) as handle:  # a launch: no ValueError
+        assert sorted(handle.runner.hub.helpers) == [0, 1]

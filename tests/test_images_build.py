@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from kanibako import image_build, image_engine
-from kanibako.image_bootstrap import BOOTSTRAP_IMAGE
-from kanibako.image_recipes import BASE_NAME, ORIGIN_LABEL, RECIPE_LABEL, load_recipes
-from kanibako.image_supply import ensure_image
+from kanibako.images import build as image_build
+from kanibako.images import engine as image_engine
+from kanibako.images.bootstrap import BOOTSTRAP_IMAGE
+from kanibako.images.recipes import BASE_NAME, ORIGIN_LABEL, RECIPE_LABEL, load_recipes
+from kanibako.images.supply import ensure_image
 from kanibako.step_progress import StepProgress
 from kanibako_paths import write_shell_skeleton
 from kanibako_runtime import detect_engine

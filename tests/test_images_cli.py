@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from kanibako import image_engine
-from kanibako.image_recipes import BASE_NAME, ORIGIN_LABEL, RECIPE_LABEL, load_recipes
+from kanibako.images import engine as image_engine
+from kanibako.images.recipes import BASE_NAME, ORIGIN_LABEL, RECIPE_LABEL, load_recipes
 from kanibako_paths import DEFAULT_IMAGE
 from kanibako_runtime import detect_engine
 from tests.image_builds import ensure_test_base
@@ -87,10 +87,12 @@ def test_setup_then_a_session_from_nothing_without_a_registry(
     done = kanibako("setup", timeout=300)
     assert done.returncode == 0, done.stderr
     config = isolated_home / ".config" / "kanibako.toml"
-    assert done.stdout.splitlines() == [
+    *lines, doctor = done.stdout.splitlines()
+    assert lines == [
         f"wrote the default configuration to {config}",
         f"image {DEFAULT_IMAGE} is available (podman)",
     ]
+    assert doctor.startswith("doctor: ") and ", 0 fail" in doctor  # setup ends with its summary
     if found is None or found.get(ORIGIN_LABEL) == "local":
         assert f"{DEFAULT_IMAGE} is ready (" in done.stderr
     assert f'image = "{DEFAULT_IMAGE}"' in config.read_text()

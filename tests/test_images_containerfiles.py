@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.image_recipes import BASE_NAME, containers_dir, load_recipes
+from kanibako.images.recipes import BASE_NAME, containers_dir, load_recipes
 from tests.image_builds import ensure_test_base
 
 CONTAINERS = containers_dir()

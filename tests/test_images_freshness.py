@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.image_freshness import LOCAL_BUILD, LOCAL_IMAGE, NOT_CHECKED, freshness_cache_dir
-from kanibako.image_supply import freshness_hint
+from kanibako.images.freshness import LOCAL_BUILD, LOCAL_IMAGE, NOT_CHECKED, freshness_cache_dir
+from kanibako.images.supply import freshness_hint
 from kanibako_runtime import Engine, FreshnessHint, detect_engine
 from kanibako_runtime.freshness import Status, record
 from tests.image_builds import ensure_test_base

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kanibako.debian_mirror import find_mirror
+from kanibako.images.debian_mirror import find_mirror
 from kanibako_paths import load_global_config, load_paths
 from tests.state_cli import ok, run
 

@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 import kanibako
-from kanibako.image_recipes import containers_dir
+from kanibako.images.recipes import containers_dir
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "packages" / "kanibako"
@@ -55,7 +55,7 @@ def test_wheel_carries_the_containerfiles_and_finds_them_installed(tmp_path: Pat
         archive.extractall(site)  # noqa: S202 (our own freshly built wheel)
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "from kanibako.image_recipes import containers_dir, load_recipes;"
+        "from kanibako.images.recipes import containers_dir, load_recipes;"
         "print(containers_dir()); print(len(load_recipes().recipes))"
     )
     done = subprocess.run(

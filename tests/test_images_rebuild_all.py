@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from kanibako import image_engine
-from kanibako.debian_mirror import DebianMirror
-from kanibako.image_bootstrap import ensure_bootstrap_image
-from kanibako.image_recipes import ORIGIN_LABEL, RECIPE_LABEL, load_recipes
+from kanibako.images import engine as image_engine
+from kanibako.images.bootstrap import ensure_bootstrap_image
+from kanibako.images.debian_mirror import DebianMirror
+from kanibako.images.recipes import ORIGIN_LABEL, RECIPE_LABEL, load_recipes
 from kanibako.step_progress import StepProgress
 from kanibako_runtime import Engine, detect_engine
 from tests.image_builds import bootstrap_cache

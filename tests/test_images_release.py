@@ -68,7 +68,7 @@ def test_tag_patterns_cover_every_package() -> None:
 
 def test_image_publish_refuses_an_unknown_image() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "kanibako.image_publish", "--version", "0", "--only", "nosuch"],
+        [sys.executable, "-m", "kanibako.images.publish", "--version", "0", "--only", "nosuch"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert done.returncode == 1

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from kanibako.image_bootstrap import BOOTSTRAP_IMAGE
+from kanibako.images.bootstrap import BOOTSTRAP_IMAGE
 from kanibako_paths import DEFAULT_IMAGE
 from tests.rootless_fixtures import RootlessUser, _as_user
 

@@ -10,17 +10,15 @@ does this) and fail, never skip, without it.
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from kanibako_runtime import Engine, list_containers
+from tests import session_rules_checks
+from tests.docker_fixtures import docker_client
 from tests.launch_helpers import (
     ensure_user_image,
     finish,
@@ -31,61 +29,6 @@ from tests.launch_helpers import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-def _docker_client() -> str:
-    client = shutil.which("docker")
-    if client is None or shutil.which("dockerd") is None:
-        pytest.fail("Docker tests need docker.io (KANIBAKO_WITH_DOCKER=1 scripts/host-setup.sh)")
-    return client
-
-
-@pytest.fixture(scope="module")
-def docker_host(engine: str, busybox_image: str) -> Iterator[str]:
-    """DOCKER_HOST of a private dockerd holding the busybox test image."""
-    if os.geteuid() != 0:
-        pytest.fail("the Docker tests start their own dockerd: run them as root")
-    client = _docker_client()
-    root = Path(tempfile.mkdtemp(prefix="kanibako-dockerd-"))
-    host = f"unix://{root}/docker.sock"
-    log = (root / "dockerd.log").open("wb")
-    daemon = subprocess.Popen(
-        [
-            "dockerd", "--iptables=false", "--ip-masq=false", "--bridge=none",
-            "--storage-driver", "overlay2", "--host", host,
-            "--data-root", str(root / "data"), "--exec-root", str(root / "exec"),
-            "--pidfile", str(root / "docker.pid"),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )  # fmt: skip
-    env = {**os.environ, "DOCKER_HOST": host}
-    try:
-        deadline = time.monotonic() + 60
-        while subprocess.run(
-            [client, "info"], env=env, capture_output=True, check=False
-        ).returncode:
-            if daemon.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"dockerd did not start: {(root / 'dockerd.log').read_text()[-2000:]}")
-            time.sleep(0.2)
-        saved = subprocess.Popen([engine, "save", busybox_image], stdout=subprocess.PIPE)
-        subprocess.run(
-            [client, "load"], stdin=saved.stdout, env=env, check=True, capture_output=True
-        )
-        assert saved.stdout is not None
-        saved.stdout.close()
-        assert saved.wait() == 0
-        yield host
-    finally:
-        daemon.terminate()
-        try:
-            daemon.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            daemon.kill()
-            daemon.wait()
-        log.close()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture
@@ -99,7 +42,7 @@ def project(isolated_home: Path, docker_host: str, monkeypatch: pytest.MonkeyPat
 
 
 def _running(project: Path) -> bool:
-    engine = Engine("docker", _docker_client(), remote=True)
+    engine = Engine("docker", docker_client(), remote=True)
     found = list_containers(engine, {"io.kanibako.workspace": str(project)})
     return bool(found)
 
@@ -180,7 +123,7 @@ def test_docker_runs_an_image_with_its_own_user_as_the_invoking_user(
     env = {**os.environ, "DOCKER_HOST": docker_host}
     saved = subprocess.Popen([engine, "save", image], stdout=subprocess.PIPE)
     subprocess.run(
-        [_docker_client(), "load"], stdin=saved.stdout, env=env, check=True, capture_output=True
+        [docker_client(), "load"], stdin=saved.stdout, env=env, check=True, capture_output=True
     )
     assert saved.stdout is not None
     saved.stdout.close()
@@ -189,3 +132,18 @@ def test_docker_runs_an_image_with_its_own_user_as_the_invoking_user(
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [str(os.getuid()), "home-ok", "ws-ok"]
     assert (project / "w.txt").stat().st_uid == os.getuid()
+
+
+def test_docker_control_files_shared_layer_and_setuid_sweep(
+    project: Path, busybox_image: str, isolated_home: Path
+) -> None:
+    inode = session_rules_checks.prepare(project)
+    assert kanibako("shared", "init", "pip").returncode == 0
+    shared = next(isolated_home.glob(".local/share/kanibako/shared/global/pip"))
+    session_rules_checks.seed(shared)
+    done = _shell(project, busybox_image, "sh attack.sh")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == session_rules_checks.EXPECTED_OUTPUT
+    session_rules_checks.check_host(project, inode, shared, done.stderr)
+    again = _shell(project, busybox_image, session_rules_checks.READ_BACK)
+    assert again.stdout.splitlines() == session_rules_checks.READ_BACK_OUTPUT, again.stderr

@@ -9,9 +9,6 @@ import pytest
 LIMIT = 400
 PACKAGES = Path(__file__).resolve().parent.parent / "packages"
 SOURCES = sorted(PACKAGES.glob("*/src/**/*.py"))
-# Being split along its sections (connection, routing, control) in parallel
-# work; the coordinator removes this entry when that lands.
-KNOWN_EXCEPTIONS = {"kanibako-helpers/src/kanibako_helpers/hub.py"}
 
 
 def _name(path: Path) -> str:
@@ -24,7 +21,5 @@ def test_the_sources_are_found() -> None:
 
 @pytest.mark.parametrize("path", SOURCES, ids=_name)
 def test_module_is_at_most_400_lines(path: Path) -> None:
-    if _name(path) in KNOWN_EXCEPTIONS:
-        pytest.skip("known exception, being split")
     lines = path.read_text(encoding="utf-8").count("\n")
     assert lines <= LIMIT, f"{_name(path)} has {lines} lines (limit {LIMIT})"

@@ -254,15 +254,21 @@ def test_resource_scopes_apply_in_real_sessions(
     one, two, alone = (isolated_home / name for name in ("one", "two", "alone"))
     for project in (one, two, alone):
         project.mkdir()
-    # Project one installs a "plugin"; the others report what they see.
-    fake_claude(agent_bin, "mkdir -p ~/.claude/plugins && echo from-one > ~/.claude/plugins/p")
     setting = kanibako("-p", str(alone), "box", "resource", "set", "plugins/", "project")
     assert setting.returncode == 0, setting.stderr
+    # Project one creates the shared plugins dir and writes into it from its session.
+    fake_claude(agent_bin, "mkdir -p ~/.claude/plugins && echo from-one > ~/.claude/plugins/p")
     launch(one, busybox_image, "start")
+    # What the user puts in the shared dir on the host reaches every sharing project;
+    # what a session wrote stays in that project's own layer (issue 12).
+    shared = next(isolated_home.glob(".local/share/kanibako/shared/claude/plugins"))
+    (shared / "q").write_text("from-host\n")
     fake_claude(
-        agent_bin, "cat ~/.claude/plugins/p > /home/agent/workspace/seen 2>/dev/null || true"
+        agent_bin,
+        "cat ~/.claude/plugins/p ~/.claude/plugins/q > /home/agent/workspace/seen 2>/dev/null"
+        " || true",
     )
     launch(two, busybox_image, "start")
     launch(alone, busybox_image, "start")
-    assert (two / "seen").read_text() == "from-one\n"  # shared: one copy for all
+    assert (two / "seen").read_text() == "from-host\n"  # shared: the host's copy for all
     assert (alone / "seen").read_text() == ""  # project: nothing shared

@@ -84,7 +84,7 @@ def test_snapshots_live_outside_share_rw_and_the_mounted_workspace(workspace: Pa
     project = _resolved(workspace)
     ok("vault", "snapshot", "-p", str(workspace))
     store = snapshot_store(paths, project)
-    assert len(list(store.glob("*.tar.xz"))) == 1
+    assert len(list(store.glob("*.tar.zst"))) == 1
     for mounted in (project.vault_rw, project.workspace, project.shell_dir):
         assert not store.is_relative_to(mounted), f"{store} is visible at {mounted}"
 
@@ -99,6 +99,48 @@ def test_pre_launch_snapshot_skips_unchanged_and_stores_changes(workspace: Path)
     snapshot_before_launch(paths, project)
     rows = json.loads(ok("vault", "list", "--json", "-p", str(workspace)))
     assert [r["kind"] for r in rows] == ["full", "incremental"]
+
+
+def test_pre_launch_snapshots_keep_the_newest_vault_keep_in_vault_compression(
+    workspace: Path,
+) -> None:
+    paths = load_paths()
+    ok("config", "vault_keep", "2", cwd=workspace)
+    ok("config", "vault_compression", "xz", cwd=workspace)
+    project = _resolved(workspace)
+    for i in range(4):
+        (project.vault_rw / "notes.txt").write_text(f"session {i}\n")
+        snapshot_before_launch(paths, project)
+    rows = json.loads(ok("vault", "list", "--json", "-p", str(workspace)))
+    assert [r["kind"] for r in rows] == ["full", "incremental"]  # the older one rewritten
+    store = snapshot_store(paths, project)
+    assert sorted(p.suffix for p in store.glob("2*")) == [".xz", ".xz"]
+    ok("vault", "restore", rows[0]["name"], "-p", str(workspace))
+    assert (project.vault_rw / "notes.txt").read_text() == "session 2\n"
+
+
+def test_pre_launch_keeps_ten_by_default_and_zero_keeps_all(workspace: Path) -> None:
+    paths = load_paths()
+    project = _resolved(workspace)
+    for i in range(12):
+        (project.vault_rw / "notes.txt").write_text(f"session {i}\n")
+        snapshot_before_launch(paths, project)
+    assert len(_names(workspace)) == 10
+    assert {p.name[-8:] for p in snapshot_store(paths, project).glob("2*")} == {".tar.zst"}
+    ok("config", "vault_keep", "0", cwd=workspace)
+    for i in range(2):
+        (project.vault_rw / "notes.txt").write_text(f"later {i}\n")
+        snapshot_before_launch(paths, project)
+    assert len(_names(workspace)) == 12
+
+
+def test_bad_vault_settings_are_one_line_errors(workspace: Path) -> None:
+    failed = run("config", "vault_compression", "gzip", cwd=workspace)
+    assert failed.exit_code == 2
+    assert failed.stderr == (
+        "kanibako: config key vault_compression must be zstd, xz or none, not 'gzip'\n"
+    )
+    assert run("config", "vault_keep", "-1", cwd=workspace).exit_code == 2
 
 
 def test_disabled_vault_is_honoured(workspace: Path) -> None:
@@ -143,10 +185,10 @@ def test_corrupt_snapshot_is_one_line_and_share_rw_stays(workspace: Path) -> Non
     project = _resolved(workspace)
     ok("vault", "snapshot", "-p", str(workspace))
     store = snapshot_store(load_paths(), project)
-    archive = next(store.glob("*.tar.xz"))
+    archive = next(store.glob("*.tar.zst"))
     archive.write_bytes(archive.read_bytes()[:200])
     (project.vault_rw / "notes.txt").write_text("current\n")
-    failed = run("vault", "restore", archive.name.removesuffix(".tar.xz"), "-p", str(workspace))
+    failed = run("vault", "restore", archive.name.removesuffix(".tar.zst"), "-p", str(workspace))
     assert failed.exit_code == 1
     assert failed.stderr.startswith("kanibako: ") and failed.stderr.count("\n") == 1
     assert (project.vault_rw / "notes.txt").read_text() == "current\n"

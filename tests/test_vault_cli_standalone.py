@@ -28,7 +28,7 @@ def test_standalone_command_round_trip(tmp_path: Path) -> None:
     assert [r["kind"] for r in rows] == ["full", "incremental"]
     _vault("restore", *where, rows[0]["name"])
     assert (share / "a.txt").read_text() == "one\n"
-    subprocess.run(["tar", "-xJf", rows[0]["name"] + ".tar.xz"], cwd=store, check=True)
+    subprocess.run(["tar", "-xf", rows[0]["name"] + ".tar.zst"], cwd=store, check=True)
     assert (store / "data" / "a.txt").read_text() == "one\n"
     assert "Deleted" in _vault("prune", "--store", str(store), "--keep", "0").stdout
 

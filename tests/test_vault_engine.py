@@ -29,14 +29,14 @@ def test_launch_snapshots_share_rw_and_restore_undoes_a_session(
     if local:
         assert kanibako("init", "--local", "-p", str(project)).returncode == 0
     _session(project, busybox_image, "echo v1 > $HOME/share-rw/notes.txt")
-    (project / "control.tar.xz").write_bytes(b"")  # proves the search below does look
+    (project / "control.tar.zst").write_bytes(b"")  # proves the search below does look
     seen = _session(
         project,
         busybox_image,
-        'echo wrecked > $HOME/share-rw/notes.txt; find /home/agent -name "*.tar.xz"',
+        'echo wrecked > $HOME/share-rw/notes.txt; find /home/agent -name "*.tar*"',
     )
     # The agent sees every mount under its home, and no snapshot archive among them.
-    assert seen.splitlines() == ["/home/agent/workspace/control.tar.xz"]
+    assert seen.splitlines() == ["/home/agent/workspace/control.tar.zst"]
     listed = kanibako("vault", "list", "--json", "-p", str(project))
     rows = json.loads(listed.stdout)
     # Session 1 created share-rw (first run); before session 2 it held notes.txt = v1.

@@ -146,3 +146,9 @@ def hub(short_dir: Path) -> Iterator[HubFixture]:
     for raw in fixture.opened:
         raw.close()
     runner.stop()
+
+
+@pytest.fixture
+def recording_spawner() -> RecordingSpawner:
+    """A spawner for tests that run their own sessions (one hub after another)."""
+    return RecordingSpawner()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import stat
 import time
@@ -316,7 +317,7 @@ def test_hub_stop_removes_the_socket(hub: Any, short_dir: Path) -> None:
 
 
 def test_connection_flood_is_refused_beyond_the_limit(hub: Any, monkeypatch: Any) -> None:
-    import kanibako_helpers.hub as hub_module
+    import kanibako_helpers.hub_connection as hub_module
 
     monkeypatch.setattr(hub_module, "MAX_CONNECTIONS", 4)
     kept = [hub.raw() for _ in range(4)]
@@ -331,8 +332,11 @@ def test_a_message_that_cannot_be_logged_is_not_delivered(hub: Any) -> None:
     mailbox = hub.director("mailbox")
     from kanibako_helpers.hub import MessageLog
 
-    # /dev/full fails every write with ENOSPC, like a full disk.
-    real_log, hub.hub.log = hub.hub.log, MessageLog(Path("/dev/full"))
+    # /dev/full fails every write with ENOSPC, like a full disk (the log
+    # itself refuses to open a device, so it is put under a real log's fd).
+    full = MessageLog(hub.root / "full.jsonl")
+    os.dup2(os.open("/dev/full", os.O_WRONLY), full.fd)
+    real_log, hub.hub.log = hub.hub.log, full
     try:
         reply = director.ask(op="send", to=0, text="unrecorded")
         assert reply == {
@@ -421,32 +425,6 @@ def test_all_queues_together_stay_within_the_hub_bound(hub: Any) -> None:
     mailbox = hub.as_helper(hub.token(helpers[0]), "mailbox")
     assert mailbox.recv()["event"] == "dropped"
     assert hub.hub.helpers[helpers[0]].pending_bytes == 0 or mailbox.recv()["event"] == "message"
-
-
-def test_a_tampered_state_json_cannot_raise_a_budget_next_session(short_dir: Path) -> None:
-    from kanibako_helpers import HelperTree, HubClient, HubConfig, HubRunner, SpawnBudget
-
-    tree = HelperTree(short_dir / "helpers")
-    tree.create_helper(1, 0, SpawnBudget(1, 2), None, [], b"")
-    # What a helper can write into its own tree between sessions:
-    tree.write_state(1, {"depth": 60, "breadth": 60, "model": "x; rm -rf /", "status": "running"})
-    tree.create_helper(99, 0, SpawnBudget(1, 2), None, [], b"")
-    tree.write_state(99, {"depth": 1, "breadth": 1})
-    config = HubConfig(
-        socket_path=short_dir / "hub.sock",
-        log_path=short_dir / "log.jsonl",
-        tree=tree,
-        token_dir=short_dir / "tokens",
-        root_budget=SpawnBudget(depth=2, breadth=2),
-    )
-    with HubRunner(config) as runner:
-        record = runner.hub.helpers[1]
-        assert (record.budget.depth, record.budget.breadth) == (1, 2)
-        assert record.model is None
-        assert record.status == "stopped"
-        assert 99 not in runner.hub.helpers, "deeper than the director's budget allows"
-        with HubClient(runner.socket_path, runner.director_token) as director:
-            assert [h["helper"] for h in director.request("list")["helpers"]] == [0, 1]
 
 
 def test_errors_quote_client_values_briefly(hub: Any) -> None:

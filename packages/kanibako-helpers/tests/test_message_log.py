@@ -116,3 +116,45 @@ def test_follow_waits_for_a_log_that_does_not_exist_yet(tmp_path: Path) -> None:
     for item in follow_log(log, interval=0.01, keep_going=more):
         seen.append(item.text)
     assert seen == ["first"]
+
+
+def test_follow_goes_on_after_the_hub_drops_the_older_half(tmp_path: Path) -> None:
+    from kanibako_helpers.log_writer import MessageLog
+
+    path = tmp_path / "log.jsonl"
+    log = MessageLog(path, max_bytes=4096)
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def follow() -> None:
+        for item in follow_log(path, interval=0.01, keep_going=lambda: not stop.is_set()):
+            seen.append(item.seq)
+
+    reader = threading.Thread(target=follow)
+    reader.start()
+    try:
+        for seq in range(1, 201):
+            log.add(json.dumps(entry(seq % 60, 0, 1, "x" * 40) | {"seq": seq}).encode() + b"\n")
+            log.flush()
+            time.sleep(0.001)
+        deadline = time.monotonic() + 5
+        while (not seen or seen[-1] != 200) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        reader.join()
+        log.close()
+    assert path.stat().st_size <= 4096
+    assert seen == sorted(set(seen)), "nothing shown twice, nothing out of order"
+    assert seen[-1] == 200
+
+
+def test_a_log_over_the_cap_is_cut_when_the_hub_opens_it(tmp_path: Path) -> None:
+    from kanibako_helpers.log_writer import MessageLog
+
+    path = tmp_path / "log.jsonl"
+    write(path, *(entry(seq % 60, 0, 1, "y" * 100) | {"seq": seq} for seq in range(1, 500)))
+    MessageLog(path, max_bytes=8192).close()
+    kept = [json.loads(line)["seq"] for line in path.read_bytes().splitlines()]
+    assert path.stat().st_size <= 8192 // 2
+    assert kept == list(range(kept[0], 500))

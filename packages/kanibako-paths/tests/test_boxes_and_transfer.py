@@ -132,6 +132,27 @@ def test_duplicate_leaves_the_source_unchanged(paths: KanibakoPaths, tmp_path: P
     assert copy.project_hash != source.project_hash
 
 
+def test_duplicate_keeps_a_sparse_vault_file_sparse(paths: KanibakoPaths, tmp_path: Path) -> None:
+    source = _populated(paths, tmp_path / "p")
+    image = source.vault_rw / "disk.img"
+    with image.open("wb") as out:
+        out.truncate(2 * 1024**3)
+        out.seek(1024**3)
+        out.write(b"middle")
+    if image.stat().st_blocks * 512 > 1024 * 1024:
+        pytest.skip("this filesystem does not keep holes")
+    copy = transfer_project(
+        paths, source, ProjectMode.ACCOUNT_CENTRIC, move=False, dest=tmp_path / "copy"
+    )
+    copied = copy.vault_rw / "disk.img"
+    assert copied.stat().st_size == 2 * 1024**3
+    assert copied.stat().st_blocks * 512 <= 1024 * 1024  # before: 2 GiB of zeros on disk
+    assert copied.stat().st_mtime_ns == image.stat().st_mtime_ns
+    with copied.open("rb") as f:
+        f.seek(1024**3 - 2)
+        assert f.read(10) == b"\0\0middle\0\0"
+
+
 def test_orphan_is_remapped_to_where_its_files_went(paths: KanibakoPaths, tmp_path: Path) -> None:
     source = _populated(paths, tmp_path / "old")
     (tmp_path / "old").rename(tmp_path / "new")

@@ -195,3 +195,78 @@ def test_a_value_longer_than_an_env_file_line_goes_by_name() -> None:
     argv = to_argv(PODMAN_ROOT, spec, env_file=Path("/dev/fd/5"))
     assert argv[argv.index("--env") + 1] == "HUGE"
     assert env_file_text(spec.env) == "SMALL=1\n"
+
+
+def test_least_privilege_and_limits_come_before_the_image_on_both_engines() -> None:
+    spec = ContainerSpec(
+        image="img",
+        no_new_privileges=True,
+        cap_drop=("ALL",),
+        cap_add=("CHOWN",),
+        memory="4g",
+        cpus="1.5",
+        pids_limit=512,
+    )
+    wanted = [
+        "--security-opt",
+        "no-new-privileges",
+        "--cap-drop",
+        "ALL",
+        "--cap-add",
+        "CHOWN",
+        "--memory",
+        "4g",
+        "--cpus",
+        "1.5",
+        "--pids-limit",
+        "512",
+    ]
+    assert to_argv(DOCKER, spec) == ["/usr/bin/docker", "run", "--rm", *wanted, "img"]
+    podman = to_argv(PODMAN_ROOT, spec)
+    assert podman[-len(wanted) - 1 :] == [*wanted, "img"]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"cap_add": ("chown; rm",)},
+        {"cap_drop": ("",)},
+        {"memory": "lots"},
+        {"memory": "0"},
+        {"cpus": "0"},
+        {"cpus": "-1"},
+        {"pids_limit": 0},
+    ],
+)
+def test_a_malformed_privilege_or_limit_is_refused(bad: dict[str, object]) -> None:
+    with pytest.raises(InvalidSpecError):
+        to_argv(PODMAN_ROOT, ContainerSpec(image="img", **bad))  # type: ignore[arg-type]
+
+
+def test_an_overlay_is_podman_O_volume_and_a_docker_local_overlay_volume() -> None:
+    from kanibako_runtime import OverlayMount
+
+    overlay = OverlayMount(Path("/s/pip"), "/home/agent/.cache/pip", Path("/p/up"), Path("/p/wk"))
+    spec = ContainerSpec(image="img", overlays=(overlay,))
+    assert to_argv(PODMAN_ROOT, spec)[-3:] == [
+        "--volume",
+        "/s/pip:/home/agent/.cache/pip:O,upperdir=/p/up,workdir=/p/wk",
+        "img",
+    ]
+    assert to_argv(DOCKER, spec)[-3:] == [
+        "--mount",
+        "type=volume,destination=/home/agent/.cache/pip,volume-driver=local,"
+        "volume-opt=type=overlay,volume-opt=device=overlay,"
+        '"volume-opt=o=lowerdir=/s/pip,upperdir=/p/up,workdir=/p/wk"',
+        "img",
+    ]
+
+
+@pytest.mark.parametrize("lower", ["/s/a:b", "/s/a,b", "relative"])
+def test_an_overlay_path_the_engines_cannot_quote_is_refused(lower: str) -> None:
+    from kanibako_runtime import OverlayMount
+
+    target = "/t" if lower != "relative" else "t"
+    overlay = OverlayMount(Path(lower), target, Path("/u"), Path("/w"))
+    with pytest.raises(InvalidSpecError):
+        to_argv(PODMAN_ROOT, ContainerSpec(image="img", overlays=(overlay,)))

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import lzma
 import os
 import stat
+import tarfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import zstandard
 
 from kanibako_vault import archive_read
 
@@ -52,12 +56,29 @@ def vault(tmp_path: Path) -> tuple[Path, Path]:
     return share, tmp_path / "store"
 
 
-@pytest.fixture(params=["xz", "python"])
+@pytest.fixture(params=["zstd", "xz", "xz-python", "none"])
 def compressor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run a test with the xz program and with Python's lzma module."""
-    if request.param == "python":
+    """The compression to pass: zstd, xz (the program, then Python's lzma), none."""
+    if request.param == "xz-python":
         monkeypatch.setenv("KANIBAKO_VAULT_XZ", "python")
+        return "xz"
     return str(request.param)
+
+
+@pytest.fixture
+def plain_tar() -> Callable[[Path], tarfile.TarFile]:
+    """Opens an archive of any format with tarfile, to look at its members directly."""
+    return open_plain
+
+
+def open_plain(path: Path) -> tarfile.TarFile:
+    """An archive of any format opened with tarfile (see ``plain_tar``)."""
+    data = path.read_bytes()
+    if path.name.endswith(".tar.zst"):
+        data = zstandard.ZstdDecompressor().stream_reader(data).read()
+    elif path.name.endswith(".tar.xz"):
+        data = lzma.decompress(data)
+    return tarfile.open(fileobj=io.BytesIO(data))
 
 
 @pytest.fixture(params=["data-filter", "own-checks"])

@@ -50,3 +50,17 @@ def test_errors_are_one_line_with_the_right_status(
     assert unknown.exit_code == 2 and unknown.output.count("\n") == 1
     negative = runner.invoke(cli, ["prune", "--store", str(store), "--keep", "-1"])
     assert negative.exit_code == 2 and "--keep must be 0 or more" in negative.output
+
+
+def test_compression_option_picks_the_format(vault: tuple[Path, Path]) -> None:
+    share, store = vault
+    where = ["--dir", str(share), "--store", str(store)]
+    _run("snapshot", *where, "--compression", "xz")
+    (share / "top.txt").write_text("second\n")
+    _run("snapshot", *where, "--compression", "none")
+    (share / "top.txt").write_text("third\n")
+    _run("snapshot", *where)
+    suffixes = sorted(p.name.split(".", 2)[2] for p in store.glob("2*"))
+    assert suffixes == ["tar", "tar.xz", "tar.zst"]
+    bad = CliRunner().invoke(cli, ["snapshot", *where, "--compression", "gzip"])
+    assert bad.exit_code == 2 and "'gzip' is not one of 'zstd', 'xz', 'none'" in bad.output

@@ -6,6 +6,7 @@ import errno
 import importlib
 import io
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
@@ -49,7 +50,7 @@ def test_full_disk_during_snapshot_is_one_error_and_lists_nothing(
     before = state(share)
     monkeypatch.setattr(archive_write, "os", _FullDiskOs())
     with pytest.raises(VaultError) as failure:
-        snapshot(share, store)
+        snapshot(share, store, compression=compressor)
     assert "No space left on device" in str(failure.value)
     assert state(share) == before
     assert list_snapshots(store) == []
@@ -104,12 +105,31 @@ def test_progress_counts_every_byte_of_stored_content(vault: tuple[Path, Path]) 
 
 def test_terminal_progress_draws_and_erases_one_line() -> None:
     out = io.StringIO()
-    shown = TerminalProgress("snap", out)
+    shown = TerminalProgress("snap", out, delay=0)
     shown(512, 1024)
     shown(1024, 1024)
     shown.close()
     assert "snap 100% (1.0 KiB of 1.0 KiB)" in out.getvalue()
     assert out.getvalue().endswith("\r\x1b[K") and "\n" not in out.getvalue()
+
+
+def test_terminal_progress_stays_quiet_for_work_under_a_second() -> None:
+    out = io.StringIO()
+    shown = TerminalProgress("snap", out)
+    shown(512, 1024)
+    shown(1024, 1024)
+    shown.close()
+    assert out.getvalue() == ""
+
+
+def test_terminal_progress_appears_once_the_work_takes_over_its_delay() -> None:
+    out = io.StringIO()
+    shown = TerminalProgress("snap", out, delay=0.05)
+    shown(100, 1024)
+    assert out.getvalue() == ""
+    time.sleep(0.06)
+    shown(512, 1024)
+    assert "snap 50%" in out.getvalue()
 
 
 def test_a_restore_killed_between_its_renames_is_undone_by_the_next_run(

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import io
 import json
+import lzma
 import tarfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import zstandard
 
 from kanibako_vault import CorruptArchiveError, UnsafeArchiveError, restore, snapshot
 from kanibako_vault.archive_read import check_member
@@ -24,11 +26,18 @@ CRAFTED_NAME = "20260101T000000.000000Z"
 
 
 def entry(
-    path: str, kind: str = "f", size: int = 0, target: str = "", stored: bool = True
+    path: str,
+    kind: str = "f",
+    size: int = 0,
+    target: str = "",
+    stored: bool = True,
+    *,
+    extents: list[int] | None = None,
 ) -> list[Any]:
     """A manifest entry row as the archive format stores it."""
     mode = 0o755 if kind == "d" else 0o644
-    return [path, kind, size, 1_700_000_000_000_000_000, mode, 1, 1, 0, 0, target, stored]
+    row = [path, kind, size, 1_700_000_000_000_000_000, mode, 1, 1, 0, 0, target, stored]
+    return [*row, extents]
 
 
 def member(
@@ -49,10 +58,11 @@ def write_archive(
     *,
     name: str = CRAFTED_NAME,
     parent: str | None = None,
+    manifest_format: str = "kanibako-vault/2",
 ) -> Path:
     """Hand-make an archive: any manifest, any members (this is how attacks are built)."""
     doc = {
-        "format": "kanibako-vault/1",
+        "format": manifest_format,
         "name": name,
         "created": "2026-01-01T00:00:00+00:00",
         "parent": parent,
@@ -62,12 +72,20 @@ def write_archive(
     }
     data = json.dumps(doc).encode()
     path.parent.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(path, "w:xz", format=tarfile.PAX_FORMAT) as tar:
+    plain = io.BytesIO()
+    with tarfile.open(fileobj=plain, mode="w", format=tarfile.PAX_FORMAT) as tar:
         info = tarfile.TarInfo("manifest.json")
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
         for item, content in members:
             tar.addfile(item, io.BytesIO(content) if item.isreg() else None)
+    # The path's suffix says the format, as in a real store.
+    if path.name.endswith(".tar.zst"):
+        path.write_bytes(zstandard.ZstdCompressor().compress(plain.getvalue()))
+    elif path.name.endswith(".tar.xz"):
+        path.write_bytes(lzma.compress(plain.getvalue()))
+    else:
+        path.write_bytes(plain.getvalue())
     return path
 
 
@@ -96,7 +114,12 @@ CASES: dict[str, Case] = {
     "fifo": ([], [member("data/pipe", tarfile.FIFOTYPE)]),
     "hard-link-out": ([], [member("data/h", tarfile.LNKTYPE, linkname="/etc/shadow")]),
     "device-in-manifest": ([entry("null", "c")], []),
+    "extents-past-the-end": ([entry("s", size=4, extents=[2, 3])], [member("data/s", data=b"xyz")]),
+    "extents-overlapping": ([entry("s", size=9, extents=[0, 4, 2, 2])], [member("data/s", data=b"xxxxyy")]),
+    "extents-on-a-link": ([entry("l", "l", target="ok", extents=[0, 1])], [member("data/l", tarfile.SYMTYPE, linkname="ok")]),
+    "extents-longer-than-member": ([entry("s", size=9, extents=[0, 4])], [member("data/s", data=b"xx")]),
 }  # fmt: skip
+SUFFIXES = (".tar.zst", ".tar.xz", ".tar")
 
 
 def _snapshot_ok(share: Path, store: Path) -> None:
@@ -105,13 +128,14 @@ def _snapshot_ok(share: Path, store: Path) -> None:
 
 
 @pytest.mark.usefixtures("member_checks", "no_leftovers")
+@pytest.mark.parametrize("suffix", SUFFIXES)
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_crafted_archive_is_refused_and_nothing_changes(
-    case: str, vault: tuple[Path, Path], tmp_path: Path, state: Callable[[Path], Tree]
+    case: str, suffix: str, vault: tuple[Path, Path], tmp_path: Path, state: Callable[[Path], Tree]
 ) -> None:
     share, store = vault
     entries, members = CASES[case]
-    write_archive(archive_path(store, CRAFTED_NAME), entries, members)
+    write_archive(store / f"{CRAFTED_NAME}{suffix}", entries, members)
     (share / "work.txt").write_text("the agent's latest work\n")
     before = state(share)
     outside = state(tmp_path)
@@ -138,7 +162,8 @@ def test_members_are_refused_by_our_own_checks_alone(monkeypatch: pytest.MonkeyP
         member("data/a//b")[0],
     ]
     sparse = member("data/sparse")[0]
-    sparse.sparse = [(0, 1)]  # what tarfile sets when it reads a GNU/PAX sparse member
+    # What tarfile sets when it reads a GNU/PAX sparse member (typeshed says bytes).
+    sparse.sparse = [(0, 1)]  # type: ignore[assignment]
     bad.append(sparse)
     for item in bad:
         with pytest.raises(UnsafeArchiveError):
@@ -173,3 +198,16 @@ def test_a_well_formed_crafted_archive_restores(vault: tuple[Path, Path]) -> Non
     )  # fmt: skip
     restore(share, store, CRAFTED_NAME)
     assert (share / "l").read_text() == "hi"
+
+
+def test_a_format_1_xz_archive_of_before_zstd_still_restores(vault: tuple[Path, Path]) -> None:
+    share, store = vault
+    rows = [entry("d", "d")[:11], entry("d/a", size=2)[:11]]
+    write_archive(
+        store / f"{CRAFTED_NAME}.tar.xz",
+        rows,
+        [member("data/d", tarfile.DIRTYPE), member("data/d/a", data=b"hi")],
+        manifest_format="kanibako-vault/1",
+    )
+    restore(share, store, CRAFTED_NAME)
+    assert (share / "d" / "a").read_text() == "hi"

@@ -20,8 +20,8 @@ from kanibako_vault.store import archive_path
 Tree = dict[str, tuple[str, int, bytes]]
 
 
-def _take(share: Path, store: Path) -> str:
-    info = snapshot(share, store).snapshot
+def _take(share: Path, store: Path, compression: str = "zstd") -> str:
+    info = snapshot(share, store, compression=compression).snapshot
     assert info is not None
     return info.name
 
@@ -31,7 +31,7 @@ def test_restore_brings_back_files_links_empty_dirs_and_modes(
 ) -> None:
     share, store = vault
     want = state(share)
-    name = _take(share, store)
+    name = _take(share, store, compressor)
     shutil.rmtree(share / "docs")
     (share / "top.txt").write_text("wrecked")
     (share / "junk").mkdir()

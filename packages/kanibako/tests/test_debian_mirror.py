@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.debian_mirror import (
+from kanibako.images.debian_mirror import (
     DEFAULT_MIRROR,
     AptEntry,
     DebianMirror,
@@ -16,7 +16,7 @@ from kanibako.debian_mirror import (
     parse_deb822,
     parse_one_line,
 )
-from kanibako.image_errors import ImageError
+from kanibako.images.errors import ImageError
 
 DEB822 = """\
 Types: deb

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.debian_mirror import DebianMirror
-from kanibako.image_bootstrap import (
+from kanibako.images.bootstrap import (
     Bootstrapper,
     find_bootstrapper,
     is_excluded,
@@ -17,7 +16,8 @@ from kanibako.image_bootstrap import (
     slim_rootfs,
     slim_rules,
 )
-from kanibako.image_errors import BootstrapUnavailableError
+from kanibako.images.debian_mirror import DebianMirror
+from kanibako.images.errors import BootstrapUnavailableError
 
 RULES = slim_rules(
     "# comment\npath-exclude /usr/share/doc/*\npath-include /usr/share/doc/*/copyright\n"

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.image_freshness import (
+from kanibako.images.freshness import (
     LOCAL_IMAGE,
     NOT_CHECKED,
     freshness_cache_dir,
     status_freshness,
 )
-from kanibako.image_supply import freshness_hint
+from kanibako.images.supply import freshness_hint
 from kanibako_runtime import Engine, FreshnessHint, cached_freshness
 from kanibako_runtime.freshness import Status, record
 

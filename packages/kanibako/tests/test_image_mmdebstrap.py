@@ -6,8 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kanibako.debian_mirror import DebianMirror
-from kanibako.image_mmdebstrap import mmdebstrap_argv, slim_hook
+from kanibako.images.debian_mirror import DebianMirror
+from kanibako.images.mmdebstrap import mmdebstrap_argv, slim_hook
 
 MIRROR = DebianMirror(
     "http://m.example/debian",

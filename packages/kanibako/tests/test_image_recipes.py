@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kanibako.image_errors import ImageError, UnknownImageError
-from kanibako.image_recipes import BASE_NAME, containers_dir, image_basename, load_recipes
+from kanibako.images.errors import ImageError, UnknownImageError
+from kanibako.images.recipes import BASE_NAME, containers_dir, image_basename, load_recipes
 
 SPEC_IMAGES = {
     "kanibako-base", "kanibako-systems", "kanibako-jvm", "kanibako-android",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kanibako.image_supply import published_ref
+from kanibako.images.supply import published_ref
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from kanibako_helpers.__about__ import __version__
 from kanibako_helpers.budget import SpawnBudget, child_budget, free_child_number
 from kanibako_helpers.client import HubClient, connect_mailbox
+from kanibako_helpers.display_text import display_text
 from kanibako_helpers.errors import (
     BudgetExceeded,
     HelperError,
@@ -12,7 +13,8 @@ from kanibako_helpers.errors import (
     NotPermitted,
 )
 from kanibako_helpers.helper_config import HelperConfig, read_helper_config, write_helper_config
-from kanibako_helpers.hub import HubConfig
+from kanibako_helpers.helper_registry import read_registry, registry_path
+from kanibako_helpers.hub_state import HubConfig
 from kanibako_helpers.layout import (
     CONTAINER_CLI,
     CONTAINER_HELPERS,
@@ -64,6 +66,7 @@ __all__ = [
     "children_of",
     "connect_mailbox",
     "depth_of",
+    "display_text",
     "follow_log",
     "format_entry",
     "free_child_number",
@@ -71,6 +74,8 @@ __all__ = [
     "parent_of",
     "read_helper_config",
     "read_log",
+    "read_registry",
+    "registry_path",
     "session_dir",
     "socket_path",
     "write_helper_config",

@@ -37,4 +37,6 @@ class HubRefused(HelperError):
         self.exit_code = 2 if code in _USAGE_CODES else 1
 
 
-_USAGE_CODES = frozenset({"budget", "forbidden", "unknown-helper", "bad-request", "state"})
+_USAGE_CODES = frozenset(
+    {"budget", "forbidden", "unknown-helper", "bad-request", "state", "stopped", "too-large"}
+)

@@ -18,8 +18,10 @@ host creates or removes is checked for symlinks first.
 from __future__ import annotations
 
 import json
+import re
+import secrets
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +30,7 @@ import tomli_w
 from kanibako_helpers.atomic import write_atomic
 from kanibako_helpers.budget import SpawnBudget
 from kanibako_helpers.errors import HelperError
+from kanibako_helpers.regular_file import read_regular_file
 from kanibako_helpers.spawn import BindMount
 
 CONTAINER_HOME = "/home/agent"
@@ -40,7 +43,21 @@ CONTAINER_WORKSPACE = f"{CONTAINER_HOME}/workspace"
 INIT_SCRIPT_NAME = "helper-init.sh"
 STARTUP_DIR = "all/ro/startup"
 
+_COMMON_DIRS = ("all", "all/ro", "all/ro/startup", "all/rw", "channels")
+STATE_MAX_BYTES = 64 * 1024
+"""A state.json is a few hundred bytes; anything past this is not one."""
+_HELPER_NAME = re.compile(r"0|[1-9][0-9]{0,17}", re.ASCII)
+
 _HELPER_SUBDIRS = ("workspace", "vault/share-ro", "vault/share-rw", "playbook/scripts", "peers")
+
+
+def helper_number(name: str) -> int | None:
+    """The helper number a directory name stands for, or None when it is not one.
+
+    Only plain ASCII decimal numbers without leading zeros count: ``str.isdigit``
+    accepts ``²`` (and ``int`` then raises), and ``01`` would name helper 1's tree twice.
+    """
+    return int(name) if _HELPER_NAME.fullmatch(name) else None
 
 
 def pair_name(a: int, b: int) -> str:
@@ -87,11 +104,25 @@ class HelperTree:
         self._checked(path)
 
     # -- creation ---------------------------------------------------------
-    def ensure_common(self) -> None:
-        """The shared part of the tree: ``all/ro``, ``all/rw`` and ``channels``."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        for sub in ("all/ro/startup", "all/rw", "channels"):
-            self._mkdir(self.root / sub)
+    def ensure_common(self) -> list[str]:
+        """The shared part of the tree: ``all/ro``, ``all/rw`` and ``channels``.
+
+        The director can write ``~/helpers`` between sessions: a symlink or a
+        file planted where one of these directories belongs is moved aside
+        (renamed, never followed) so it cannot stop the next launch. Returns
+        one line per thing moved, for the caller to show.
+        """
+        moved: list[str] = []
+        for path in (self.root, *(self.root / sub for sub in _COMMON_DIRS)):
+            if path.is_symlink() or (path.exists() and not path.is_dir()):
+                aside = path.with_name(f"{path.name}.planted-{secrets.token_hex(4)}")
+                path.rename(aside)
+                moved.append(f"{path} was not a directory Kanibako made: moved to {aside.name}")
+            if path == self.root:
+                path.mkdir(parents=True, exist_ok=True)
+            else:
+                self._mkdir(path)
+        return moved
 
     def create_helper(  # noqa: PLR0917 - one call site, each value named there
         self,
@@ -138,17 +169,26 @@ class HelperTree:
         link.symlink_to(target)
 
     def write_state(self, number: int, state: Mapping[str, Any]) -> None:
-        """Replace helper ``number``'s state.json (atomically)."""
+        """Replace helper ``number``'s state.json (atomically).
+
+        Not fsynced: it is the helper's view only (the hub's registry is the
+        record), and a session ending with 32 helpers must not wait on 32 syncs.
+        """
         data = json.dumps(dict(state), indent=2, sort_keys=True).encode() + b"\n"
-        write_atomic(self._checked(self.state_file(number)), data)
+        write_atomic(self._checked(self.state_file(number)), data, durable=False)
 
     def read_state(self, number: int) -> dict[str, Any] | None:
-        """Helper ``number``'s state.json, or None when missing or unreadable."""
+        """Helper ``number``'s state.json, or None when missing, unreadable or not a state.
+
+        The helper can write this file, so it is read only when it is a
+        regular file of at most ``STATE_MAX_BYTES`` (a FIFO never hangs the
+        reader, a huge sparse file costs nothing), and the host never decides
+        anything from it: which helpers exist comes from the hub's registry.
+        """
         path = self.state_file(number)
         try:
-            self._checked(path)
-            loaded = json.loads(path.read_text())
-        except (OSError, ValueError, HelperError):
+            loaded = json.loads(read_regular_file(self._checked(path), STATE_MAX_BYTES))
+        except (OSError, ValueError, RecursionError, HelperError):
             return None
         return loaded if isinstance(loaded, dict) else None
 
@@ -159,28 +199,33 @@ class HelperTree:
         found = [
             int(entry.name)
             for entry in self.root.iterdir()
-            if entry.name.isdigit() and entry.is_dir() and not entry.is_symlink()
+            if helper_number(entry.name) is not None and entry.is_dir() and not entry.is_symlink()
         ]
         return sorted(found)
 
-    def remove_helper(self, number: int) -> None:
+    def remove_helper(
+        self, number: int, remove_tree: Callable[[Path], None] = shutil.rmtree
+    ) -> None:
         """Delete helper ``number``'s tree and every channel it is part of."""
         channels = self.root / "channels"
         if channels.is_dir() and not channels.is_symlink():
             for pair in channels.iterdir():
-                sides = pair.name.split("-")
-                if str(number) in sides and not pair.is_symlink():
-                    shutil.rmtree(self._checked(pair))
-                    other = int(sides[0] if sides[1] == str(number) else sides[1])
-                    link = self.helper_dir(other) / "peers" / str(number)
-                    if link.is_symlink():
-                        link.unlink()
+                sides = [helper_number(side) for side in pair.name.split("-")]
+                if len(sides) != 2 or number not in sides or pair.is_symlink():
+                    continue  # not a channel of this helper the host made
+                other = sides[1] if sides[0] == number else sides[0]
+                if other is None:
+                    continue
+                remove_tree(self._checked(pair))
+                link = self.helper_dir(other) / "peers" / str(number)
+                if link.is_symlink():
+                    link.unlink()
         target = self.helper_dir(number)
         if target.is_symlink():
             target.unlink()
         elif target.exists():
             # rmtree never follows symlinks inside the tree.
-            shutil.rmtree(self._checked(target))
+            remove_tree(self._checked(target))
 
     # -- the container's view ----------------------------------------------
     def mounts_for(self, number: int, peers: Iterable[int]) -> list[BindMount]:

@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -16,8 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from kanibako_helpers.display_text import display_text
 from kanibako_helpers.errors import HelperError
-from kanibako_helpers.regular_file import read_regular_file
+from kanibako_helpers.log_writer import LOG_MAX_BYTES
+from kanibako_helpers.regular_file import open_regular_reader, read_regular_file
+
+LOG_READ_LIMIT = 2 * LOG_MAX_BYTES
+"""Largest log ``helper log`` reads whole: the hub keeps its log well below this."""
 
 
 @dataclass(frozen=True)
@@ -61,9 +67,13 @@ def parse_entry(line: str | bytes) -> LogEntry | None:
 
 
 def format_entry(entry: LogEntry) -> str:
-    """``HH:MM:SS  [from → to]  text`` in local time; ``*`` marks a broadcast."""
+    """``HH:MM:SS  [from → to]  text`` in local time; ``*`` marks a broadcast.
+
+    The text came from a helper: its control characters are shown escaped,
+    so one entry is one line and nothing in it reaches the terminal as a command.
+    """
     clock = time.strftime("%H:%M:%S", time.localtime(entry.ts))
-    return f"{clock}  [{entry.sender} → {entry.to}]  {entry.text}"
+    return f"{clock}  [{entry.sender} → {display_text(entry.to)}]  {display_text(entry.text)}"
 
 
 def _matches(entry: LogEntry, sender: int | None) -> bool:
@@ -82,7 +92,7 @@ def read_log(path: Path, sender: int | None = None, last: int | None = None) -> 
     if last is not None and last < 0:
         raise HelperError(f"--last must not be negative: {last}")
     try:
-        data = read_regular_file(path)  # a FIFO here must not hang `helper log`
+        data = read_regular_file(path, LOG_READ_LIMIT)  # a FIFO must not hang `helper log`
     except FileNotFoundError:
         return []
     except OSError as exc:
@@ -109,22 +119,30 @@ def follow_log(
     handle: IO[bytes] | None = None
     partial = b""
     first = True
+    seen = -1  # the last sequence number shown: the hub may shrink the log under us
     try:
         while keep_going():
             if handle is None:
                 try:
-                    handle = path.open("rb")
+                    handle = open_regular_reader(path)
                 except FileNotFoundError:
                     first = False
                     time.sleep(interval)
                     continue
+                except OSError as exc:
+                    raise HelperError(f"cannot read {path}: {exc.strerror}") from exc
+            if os.fstat(handle.fileno()).st_size < handle.tell():
+                handle.seek(0)  # the older half was dropped: read the kept half again
+                partial = b""
             chunk = handle.read()
             if not chunk and not first:
                 time.sleep(interval)
                 continue
             lines = (partial + chunk).split(b"\n")
             partial = lines.pop()
-            found = (e for e in _entries(lines) if _matches(e, sender))
+            found = [e for e in _entries(lines) if _matches(e, sender) and e.seq > seen]
+            if found:
+                seen = found[-1].seq
             if first:
                 first = False
                 yield from deque(found, maxlen=last)

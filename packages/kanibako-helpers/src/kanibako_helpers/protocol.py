@@ -18,8 +18,11 @@ MAX_LINE = 1024 * 1024
 MAX_STRIKES = 3
 """Bad lines (oversized, not JSON, not a request) tolerated before a disconnect."""
 
-MAX_TEXT = MAX_LINE - 4096
-"""Longest message text, leaving room for the envelope."""
+MAX_MESSAGE_BYTES = 256 * 1024
+"""Longest message as routed and logged (bytes of its log line); longer is refused."""
+
+MAX_TEXT = MAX_MESSAGE_BYTES - 4096
+"""Longest message text in characters (checked first; the logged bytes decide)."""
 
 MAX_CONNECTIONS = 512
 """Connections served at once; more are refused (each helper needs about two)."""

@@ -13,7 +13,9 @@ import threading
 from pathlib import Path
 
 from kanibako_helpers.errors import HelperError
-from kanibako_helpers.hub import Connection, Hub, HubConfig
+from kanibako_helpers.hub import Hub
+from kanibako_helpers.hub_connection import Connection
+from kanibako_helpers.hub_state import HubConfig
 from kanibako_helpers.spawn import RunningHelper, Spawner
 
 

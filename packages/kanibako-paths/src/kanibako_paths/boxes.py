@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ class BoxEntry:
     metadata_dir: Path
     project_hash: str
     workset: str | None = None
+    project: Project | None = None
+    """The project itself (every entry ``list_boxes`` returns has it)."""
 
 
 def _entry(project: Project) -> BoxEntry:
@@ -35,6 +38,7 @@ def _entry(project: Project) -> BoxEntry:
         metadata_dir=project.metadata_dir,
         project_hash=project.project_hash,
         workset=project.workset,
+        project=project,
     )
 
 
@@ -83,12 +87,18 @@ def find_orphans(paths: KanibakoPaths) -> list[BoxEntry]:
     return [entry for entry in list_boxes(paths) if not entry.workspace_exists]
 
 
-def purge_project(paths: KanibakoPaths, project: Project) -> list[Path]:
+def purge_project(
+    paths: KanibakoPaths, project: Project, remove_tree: Callable[[Path], None] | None = None
+) -> list[Path]:
     """Delete ``project``'s state (metadata and shell; a workset's vault too); what was removed.
 
     The workspace is never touched; a vault living inside it stays with it.
+    ``remove_tree`` (default ``shutil.rmtree``) lets the caller remove files a
+    container engine left owned by another uid.
     """
     import shutil
+
+    remove = remove_tree or shutil.rmtree
 
     removed: list[Path] = []
     targets = [project.metadata_dir]
@@ -99,7 +109,7 @@ def purge_project(paths: KanibakoPaths, project: Project) -> list[Path]:
         targets.append(project.shell_dir)  # an overridden shell kept in our own data dir
     for target in targets:
         if target.exists():
-            shutil.rmtree(target)
+            remove(target)
             removed.append(target)
     forget_project(paths, project)
     return removed

@@ -47,6 +47,7 @@ CONFIG_KEYS: dict[str, ConfigKey] = {
         _key("container_image", DEFAULT_IMAGE, "Container image"),
         _key("container_engine", "", "Container engine: podman, docker, or auto-detect"),
         _key("target_name", "", "Agent target plugin (auto-detect; falls back to no_agent)"),
+        _key("network_mode", "allowlist", "Egress: allowlist (the default), open or none"),
         _key("paths_data_path", "", "Override the data directory root", global_only=True),
         _key("paths_boxes", "boxes", "Project state subdirectory", global_only=True),
         _key("paths_agents", "agents", "Agent TOML subdirectory", global_only=True),
@@ -61,6 +62,8 @@ CONFIG_KEYS: dict[str, ConfigKey] = {
             "Debian security mirror URL (used with image_mirror)",
             global_only=True,
         ),
+        _key("vault_compression", "zstd", "Compression of new vault snapshots: zstd, xz or none"),
+        _key("vault_keep", "10", "Vault snapshots kept after each launch and by gc (0 keeps all)"),
     )
 }
 
@@ -69,12 +72,15 @@ ALIASES: dict[str, str] = {
     "image": "container_image",
     "engine": "container_engine",
     "target": "target_name",
+    "network": "network_mode",
     "data_path": "paths_data_path",
     "mirror": "image_mirror",
     "security_mirror": "image_security_mirror",
 }
 
 ENGINES = ("", "podman", "docker")
+VAULT_COMPRESSIONS = ("zstd", "xz", "none")
+NETWORK_MODES = ("allowlist", "open", "none")
 _MIRROR_URL = re.compile(r"(https?|file)://\S+")
 _TARGET_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")
 
@@ -104,6 +110,20 @@ class ResolvedConfig:
         """The chosen engine, or ``""`` to auto-detect."""
         return self.values["container_engine"]
 
+    def vault_retention(self) -> tuple[str, int | None]:
+        """(compression, snapshots to keep or None for all) for pre-launch snapshots.
+
+        Values from the files are checked here, so a typo is one clear error at launch.
+        """
+        for key in ("vault_compression", "vault_keep"):
+            where = f"{key} (from {self.sources[key]})"
+            try:
+                validate_config_value(key, self.values[key])
+            except ConfigError as exc:
+                raise ConfigError(str(exc).replace(f"config key {key}", where)) from None
+        keep = int(self.values["vault_keep"])
+        return self.values["vault_compression"], keep or None
+
 
 def canonical_key(key: str) -> str:
     """The full name of ``key`` (aliases resolved); an error naming it when unknown."""
@@ -120,12 +140,18 @@ def validate_config_value(key: str, value: str) -> str:
         raise ConfigError(f"config key {key}: an image name has no spaces and is not empty")
     if key == "container_engine" and value not in ENGINES:
         raise ConfigError(f"config key {key} must be podman, docker or empty, not {value!r}")
+    if key == "network_mode" and value not in NETWORK_MODES:
+        raise ConfigError(f"config key {key} must be allowlist, open or none, not {value!r}")
     if key == "target_name" and not set(value) <= _TARGET_CHARS:
         raise ConfigError(f"config key {key}: invalid target name {value!r}")
     if key == "paths_data_path" and value and not Path(value).expanduser().is_absolute():
         raise ConfigError(f"config key {key} must be an absolute path, not {value!r}")
     if key.startswith("paths_") and key != "paths_data_path" and (not value or ".." in value):
         raise ConfigError(f"config key {key}: invalid directory name {value!r}")
+    if key == "vault_compression" and value not in VAULT_COMPRESSIONS:
+        raise ConfigError(f"config key {key} must be zstd, xz or none, not {value!r}")
+    if key == "vault_keep" and not (value.isascii() and value.isdigit()):
+        raise ConfigError(f"config key {key} must be a whole number (0 keeps all), not {value!r}")
     if key.startswith("image_") and not _MIRROR_URL.fullmatch(value):
         raise ConfigError(f"config key {key} must be an http(s):// or file:// URL, not {value!r}")
     return value
@@ -136,6 +162,8 @@ def _lookup(table: dict[str, Any], key: ConfigKey, source: Path) -> str | None:
     value = section.get(key.field)
     if value is None:
         return None
+    if key.name == "vault_keep" and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # `keep = 5` in TOML reads as naturally as `keep = "5"`
     if not isinstance(value, str):
         raise ConfigError(f"{source}: [{key.table}] {key.field} must be a string")
     return value

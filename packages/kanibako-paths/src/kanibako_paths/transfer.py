@@ -20,6 +20,7 @@ from kanibako_paths.locations import KanibakoPaths
 from kanibako_paths.modes import ProjectMode
 from kanibako_paths.project import Project, project_at
 from kanibako_paths.project_init import reload_project, rewrite_identity
+from kanibako_paths.sparse_copy import copy_keeping_holes
 from kanibako_paths.worksets import (
     WorksetMember,
     check_name,
@@ -168,7 +169,14 @@ def _copy_into_place(
     dst.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dst.name}.", suffix=".staging", dir=dst.parent))
     try:
-        shutil.copytree(src, staging, symlinks=True, ignore=ignore, dirs_exist_ok=True)
+        shutil.copytree(
+            src,
+            staging,
+            symlinks=True,
+            ignore=ignore,
+            dirs_exist_ok=True,
+            copy_function=copy_keeping_holes,
+        )
         if fixup is not None:
             fixup(staging)
         if dst.is_dir() and not any(dst.iterdir()):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kanibako_runtime.engine import Engine
 from kanibako_runtime.errors import InvalidSpecError
-from kanibako_runtime.spec import ContainerSpec, Mount, TmpfsMount
+from kanibako_runtime.spec import ContainerSpec, Mount, OverlayMount, TmpfsMount
 
 _ENV_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 
@@ -61,6 +61,30 @@ def _mount_arg(mount: Mount) -> str:
     if mount.read_only:
         fields.append("readonly=true")
     return ",".join(_csv_field(f) for f in fields)
+
+
+def _overlay_args(engine: Engine, overlay: OverlayMount) -> list[str]:
+    paths = (str(overlay.lower), overlay.target, str(overlay.upper), str(overlay.work))
+    if not overlay.target.startswith("/") or any(c in p for p in paths for c in ":,\"'\n"):
+        # Neither engine can quote these inside its overlay options.
+        raise InvalidSpecError(
+            f"overlay paths must be absolute and free of ':' ',' and quotes: {paths!r}"
+        )
+    if engine.kind == "podman":
+        return [
+            "--volume",
+            f"{overlay.lower}:{overlay.target}:O,upperdir={overlay.upper},workdir={overlay.work}",
+        ]
+    options = f"lowerdir={overlay.lower},upperdir={overlay.upper},workdir={overlay.work}"
+    fields = [
+        "type=volume",
+        f"destination={overlay.target}",
+        "volume-driver=local",
+        "volume-opt=type=overlay",
+        "volume-opt=device=overlay",
+        f"volume-opt=o={options}",
+    ]
+    return ["--mount", ",".join(_csv_field(f) for f in fields)]
 
 
 def _tmpfs_arg(engine: Engine, tmpfs: TmpfsMount) -> str:
@@ -119,6 +143,8 @@ def to_argv(
         # SELinux hosts would deny access to the bind-mounted project; relabelling
         # (:Z) would rewrite labels across the user's tree, so disable confinement.
         argv += ["--security-opt", "label=disable"]
+    argv += _privilege_args(spec)
+    argv += _limit_args(spec)
     if spec.network:
         argv += ["--network", spec.network]
     if spec.init:
@@ -134,8 +160,44 @@ def to_argv(
         argv += ["--mount", _mount_arg(mount)]
     for tmpfs in spec.tmpfs:
         argv += ["--tmpfs", _tmpfs_arg(engine, tmpfs)]
+    for overlay in spec.overlays:
+        argv += _overlay_args(engine, overlay)
     argv.append(spec.image)
     argv += spec.command
+    return argv
+
+
+_CAPABILITY = re.compile(r"^(ALL|(CAP_)?[A-Z][A-Z_]*)$")
+_MEMORY = re.compile(r"^[1-9][0-9]*[bkmg]?$")
+_CPUS = re.compile(r"^([0-9]+(\.[0-9]+)?)$")
+
+
+def _privilege_args(spec: ContainerSpec) -> list[str]:
+    argv = []
+    if spec.no_new_privileges:
+        argv += ["--security-opt", "no-new-privileges"]
+    for flag, names in (("--cap-drop", spec.cap_drop), ("--cap-add", spec.cap_add)):
+        for name in names:
+            if not _CAPABILITY.match(name):
+                raise InvalidSpecError(f"invalid capability name {name!r}")
+            argv += [flag, name]
+    return argv
+
+
+def _limit_args(spec: ContainerSpec) -> list[str]:
+    argv = []
+    if spec.memory is not None:
+        if not _MEMORY.match(spec.memory):
+            raise InvalidSpecError(f"invalid memory limit {spec.memory!r} (e.g. 4g, 512m)")
+        argv += ["--memory", spec.memory]
+    if spec.cpus is not None:
+        if not _CPUS.match(spec.cpus) or float(spec.cpus) <= 0:
+            raise InvalidSpecError(f"invalid cpu limit {spec.cpus!r} (e.g. 2, 0.5)")
+        argv += ["--cpus", spec.cpus]
+    if spec.pids_limit is not None:
+        if spec.pids_limit < 1:
+            raise InvalidSpecError(f"invalid pids limit {spec.pids_limit!r}")
+        argv += ["--pids-limit", str(spec.pids_limit)]
     return argv
 
 

@@ -22,6 +22,7 @@ from kanibako_runtime.calls import engine_call, last_line
 from kanibako_runtime.engine import Engine, find_executable
 from kanibako_runtime.errors import EngineCommandError, EngineNotFoundError, InvalidSpecError
 from kanibako_runtime.spec import ContainerSpec
+from kanibako_runtime.stderr_tail import StderrTail
 
 STOP_TIMEOUT = 2  # seconds the container gets to exit on SIGTERM before SIGKILL
 
@@ -173,15 +174,27 @@ class ForegroundContainer:
     """A running ``<engine> run`` child; :meth:`wait` gives the container's exit status."""
 
     def __init__(
-        self, engine: Engine, spec: ContainerSpec, process: subprocess.Popen[bytes]
+        self,
+        engine: Engine,
+        spec: ContainerSpec,
+        process: subprocess.Popen[bytes],
+        stderr: StderrTail | None = None,
     ) -> None:
         self.engine = engine
         self.spec = spec
         self.process = process
+        self._stderr = stderr
 
     def wait(self) -> int:
         """Block until the container exits; its status (engine failures are 125-127)."""
-        return self.process.wait()
+        status = self.process.wait()
+        if self._stderr is not None:
+            self._stderr.join()
+        return status
+
+    def stderr_tail(self) -> str:
+        """The last few KiB the engine wrote to stderr (it was shown as it came)."""
+        return self._stderr.text() if self._stderr is not None else ""
 
     def stop(self, timeout: int = STOP_TIMEOUT) -> None:
         """Stop the container (SIGTERM, SIGKILL after ``timeout`` s) and reap the engine."""
@@ -231,11 +244,15 @@ def foreground(
                 env=_child_env(spec, env_file),
                 pass_fds=env_file.fds,
                 process_group=None if terminal else 0,
+                stderr=subprocess.PIPE,
             )
         except FileNotFoundError as exc:
             raise EngineNotFoundError(f"container engine {engine.binary!r} is gone") from exc
         reaper = _OrphanReaper(engine, spec.name) if spec.name else None
-        container = ForegroundContainer(engine, spec, process)
+        # The engine's stderr passes through as it comes, and its tail is kept, so
+        # a failure on a host problem can be named afterwards.
+        tail = StderrTail(process.stderr) if process.stderr is not None else None
+        container = ForegroundContainer(engine, spec, process, tail)
         try:
             yield container
         finally:

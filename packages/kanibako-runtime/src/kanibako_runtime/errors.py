@@ -27,3 +27,7 @@ class InvalidSpecError(KanibakoRuntimeError):
 
 class ProjectLockedError(KanibakoRuntimeError):
     """Another session holds the project lock."""
+
+
+class EngineUnreachableError(KanibakoRuntimeError):
+    """The engine's binary runs but its daemon or service does not answer (exit status 1)."""

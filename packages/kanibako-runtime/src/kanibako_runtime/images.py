@@ -1,11 +1,9 @@
-"""Local images: exists, pull, build, list."""
+"""Local images: exists, list, labels, digests, tag, remove (pull, build, save, load: image_ops)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from kanibako_runtime.calls import engine_call, last_line
@@ -28,46 +26,6 @@ def image_exists(engine: Engine, image: str) -> bool:
     """Whether ``image`` is present locally (no network)."""
     args = ["image", "exists", image] if engine.kind == "podman" else ["image", "inspect", image]
     return engine_call(engine, args, check=False).returncode == 0
-
-
-def _run_visible(engine: Engine, args: list[str], *, quiet: bool, what: str) -> None:
-    argv = [*engine.base_argv(), *args]
-    if quiet:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise EngineCommandError(f"{what} failed: {last_line(done)}")
-        return
-    # Progress goes straight to the user's terminal.
-    if subprocess.run(argv, check=False).returncode != 0:
-        raise EngineCommandError(f"{what} failed (see the engine's output above)")
-
-
-def pull_image(engine: Engine, image: str, *, quiet: bool = True) -> None:
-    """Pull ``image`` from its registry."""
-    _run_visible(engine, ["pull", image], quiet=quiet, what=f"pulling {image}")
-
-
-def build_image(
-    engine: Engine,
-    tag: str,
-    context: Path,
-    *,
-    containerfile: Path | None = None,
-    build_args: dict[str, str] | None = None,
-    network_host: bool = False,
-    quiet: bool = True,
-) -> None:
-    """Build ``tag`` from ``context`` (``containerfile`` defaults to the engine's choice)."""
-    args = ["build", "--tag", tag]
-    if containerfile is not None:
-        args += ["--file", str(containerfile)]
-    for key, value in (build_args or {}).items():
-        args += ["--build-arg", f"{key}={value}"]
-    if network_host:
-        # Rootless builds cannot use the bridge on hosts without /dev/net/tun.
-        args += ["--network", "host"]
-    args.append(str(context))
-    _run_visible(engine, args, quiet=quiet, what=f"building {tag}")
 
 
 def _size(raw: Any) -> int:
@@ -122,3 +80,45 @@ def local_digests(engine: Engine, image: str) -> list[str]:
     except (ValueError, IndexError):
         return []
     return [d.split("@", 1)[1] for d in digests or [] if "@" in d]
+
+
+def image_labels(engine: Engine, image: str) -> dict[str, str] | None:
+    """The labels of a local image ({} when it has none); None when it is not present."""
+    done = engine_call(
+        engine, ["image", "inspect", "--format", "{{json .Config.Labels}}", image], check=False
+    )
+    if done.returncode != 0:
+        return None
+    try:
+        found = json.loads(done.stdout.strip().splitlines()[0])
+    except (ValueError, IndexError):
+        return {}
+    return {str(k): str(v) for k, v in (found or {}).items()}
+
+
+def images_labelled(engine: Engine, key: str, value: str) -> list[tuple[str, str]]:
+    """(full id, repository) of each local image whose label ``key`` is ``value``, newest first."""
+    done = engine_call(
+        engine,
+        ["images", "--no-trunc", "--filter", f"label={key}={value}",
+         "--format", "{{.ID}} {{.Repository}}"],
+        check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        return []
+    rows = (line.partition(" ") for line in done.stdout.splitlines() if line.strip())
+    return [(image_id, repository) for image_id, _, repository in rows]
+
+
+def tag_image(engine: Engine, source: str, target: str) -> None:
+    """Give local image ``source`` the name ``target``."""
+    done = engine_call(engine, ["tag", source, target], check=False)
+    if done.returncode != 0:
+        raise EngineCommandError(f"tagging {target} failed: {last_line(done)}")
+
+
+def remove_image(engine: Engine, image: str) -> None:
+    """Remove the local name ``image`` (the layers go when no other name holds them)."""
+    done = engine_call(engine, ["rmi", image], check=False)
+    if done.returncode != 0:
+        raise EngineCommandError(f"removing {image} failed: {last_line(done)}")

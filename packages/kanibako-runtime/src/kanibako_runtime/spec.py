@@ -31,6 +31,21 @@ class TmpfsMount:
 
 
 @dataclass(frozen=True)
+class OverlayMount:
+    """``lower`` seen at ``target`` read-only, with the container's writes kept in ``upper``.
+
+    ``work`` is overlayfs's scratch directory, on the same file system as
+    ``upper``. Podman mounts it itself (``:O``); Docker through a local
+    volume of type overlay (a rootful daemon only).
+    """
+
+    lower: Path
+    target: str
+    upper: Path
+    work: Path
+
+
+@dataclass(frozen=True)
 class ContainerSpec:
     """One container to run: everything the engine needs, nothing engine-specific.
 
@@ -48,6 +63,7 @@ class ContainerSpec:
     name: str | None = None
     mounts: tuple[Mount, ...] = ()
     tmpfs: tuple[TmpfsMount, ...] = ()
+    overlays: tuple[OverlayMount, ...] = ()
     env: Mapping[str, str] = field(default_factory=lambda: _frozen(None))
     workdir: str | None = None
     entrypoint: str | None = None
@@ -63,6 +79,12 @@ class ContainerSpec:
     hostname: str | None = None
     init: bool = False
     pull: str | None = None  # "never", "missing", "always"; None = engine default
+    no_new_privileges: bool = False
+    cap_drop: tuple[str, ...] = ()
+    cap_add: tuple[str, ...] = ()
+    memory: str | None = None
+    cpus: str | None = None
+    pids_limit: int | None = None
 
     def __post_init__(self) -> None:
         # Freeze the mappings and sequences so a spec can be shared safely.
@@ -70,4 +92,7 @@ class ContainerSpec:
         object.__setattr__(self, "labels", _frozen(self.labels))
         object.__setattr__(self, "mounts", tuple(self.mounts))
         object.__setattr__(self, "tmpfs", tuple(self.tmpfs))
+        object.__setattr__(self, "overlays", tuple(self.overlays))
         object.__setattr__(self, "command", tuple(self.command))
+        object.__setattr__(self, "cap_drop", tuple(self.cap_drop))
+        object.__setattr__(self, "cap_add", tuple(self.cap_add))

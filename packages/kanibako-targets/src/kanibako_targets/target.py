@@ -172,6 +172,14 @@ class Target(ABC):
         """Agent resources in the home and their default sharing scope (``box resource``)."""
         return []
 
+    def network_hosts(self) -> list[str]:
+        """Hosts the agent needs to reach (``host``, ``*.suffix``, ``host:port``).
+
+        A session in the default ``network = allowlist`` mode lets its
+        container reach these (and the registry presets) and nothing else.
+        """
+        return []
+
     def generate_agent_config(self) -> AgentConfig:
         """The agent TOML written on first use: every setting at its default."""
         return AgentConfig(

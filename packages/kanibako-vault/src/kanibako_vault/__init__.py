@@ -1,6 +1,6 @@
 """A safe, fast snapshot engine for a directory, with its own small CLI (kanibako-vault).
 
-``snapshot(directory, store)`` writes ``<store>/<name>.tar.xz`` (or nothing when the
+``snapshot(directory, store)`` writes ``<store>/<name>.tar.zst`` (or nothing when the
 directory is unchanged since the latest snapshot), ``list_snapshots(store)`` lists
 them, ``restore(directory, store, name)`` puts one back all-or-nothing, and
 ``prune(store, keep)`` deletes all but the newest ``keep``.

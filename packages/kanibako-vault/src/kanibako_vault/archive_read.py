@@ -9,14 +9,14 @@ archive's own manifest says it stores.
 
 from __future__ import annotations
 
-import lzma
+import contextlib
 import os
 import stat
 import tarfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 from kanibako_vault.errors import CorruptArchiveError, UnsafeArchiveError, VaultError
 from kanibako_vault.manifest import (
@@ -47,12 +47,17 @@ _FILTER_REASONS = {
     "AbsoluteLinkError": "link to an absolute path",
     "LinkOutsideDestinationError": "link pointing outside the directory",
 }
-_READ_ERRORS = (tarfile.TarError, lzma.LZMAError, EOFError, ValueError)
+_READ_ERRORS = (tarfile.TarError, EOFError, ValueError)
+_READ_BUFFER = tarfile.RECORDSIZE  # larger buffers are slower: tarfile copies its buffer per read
 
 
 @contextmanager
-def open_archive(path: Path) -> Iterator[tarfile.TarFile]:
-    """The archive as a tar stream, with decoding failures reported as CorruptArchiveError."""
+def open_archive(path: Path, *, to_end: bool = False) -> Iterator[tarfile.TarFile]:
+    """The archive as a tar stream, with decoding failures reported as CorruptArchiveError.
+
+    ``to_end``: once the caller is done, decompress what is left, so the format's
+    checksum (zstd's and xz's, at the end of the stream) is checked.
+    """
     try:
         # O_NONBLOCK: a FIFO named like a snapshot must not hang every command.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -62,12 +67,30 @@ def open_archive(path: Path) -> Iterator[tarfile.TarFile]:
         os.close(fd)
         raise CorruptArchiveError(f"{path.name}: not a regular file")
     raw = os.fdopen(fd, "rb")
+    errors: tuple[type[BaseException], ...] = _READ_ERRORS
     try:
-        with raw, tarfile.open(fileobj=raw, mode="r|xz") as tar:
-            yield tar
+        with contextlib.ExitStack() as closing:
+            closing.enter_context(raw)
+            stream: IO[bytes] = raw
+            if path.name.endswith(".tar.zst"):
+                import zstandard
+
+                errors += (zstandard.ZstdError,)
+                reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=False)
+                stream = cast(IO[bytes], closing.enter_context(reader))
+            elif path.name.endswith(".tar.xz"):
+                import lzma  # only for snapshots from before zstd, or vault_compression = xz
+
+                errors += (lzma.LZMAError,)
+                stream = closing.enter_context(lzma.LZMAFile(raw))
+            yield closing.enter_context(
+                tarfile.open(fileobj=stream, mode="r|", bufsize=_READ_BUFFER)
+            )
+            while to_end and stream.read(_READ_BUFFER):
+                pass
     except VaultError:
         raise
-    except _READ_ERRORS as exc:
+    except errors as exc:
         raise CorruptArchiveError(f"{path.name}: archive is damaged ({exc})") from exc
 
 
@@ -97,7 +120,7 @@ def read_manifest(path: Path) -> Manifest:
     with open_archive(path) as tar:
         data = _read_manifest_member(tar.next(), tar, path.name)
     manifest = parse_manifest(data, path.name)
-    if f"{manifest.name}.tar.xz" != path.name:
+    if not path.name.startswith(f"{manifest.name}.tar"):
         raise CorruptArchiveError(f"{path.name}: manifest belongs to {manifest.name}")
     return manifest
 
@@ -144,7 +167,9 @@ def _matches(member: tarfile.TarInfo, entry: Entry | None) -> bool:
     if entry is None or not entry.stored:
         return False
     if entry.kind == FILE:
-        return member.type in (tarfile.REGTYPE, tarfile.AREGTYPE) and member.size == entry.size
+        return (
+            member.type in (tarfile.REGTYPE, tarfile.AREGTYPE) and member.size == entry.stored_size
+        )
     if entry.kind == LINK:
         return member.issym() and member.linkname == entry.target
     return entry.kind == DIR and member.isdir()
@@ -164,7 +189,7 @@ def read_files(path: Path, manifest: Manifest, wanted: set[str], sink: FileSink)
     where = path.name
     stored = {e.path: e for e in manifest.entries if e.stored}
     seen: set[str] = set()
-    with open_archive(path) as tar:
+    with open_archive(path, to_end=True) as tar:
         _read_manifest_member(tar.next(), tar, where)
         # tar.next(), not iteration: iterating a stream starts again at the manifest.
         while (member := tar.next()) is not None:

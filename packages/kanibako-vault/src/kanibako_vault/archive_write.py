@@ -1,7 +1,9 @@
 """Writing one archive: manifest first, then members, published atomically.
 
 The archive is written to a hidden temporary file in the store, fsynced, and only
-then renamed to ``<name>.tar.xz``; on any failure the temporary file is removed.
+then renamed to ``<name>.tar.zst`` (or the suffix of the compression asked for); on
+any failure the temporary file is removed. An archive of the same name in another
+format (the one a prune rewrites) is removed once the new one is in place.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import contextlib
 import errno
 import io
 import os
-import secrets
 import sys
 import tarfile
 import time
@@ -18,7 +19,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self, cast
 
-from kanibako_vault.compress import xz_writer
+from kanibako_vault.compress import (
+    DEFAULT_COMPRESSION,
+    SUFFIXES,
+    check_compression,
+    compressed_writer,
+)
 from kanibako_vault.errors import VaultError
 from kanibako_vault.manifest import (
     DATA_PREFIX,
@@ -31,20 +37,26 @@ from kanibako_vault.manifest import (
     dump_manifest,
     member_name,
 )
-from kanibako_vault.store import TEMP_PREFIX, archive_path, fsync_dir
+from kanibako_vault.store import TEMP_PREFIX, archive_paths, fsync_dir, new_archive_path
 
 _STORE_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_WRITE_BUFFER = 1024 * 1024
 
 
 class ArchiveWriter:
-    """Builds ``<store>/<name>.tar.xz``; use as a context manager and call ``commit()``."""
+    """Builds ``<store>/<name>.tar.zst``; use as a context manager and call ``commit()``."""
 
-    def __init__(self, store: Path, manifest: Manifest) -> None:
+    def __init__(
+        self, store: Path, manifest: Manifest, compression: str = DEFAULT_COMPRESSION
+    ) -> None:
         self.store = store
         self.manifest = manifest
-        self.temp = store / f"{TEMP_PREFIX}{manifest.name}-{secrets.token_hex(4)}.tar.xz"
+        self.compression = check_compression(compression)
+        suffix = SUFFIXES[compression]
+        self.temp = store / f"{TEMP_PREFIX}{manifest.name}-{os.urandom(4).hex()}{suffix}"
         self._fd = os.open(self.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
-        self._xz = xz_writer(self._fd)
+        content = sum(e.stored_size for e in manifest.entries if e.stored)
+        self._xz = compressed_writer(self._fd, compression, content)
         self._tar: tarfile.TarFile | None = None
         self._gate = _Gate(None)
         self._committed = False
@@ -61,14 +73,19 @@ class ArchiveWriter:
         self._gate = _Gate(self._xz.__enter__())
         # Closed by commit(), or after the gate shuts in __exit__ (so nothing is written).
         self._tar = tarfile.open(  # noqa: SIM115
-            fileobj=cast(IO[bytes], self._gate), mode="w|", format=tarfile.PAX_FORMAT
+            fileobj=cast(IO[bytes], self._gate),
+            # "w", not the stream mode "w|": the stream's buffer is re-copied on every
+            # write (measured: 0.57 s of 1.5 s for 100 MiB); the gate only appends.
+            mode="w",
+            format=tarfile.PAX_FORMAT,
         )
+        self._tar.copybufsize = _WRITE_BUFFER  # type: ignore[attr-defined]  # not in typeshed
         data = dump_manifest(self.manifest)
         info = self._info(MANIFEST_MEMBER, tarfile.REGTYPE, 0o644, int(time.time()))
         info.size = len(data)
         self._tar.addfile(info, io.BytesIO(data))
         if self.manifest.parent is None:
-            # A full archive carries its root too, so `tar -xJf` recreates its mode.
+            # A full archive carries its root too, so `tar -xf` recreates its mode.
             root = self._info(DATA_PREFIX, tarfile.DIRTYPE, self.manifest.root_mode, 0)
             self._tar.addfile(root)
 
@@ -87,7 +104,8 @@ class ArchiveWriter:
             self._tar.addfile(info)
         elif entry.kind == FILE:
             info = self._info(member_name(entry.path), tarfile.REGTYPE, entry.mode, mtime, entry)
-            info.size = entry.size
+            # A sparse file's member holds only its data extents (see manifest).
+            info.size = entry.stored_size
             self._tar.addfile(info, content)
 
     @staticmethod
@@ -112,9 +130,12 @@ class ArchiveWriter:
         os.fsync(self._fd)
         os.close(self._fd)
         self._fd = -1
-        final = archive_path(self.store, self.manifest.name)
+        final = new_archive_path(self.store, self.manifest.name, self.compression)
         self.temp.replace(final)
         self._committed = True
+        for other in archive_paths(self.store, self.manifest.name):
+            if other != final:
+                other.unlink(missing_ok=True)
         fsync_dir(self.store)
         return final
 
@@ -149,13 +170,19 @@ class ArchiveWriter:
 
 
 class _Gate:
-    """The tar stream's output: forwards writes to the compressor until shut."""
+    """The tar's output: forwards writes to the compressor until shut (append only)."""
 
     def __init__(self, target: IO[bytes] | None) -> None:
         self.target = target
         self.shut = False
+        self._written = 0
 
     def write(self, data: bytes) -> int:
         if not self.shut and self.target is not None:
             self.target.write(data)
+        self._written += len(data)
         return len(data)
+
+    def tell(self) -> int:
+        """Bytes written so far (tarfile asks once, at the start)."""
+        return self._written

@@ -32,6 +32,13 @@ _optional_dir_option = click.option(
     type=click.Path(file_okay=False, path_type=Path),
     help="Accepted for symmetry; not needed.",
 )
+_compression_option = click.option(
+    "--compression",
+    type=click.Choice(["zstd", "xz", "none"]),
+    default="zstd",
+    show_default=True,
+    help="How new archives are compressed (existing ones are read in any of these).",
+)
 _store_option = click.option(
     "--store",
     required=True,
@@ -61,7 +68,7 @@ def _fail(message: str, code: int) -> None:
 @click.group(cls=_VaultGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="kanibako-vault")
 def cli() -> None:
-    """Snapshot a directory into .tar.xz files, list, restore and prune them."""
+    """Snapshot a directory into .tar.zst files, list, restore and prune them."""
 
 
 @cli.command()
@@ -72,13 +79,14 @@ def cli() -> None:
     is_flag=True,
     help="Store everything, even if nothing changed since the last snapshot.",
 )
-def snapshot(directory: Path, store: Path, full: bool) -> None:
+@_compression_option
+def snapshot(directory: Path, store: Path, full: bool, compression: str) -> None:
     """Snapshot DIR into STORE (skipped when nothing changed)."""
     from kanibako_vault.report import progress_line, skipped_message, snapshot_message
     from kanibako_vault.snapshot import snapshot as take
 
     with progress_line("kanibako-vault: snapshot") as shown:
-        result = take(directory, store, full=full, progress=shown)
+        result = take(directory, store, full=full, progress=shown, compression=compression)
     warning = skipped_message(result)
     if warning:
         click.echo(f"kanibako-vault: warning: {warning}", err=True)
@@ -107,13 +115,14 @@ def list_(directory: Path | None, store: Path, as_json: bool) -> None:
 @_dir_option
 @_store_option
 @click.argument("name")
-def restore(directory: Path, store: Path, name: str) -> None:
+@_compression_option
+def restore(directory: Path, store: Path, name: str, compression: str) -> None:
     """Replace DIR with snapshot NAME (the current state is snapshotted first)."""
     from kanibako_vault.report import progress_line, restore_message
     from kanibako_vault.restore import restore as put_back
 
     with progress_line("kanibako-vault: restore") as shown:
-        result = put_back(directory, store, name, progress=shown)
+        result = put_back(directory, store, name, progress=shown, compression=compression)
     for warning in result.warnings:
         click.echo(f"kanibako-vault: warning: {warning}", err=True)
     click.echo(restore_message(result))
@@ -125,12 +134,13 @@ def restore(directory: Path, store: Path, name: str) -> None:
 @click.option(
     "--keep", required=True, type=int, help="How many of the newest snapshots to keep (0: none)."
 )
-def prune(directory: Path | None, store: Path, keep: int) -> None:
+@_compression_option
+def prune(directory: Path | None, store: Path, keep: int, compression: str) -> None:
     """Delete all but the newest KEEP snapshots."""
     from kanibako_vault.prune import prune as cut
     from kanibako_vault.report import prune_message
 
-    click.echo(prune_message(cut(store, keep)))
+    click.echo(prune_message(cut(store, keep, compression)))
 
 
 def main() -> None:

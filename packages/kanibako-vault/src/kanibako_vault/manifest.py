@@ -6,6 +6,11 @@ snapshot time with the ``lstat`` facts used to notice change without reading con
 stores. An entry not stored here is unchanged since the ``parent`` snapshot, so its
 content is found by following the chain of parents to the nearest archive storing it.
 A manifest read from disk is untrusted: ``parse_manifest`` checks every field.
+
+A sparse file (one with holes) carries its data extents, ``[offset, length, ...]``;
+its archive member holds only those bytes, back to back, so it costs what its data
+costs, and a restore writes the extents at their offsets and leaves the holes. Format
+2 added that field; format 1 manifests (no extents) are still read.
 """
 
 from __future__ import annotations
@@ -18,15 +23,17 @@ from kanibako_vault.errors import CorruptArchiveError, UnsafeArchiveError
 from kanibako_vault.names import is_snapshot_name
 from kanibako_vault.safety import check_relpath, escaping_links, parent_of
 
-FORMAT = "kanibako-vault/1"
+FORMAT = "kanibako-vault/2"
+_FORMAT_1 = "kanibako-vault/1"
 MANIFEST_MEMBER = "manifest.json"
 DATA_PREFIX = "data"
-FIELDS = ("path", "kind", "size", "mtime_ns", "mode", "ino", "ctime_ns", "uid", "gid", "target", "stored")  # fmt: skip
+FIELDS = ("path", "kind", "size", "mtime_ns", "mode", "ino", "ctime_ns", "uid", "gid", "target", "stored", "extents")  # fmt: skip
 DIR, FILE, LINK = "d", "f", "l"
-_INT_FIELDS = (2, 3, 4, 5, 6, 7, 8)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass is five times slower to build, and every snapshot
+# builds two per entry (scan and manifest). Treat entries as values all the same.
+@dataclass(slots=True)
 class Entry:
     """One directory, regular file or symbolic link of the tree, by relative path."""
 
@@ -41,6 +48,15 @@ class Entry:
     gid: int
     target: str = ""
     stored: bool = False
+    extents: tuple[int, ...] | None = None
+    """A sparse file's data as flat (offset, length) pairs; None for a dense file."""
+
+    @property
+    def stored_size(self) -> int:
+        """Bytes of this file's archive member: its size, or its extents' total when sparse."""
+        if self.extents is None:
+            return self.size
+        return sum(self.extents[1::2])
 
     def unchanged_from(self, other: Entry) -> bool:
         """True when the ``lstat`` facts say the content cannot have changed."""
@@ -74,9 +90,14 @@ class Manifest:
         """Files and links (directories not counted)."""
         return sum(1 for e in self.entries if e.kind != DIR)
 
-    def with_all_stored(self) -> Manifest:
-        """The same tree recorded as a self-contained (full) snapshot."""
-        stored = tuple(replace(e, stored=True) for e in self.entries)
+    def with_all_stored(self, extents: dict[str, tuple[int, ...] | None]) -> Manifest:
+        """The same tree recorded as a self-contained (full) snapshot.
+
+        ``extents`` gives each file's extents as recorded where its content is stored.
+        """
+        stored = tuple(
+            replace(e, stored=True, extents=extents.get(e.path, e.extents)) for e in self.entries
+        )
         return replace(self, parent=None, entries=stored)
 
 
@@ -96,7 +117,7 @@ def dump_manifest(manifest: Manifest) -> bytes:
         "fields": list(FIELDS),
         "entries": [
             [e.path, e.kind, e.size, e.mtime_ns, e.mode, e.ino, e.ctime_ns, e.uid, e.gid,
-             e.target, e.stored]
+             e.target, e.stored, None if e.extents is None else list(e.extents)]
             for e in manifest.entries
         ],
     }  # fmt: skip
@@ -110,8 +131,9 @@ def parse_manifest(data: bytes, where: str) -> Manifest:
         doc = json.loads(data)
     except (UnicodeDecodeError, ValueError) as exc:
         raise CorruptArchiveError(f"{where}: manifest is not valid JSON ({exc})") from exc
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+    if not isinstance(doc, dict) or doc.get("format") not in (FORMAT, _FORMAT_1):
         raise CorruptArchiveError(f"{where}: not a {FORMAT} manifest")
+    width = len(FIELDS) if doc["format"] == FORMAT else len(FIELDS) - 1
     name, parent = doc.get("name"), doc.get("parent")
     if not isinstance(name, str) or not is_snapshot_name(name):
         raise CorruptArchiveError(f"{where}: manifest has no valid snapshot name")
@@ -122,7 +144,7 @@ def parse_manifest(data: bytes, where: str) -> Manifest:
     created, root_mode, raw = doc.get("created"), doc.get("root_mode"), doc.get("entries")
     if not isinstance(created, str) or not isinstance(root_mode, int) or not isinstance(raw, list):
         raise CorruptArchiveError(f"{where}: manifest lacks created, root_mode or entries")
-    entries = tuple(_parse_entry(item, where) for item in raw)
+    entries = tuple(_parse_entry(item, width, where) for item in raw)
     _check_tree(entries, where)
     return Manifest(name, created, parent, root_mode, entries)
 
@@ -131,21 +153,41 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _parse_entry(item: Any, where: str) -> Entry:
-    if not isinstance(item, list) or len(item) != len(FIELDS):
+def _parse_entry(item: Any, width: int, where: str) -> Entry:
+    if not isinstance(item, list) or len(item) != width:
         raise CorruptArchiveError(f"{where}: malformed manifest entry {item!r:.80}")
     path, kind, target, stored = item[0], item[1], item[9], item[10]
     if not isinstance(path, str) or not isinstance(target, str) or not isinstance(stored, bool):
         raise CorruptArchiveError(f"{where}: malformed manifest entry {item!r:.80}")
-    if not all(_is_int(item[i]) and item[i] >= 0 for i in _INT_FIELDS):
+    numbers = item[2:9]
+    # type() is, not isinstance: True is an int but not a size. (Run per entry: kept lean.)
+    if not all(type(n) is int and n >= 0 for n in numbers):
         raise CorruptArchiveError(f"{where}: malformed manifest entry {item!r:.80}")
     check_relpath(path, where)
     if kind not in (DIR, FILE, LINK):
         raise UnsafeArchiveError(f"{where}: entry {path!r} has a forbidden kind {kind!r}")
     if (kind == LINK) != bool(target):
         raise CorruptArchiveError(f"{where}: entry {path!r} has a misplaced link target")
-    s, m, mo, i, c, u, g = (item[n] for n in _INT_FIELDS)
-    return Entry(path, kind, s, m, mo, i, c, u, g, target, stored)
+    s, m, mo, i, c, u, g = numbers
+    extents = _parse_extents(item[11] if width == len(FIELDS) else None, kind, s, where, path)
+    return Entry(path, kind, s, m, mo, i, c, u, g, target, stored, extents)
+
+
+def _parse_extents(raw: Any, kind: str, size: int, where: str, path: str) -> tuple[int, ...] | None:
+    """Extents in order, not overlapping, inside the file; anything else is damage."""
+    if raw is None:
+        return None
+    bad = CorruptArchiveError(f"{where}: entry {path!r} has malformed extents")
+    if kind != FILE or not isinstance(raw, list) or len(raw) % 2:
+        raise bad
+    end = 0
+    for offset, length in zip(raw[::2], raw[1::2], strict=True):
+        if not (_is_int(offset) and _is_int(length)) or offset < end or length <= 0:
+            raise bad
+        end = offset + length
+    if end > size:
+        raise bad
+    return tuple(raw)
 
 
 def _check_tree(entries: tuple[Entry, ...], where: str) -> None:

@@ -1,6 +1,7 @@
 """Snapshot names: UTC timestamps with microseconds that sort by time and never repeat.
 
-A name looks like ``20261126T223727.123456Z``; its archive is ``<name>.tar.xz``. A new
+A name looks like ``20261126T223727.123456Z``; its archive is ``<name>.tar.zst`` (or
+``.tar.xz``, ``.tar``: see compress). A new
 name is always later than every name already in the store, so two snapshots in the
 same microsecond (or after the clock stepped back) still get distinct, ordered names.
 """
@@ -10,7 +11,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-SUFFIX = ".tar.xz"
+# Every suffix an archive may have, the preferred one first when a name has two (a
+# rewrite killed before it removed the older file: both hold the same tree).
+ARCHIVE_SUFFIXES = (".tar.zst", ".tar.xz", ".tar")
 _FORMAT = "%Y%m%dT%H%M%S.%fZ"
 _NAME = re.compile(r"\d{8}T\d{6}\.\d{6}Z")
 
@@ -18,6 +21,15 @@ _NAME = re.compile(r"\d{8}T\d{6}\.\d{6}Z")
 def is_snapshot_name(name: str) -> bool:
     """True for a well-formed snapshot name (no path, no suffix)."""
     return _NAME.fullmatch(name) is not None
+
+
+def split_archive_name(filename: str) -> tuple[str, str] | None:
+    """(snapshot name, suffix) of an archive's file name; None for any other file."""
+    for suffix in ARCHIVE_SUFFIXES:
+        name = filename.removesuffix(suffix)
+        if name != filename and is_snapshot_name(name):
+            return name, suffix
+    return None
 
 
 def name_time(name: str) -> datetime:

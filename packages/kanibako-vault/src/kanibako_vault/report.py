@@ -100,17 +100,22 @@ def skipped_message(result: SnapshotResult) -> str | None:
 
 
 class TerminalProgress:
-    """A live ``label 42% (1.2 of 3.0 MiB)`` line, redrawn at most ten times a second."""
+    """A live ``label 42% (1.2 of 3.0 MiB)`` line, redrawn at most ten times a second.
 
-    def __init__(self, label: str, stream: TextIO) -> None:
+    Nothing is drawn for work that ends within ``delay`` seconds: a line flashing by
+    tells nothing.
+    """
+
+    def __init__(self, label: str, stream: TextIO, delay: float = 1.0) -> None:
         self.label = label
         self.stream = stream
         self._drawn_at = 0.0
         self._drawn = False
+        self._quiet_until = time.monotonic() + delay
 
     def __call__(self, done: int, total: int) -> None:
         now = time.monotonic()
-        if now - self._drawn_at < 0.1 and done < total:
+        if now < self._quiet_until or (now - self._drawn_at < 0.1 and done < total):
             return
         self._drawn_at = now
         percent = 100 * done // total if total else 100

@@ -12,13 +12,12 @@ finds it unchanged instead of storing everything again.
 from __future__ import annotations
 
 import os
-import secrets
-import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from kanibako_vault.chain import copy_files, plan_chain
+from kanibako_vault.compress import DEFAULT_COMPRESSION, check_compression
 from kanibako_vault.errors import CorruptArchiveError, VaultError, VaultUsageError
 from kanibako_vault.manifest import Manifest
 from kanibako_vault.names import next_name
@@ -54,9 +53,18 @@ class RestoreResult:
 
 
 def restore(
-    directory: Path, store: Path, name: str, *, progress: Progress | None = None
+    directory: Path,
+    store: Path,
+    name: str,
+    *,
+    progress: Progress | None = None,
+    compression: str = DEFAULT_COMPRESSION,
 ) -> RestoreResult:
-    """Replace ``directory`` with snapshot ``name`` from ``store`` (a name ``list`` shows)."""
+    """Replace ``directory`` with snapshot ``name`` from ``store`` (a name ``list`` shows).
+
+    The snapshot of the replaced state is written with ``compression``.
+    """
+    check_compression(compression)
     directory = directory.absolute()
     check_apart(directory, store)
     with locked_store(store):
@@ -67,12 +75,14 @@ def restore(
         target, plan = plan_chain(store, name)
         before = None
         if directory.exists():
-            taken = snapshot_locked(directory, store)
+            taken = snapshot_locked(directory, store, compression=compression)
             before = taken.snapshot.name if taken.snapshot else taken.unchanged_since
+        import tempfile  # only restores need it; snapshots start faster without
+
         temp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.restore-", dir=directory.parent))
         try:
             create_skeleton(temp, target)
-            counter = ByteCounter(sum(e.size for e in target.entries), progress)
+            counter = ByteCounter(sum(e.stored_size for e in target.entries), progress)
             copy_files(
                 target,
                 plan,
@@ -89,7 +99,7 @@ def restore(
                 remove_tree(temp)
             raise
         try:
-            current: str | None = _record(directory, store, target)
+            current: str | None = _record(directory, store, target, compression)
         except (OSError, VaultError) as exc:
             # The restore itself is done; only the bookkeeping failed (a full disk?).
             # The next snapshot will simply store the restored tree again.
@@ -113,7 +123,7 @@ def _swap(temp: Path, directory: Path) -> tuple[str, ...]:
         temp.rename(directory)
         fsync_dir(directory.parent)
         return ()
-    old = directory.parent / f".{directory.name}.old-{secrets.token_hex(4)}"
+    old = directory.parent / f".{directory.name}.old-{os.urandom(4).hex()}"
     directory.rename(old)
     try:
         temp.rename(directory)
@@ -128,7 +138,7 @@ def _swap(temp: Path, directory: Path) -> tuple[str, ...]:
     return ()
 
 
-def _record(directory: Path, store: Path, restored: Manifest) -> str:
+def _record(directory: Path, store: Path, restored: Manifest, compression: str) -> str:
     """A snapshot of the restored tree that stores nothing: its content is ``restored``'s."""
     scan = scan_tree(directory)
     manifest = Manifest(
@@ -136,7 +146,7 @@ def _record(directory: Path, store: Path, restored: Manifest) -> str:
         created=datetime.now(UTC).isoformat(),
         parent=restored.name,
         root_mode=scan.root_mode,
-        entries=tuple(replace(e, stored=False) for e in scan.entries),
+        entries=scan.entries,  # scanned entries are not stored: their content is restored's
     )
-    write_archive(directory, store, manifest)
+    write_archive(directory, store, manifest, compression=compression)
     return manifest.name

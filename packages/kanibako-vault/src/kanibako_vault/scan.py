@@ -21,11 +21,15 @@ from kanibako_vault.safety import escaping_links
 
 @dataclass(frozen=True)
 class Scan:
-    """A directory's entries (parents before children), its mode, and what was left out."""
+    """A directory's entries (parents before children), its mode, and what was left out.
+
+    ``holey`` names the files using fewer blocks than their size: maybe sparse.
+    """
 
     root_mode: int
     entries: tuple[Entry, ...]
     skipped: tuple[str, ...]
+    holey: frozenset[str] = frozenset()
 
 
 def scan_tree(directory: Path) -> Scan:
@@ -38,16 +42,19 @@ def scan_tree(directory: Path) -> Scan:
         raise VaultUsageError(f"not a directory: {directory}")
     entries: list[Entry] = []
     skipped: list[str] = []
-    _walk(os.fsencode(directory), "", entries, skipped)
+    holey: set[str] = set()
+    _walk(os.fsencode(directory), "", entries, skipped, holey)
     links = {e.path: e.target for e in entries if e.kind == LINK}
     escaping = escaping_links(links)
     if escaping:
         entries = [e for e in entries if e.path not in escaping]
         skipped.extend(sorted(escaping))
-    return Scan(stat.S_IMODE(root.st_mode), tuple(entries), tuple(skipped))
+    return Scan(stat.S_IMODE(root.st_mode), tuple(entries), tuple(skipped), frozenset(holey))
 
 
-def _walk(base: bytes, prefix: str, entries: list[Entry], skipped: list[str]) -> None:
+def _walk(
+    base: bytes, prefix: str, entries: list[Entry], skipped: list[str], holey: set[str]
+) -> None:
     # Depth-first, sorted by name: parents come before children and output is stable.
     try:
         with os.scandir(base) as it:
@@ -70,9 +77,11 @@ def _walk(base: bytes, prefix: str, entries: list[Entry], skipped: list[str]) ->
         mode = st.st_mode
         if stat.S_ISDIR(mode):
             entries.append(_entry(rel, DIR, st, 0))
-            _walk(child.path, f"{rel}/", entries, skipped)
+            _walk(child.path, f"{rel}/", entries, skipped, holey)
         elif stat.S_ISREG(mode):
             entries.append(_entry(rel, FILE, st, st.st_size))
+            if st.st_blocks * 512 < st.st_size:
+                holey.add(rel)
         elif stat.S_ISLNK(mode):
             try:
                 # bytes paths keep names that are not UTF-8 intact (Path cannot).

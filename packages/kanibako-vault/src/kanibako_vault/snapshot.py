@@ -5,7 +5,8 @@ manifest (size, mtime, ctime, inode, mode, link target). Nothing changed: no new
 archive, and no file content read. Otherwise the new archive stores the entries that
 changed and names the latest snapshot as its parent; the rest is found through the
 chain (see restore). ``full=True``, or a latest snapshot that cannot be read, gives a
-self-contained archive.
+self-contained archive. With ``keep_newest``, older snapshots beyond that many are then
+pruned (as ``prune`` does), so a vault snapshotted before every launch stays bounded.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ import stat
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO, cast
 
 from kanibako_vault.archive_read import read_manifest
-from kanibako_vault.archive_write import ArchiveWriter
-from kanibako_vault.errors import CorruptArchiveError, VaultError
+from kanibako_vault.compress import DEFAULT_COMPRESSION, check_compression
+from kanibako_vault.errors import CorruptArchiveError, VaultError, VaultUsageError
 from kanibako_vault.manifest import FILE, Entry, Manifest
 from kanibako_vault.names import next_name
 from kanibako_vault.progress import ByteCounter, Progress
 from kanibako_vault.recovery import recover_interrupted_restore
 from kanibako_vault.scan import Scan, scan_tree
+from kanibako_vault.sparse import ExtentReader, data_extents
 from kanibako_vault.store import (
     SnapshotInfo,
     archive_path,
@@ -50,16 +53,41 @@ class SnapshotResult:
 
 
 def snapshot(
-    directory: Path, store: Path, *, full: bool = False, progress: Progress | None = None
+    directory: Path,
+    store: Path,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    compression: str = DEFAULT_COMPRESSION,
+    keep_newest: int | None = None,
 ) -> SnapshotResult:
-    """Snapshot ``directory`` into ``store`` (created if missing), skipping if unchanged."""
+    """Snapshot ``directory`` into ``store`` (created if missing), skipping if unchanged.
+
+    ``compression`` is ``zstd``, ``xz`` or ``none``; ``keep_newest`` (1 or more), if
+    given, prunes all but that many newest snapshots afterwards.
+    """
+    check_compression(compression)
+    if keep_newest is not None and keep_newest < 1:
+        raise VaultUsageError(f"keep_newest must be 1 or more, not {keep_newest}")
     check_apart(directory, store)
     with locked_store(store, create=True):
-        return snapshot_locked(directory, store, full=full, progress=progress)
+        result = snapshot_locked(
+            directory, store, full=full, progress=progress, compression=compression
+        )
+        if keep_newest is not None:
+            from kanibako_vault.prune import prune_locked
+
+            prune_locked(store, keep_newest, compression)
+    return result
 
 
 def snapshot_locked(
-    directory: Path, store: Path, *, full: bool = False, progress: Progress | None = None
+    directory: Path,
+    store: Path,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    compression: str = DEFAULT_COMPRESSION,
 ) -> SnapshotResult:
     """``snapshot`` for a caller already holding the store's lock."""
     recover_interrupted_restore(directory)
@@ -76,7 +104,7 @@ def snapshot_locked(
         root_mode=scan.root_mode,
         entries=entries,
     )
-    write_archive(directory, store, manifest, progress)
+    write_archive(directory, store, manifest, progress, compression)
     return SnapshotResult(describe(store, manifest.name), None, scan.skipped + unreadable)
 
 
@@ -112,23 +140,40 @@ def _plan(
             # An agent can chmod 000 a file; that must not block every later launch.
             unreadable.append(entry.path)
             continue
-        entries.append(replace(entry, stored=store_it))
+        extents = None
+        if store_it and entry.path in scan.holey:
+            # The manifest goes first in the archive, so holes are mapped now.
+            with _open_unchanged(directory, entry) as probe:
+                extents = data_extents(probe.fileno())
+        # replace() only where something differs from the scan: it is slow per entry.
+        changed = store_it or extents is not None
+        entries.append(replace(entry, stored=store_it, extents=extents) if changed else entry)
     return tuple(entries), tuple(unreadable)
 
 
 def write_archive(
-    directory: Path, store: Path, manifest: Manifest, progress: Progress | None = None
+    directory: Path,
+    store: Path,
+    manifest: Manifest,
+    progress: Progress | None = None,
+    compression: str = DEFAULT_COMPRESSION,
 ) -> Path:
     """Write ``manifest`` and the content of every stored entry, read from ``directory``."""
-    counter = ByteCounter(sum(e.size for e in manifest.entries if e.stored), progress)
-    with ArchiveWriter(store, manifest) as writer:
+    # Imported here: an unchanged snapshot (the common case) never writes.
+    from kanibako_vault.archive_write import ArchiveWriter
+
+    counter = ByteCounter(sum(e.stored_size for e in manifest.entries if e.stored), progress)
+    with ArchiveWriter(store, manifest, compression) as writer:
         for entry in manifest.entries:
             if not entry.stored:
                 continue
             if entry.kind != FILE:
                 writer.add(entry)
                 continue
-            with _open_unchanged(directory, entry) as content:
+            with _open_unchanged(directory, entry) as opened:
+                content: IO[bytes] = opened
+                if entry.extents is not None:
+                    content = cast(IO[bytes], ExtentReader(opened.fileno(), entry.extents))
                 try:
                     writer.add(entry, counter.reading(content))
                 except OSError as exc:

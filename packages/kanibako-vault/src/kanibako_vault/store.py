@@ -1,4 +1,4 @@
-"""The snapshot store: a directory of ``<name>.tar.xz`` files, a lock, and nothing else.
+"""The snapshot store: a directory of ``<name>.tar.zst`` (or ``.tar.xz``, ``.tar``) files, a lock.
 
 Only complete archives carry a snapshot name; one being written is a hidden
 ``.tmp-*`` file until it is fsynced and renamed, so an interrupted snapshot (even
@@ -17,8 +17,9 @@ from datetime import datetime
 from pathlib import Path
 
 from kanibako_vault.archive_read import read_manifest
+from kanibako_vault.compress import SUFFIXES
 from kanibako_vault.errors import CorruptArchiveError, UnknownSnapshotError, VaultUsageError
-from kanibako_vault.names import SUFFIX, is_snapshot_name, name_time
+from kanibako_vault.names import ARCHIVE_SUFFIXES, is_snapshot_name, name_time, split_archive_name
 
 LOCK_NAME = ".lock"
 TEMP_PREFIX = ".tmp-"
@@ -56,8 +57,23 @@ def check_apart(directory: Path, store: Path) -> None:
 
 
 def archive_path(store: Path, name: str) -> Path:
-    """Where the archive of snapshot ``name`` lives."""
-    return store / f"{name}{SUFFIX}"
+    """The archive of snapshot ``name`` (in any format); the ``.tar.zst`` path if there is none."""
+    found = archive_paths(store, name)
+    return found[0] if found else store / f"{name}{ARCHIVE_SUFFIXES[0]}"
+
+
+def archive_paths(store: Path, name: str) -> list[Path]:
+    """Every archive file of snapshot ``name``, preferred first (normally one, or none)."""
+    return [
+        store / f"{name}{suffix}"
+        for suffix in ARCHIVE_SUFFIXES
+        if os.path.lexists(store / f"{name}{suffix}")
+    ]
+
+
+def new_archive_path(store: Path, name: str, compression: str) -> Path:
+    """Where a new archive of snapshot ``name`` compressed with ``compression`` goes."""
+    return store / f"{name}{SUFFIXES[compression]}"
 
 
 def snapshot_names(store: Path) -> list[str]:
@@ -68,8 +84,7 @@ def snapshot_names(store: Path) -> list[str]:
         raise VaultUsageError(f"snapshot store does not exist: {store}") from None
     except NotADirectoryError:
         raise VaultUsageError(f"snapshot store is not a directory: {store}") from None
-    names = (f.removesuffix(SUFFIX) for f in files if f.endswith(SUFFIX))
-    return sorted(n for n in names if is_snapshot_name(n))
+    return sorted({found[0] for f in files if (found := split_archive_name(f)) is not None})
 
 
 def resolve_name(store: Path, name: str) -> str:

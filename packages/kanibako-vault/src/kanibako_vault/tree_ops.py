@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from kanibako_vault.manifest import DIR, LINK, Entry, Manifest
+from kanibako_vault.sparse import write_extents
 
 _CHUNK = 1024 * 1024
 
@@ -46,6 +47,8 @@ def write_file(root: Path, entry: Entry, content: IO[bytes]) -> None:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     fd = os.open(_path(root, entry), flags, 0o600)
     try:
+        if entry.extents is not None:
+            write_extents(fd, entry.extents, entry.size, content)
         while chunk := content.read(_CHUNK):
             view = memoryview(chunk)
             while view:

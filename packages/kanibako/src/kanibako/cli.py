@@ -44,6 +44,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "new": ("kanibako.commands.init:new", "Create a new decentralized project."),
     "vault": ("kanibako.commands.vault:vault", "Vault snapshot management."),
     "env": ("kanibako.commands.env:env", "Environment variable management."),
+    "net": (
+        "kanibako.commands.net:net",
+        "Egress: allow, deny and list destinations; show the decision log.",
+    ),
     "shared": ("kanibako.commands.shared:shared", "Shared cache management."),
     "helper": ("kanibako.commands.helper:helper", "Child kanibako spawning and messaging."),
     "setup": ("kanibako.commands.setup:setup", "Initial setup (config and default image)."),
@@ -52,6 +56,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Update Kanibako from git (git pull --ff-only and reinstall).",
     ),
     "reauth": ("kanibako.commands.reauth:reauth", "Check auth and log in if needed."),
+    "doctor": ("kanibako.commands.doctor:doctor", "Check the host; say how to fix it."),
+    "gc": ("kanibako.commands.gc:gc", "Show what Kanibako holds on disk and what it can remove."),
 }
 
 

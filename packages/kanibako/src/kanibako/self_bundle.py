@@ -43,6 +43,23 @@ DISTRIBUTIONS = (
     "kanibako-helpers",
     "kanibako-targets",
 )
+CLI_ON_PATH = "/usr/local/bin/kanibako"
+"""A second place the bundle is bound, so ``kanibako`` resolves in any image.
+
+``~/.local/bin`` is on PATH only where the image's ENV puts it (kanibako-base
+does); ``/usr/local/bin`` is on the default PATH of Debian, Ubuntu, Alpine
+and the official language images, and on the engine's own default PATH for an
+image that sets none. A bind (not a PATH in the container's env) keeps each
+image's own PATH intact.
+"""
+
+
+def cli_targets(home_cli: str) -> tuple[str, str]:
+    """Every container path the bundle is bound at: ``home_cli`` (``~/.local/bin/kanibako``,
+    which scripts name explicitly) and :data:`CLI_ON_PATH` (what a bare ``kanibako`` finds)."""
+    return (home_cli, CLI_ON_PATH)
+
+
 _MAIN = b"from kanibako.cli import main\n\nmain()\n"
 _SHEBANG = b"#!/usr/bin/env python3\n"
 

@@ -186,6 +186,19 @@ class ClaudeTarget(Target):
             args += ["--model", model]
         return StateTranslation(args=tuple(args), env=env)
 
+    def network_hosts(self) -> list[str]:
+        # Claude Code's documented network requirements (the API, its feature
+        # flags and error reports), plus the hosts its OAuth login and token
+        # refresh talk to.
+        return [
+            "api.anthropic.com",
+            "statsig.anthropic.com",
+            "sentry.io",
+            "claude.ai",
+            "console.anthropic.com",
+            "platform.claude.com",
+        ]
+
     def resource_mappings(self) -> list[ResourceMapping]:
         """Plugins shared, personal settings seeded, session data per project."""
         shared, seeded, project = ResourceScope.SHARED, ResourceScope.SEEDED, ResourceScope.PROJECT

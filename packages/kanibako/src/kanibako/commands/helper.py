@@ -148,47 +148,44 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     except HubUnavailable:
         if where.helpers_root is None:
             raise
-        helpers = _helpers_on_disk(where.helpers_root)
+        helpers = _helpers_on_disk(where.log)
     helpers = [h for h in helpers if h.get("helper") != 0]
     if as_json:
         echo_json(helpers)
         return
+    from kanibako_helpers import display_text
+
+    # Every field may have come from inside a container: escaped, one row one line.
     rows = [
-        (
-            str(h["helper"]),
-            str(h["parent"]),
-            str(h["status"]),
-            str(h.get("model") or "-"),
-            str(h["depth"]),
-            str(h["breadth"]),
-            "yes" if h.get("connected") else "no",
+        tuple(
+            display_text(cell)
+            for cell in (
+                h.get("helper"),
+                h.get("parent"),
+                h.get("status"),
+                h.get("model") or "-",
+                h.get("depth"),
+                h.get("breadth"),
+                "yes" if h.get("connected") else "no",
+            )
         )
         for h in helpers
     ]
     echo_table(_SUMMARY_HEADERS, rows)
 
 
-def _helpers_on_disk(root: Path) -> list[dict[str, Any]]:
-    """Helpers of a project with no session running: all stopped."""
-    from kanibako_helpers import HelperTree
+def _helpers_on_disk(log: Path) -> list[dict[str, Any]]:
+    """Helpers of a project with no session running, as the hub recorded them: all stopped.
 
-    tree = HelperTree(root)
-    found = []
-    for number in tree.existing_helpers():
-        state = tree.read_state(number) or {}
-        found.append(
-            {
-                "helper": number,
-                "parent": state.get("parent", "?"),
-                "status": "stopped",
-                "model": state.get("model", ""),
-                "depth": state.get("depth", "?"),
-                "breadth": state.get("breadth", "?"),
-                "connected": False,
-                "peers": state.get("peers", []),
-            }
-        )
-    return found
+    Read from the hub's registry beside the log, never from ``~/helpers``
+    (the director can write there).
+    """
+    from kanibako_helpers import read_registry, registry_path
+
+    return [
+        {**entry, "status": "stopped", "connected": False}
+        for entry in read_registry(registry_path(log))
+    ]
 
 
 def _number_command(op: str, verb: str, doc: str) -> Callable[..., None]:

@@ -1,4 +1,5 @@
-"""``kanibako image list|rebuild``: the local kanibako images, and rebuilding them.
+"""``kanibako image list|rebuild|export|import``: the local kanibako images, rebuilding
+them, and carrying them to a machine with no registry.
 
 ``list`` shows each local kanibako image with its size, age and freshness:
 for a local build, whether the bundled Containerfiles changed since; for a
@@ -30,9 +31,9 @@ def image() -> None:
 @click.pass_obj
 def list_(app: App, /, as_json: bool) -> None:
     """Show local kanibako images: size, age and freshness."""
-    from kanibako.image_errors import ImageError
-    from kanibako.image_listing import local_kanibako_images
-    from kanibako.image_recipes import load_recipes
+    from kanibako.images.errors import ImageError
+    from kanibako.images.listing import local_kanibako_images
+    from kanibako.images.recipes import load_recipes
     from kanibako.tables import echo_json, echo_table
 
     try:
@@ -67,7 +68,7 @@ def rebuild(app: App, /, name: str | None, rebuild_all: bool, project: Path | No
     pulled from GHCR instead, pull it with the engine.
     """
     from kanibako.errors import CliError
-    from kanibako.image_rebuild import rebuild_images
+    from kanibako.images.rebuild import rebuild_images
 
     if rebuild_all and name:
         raise CliError("give an IMAGE or --all, not both")
@@ -75,6 +76,36 @@ def rebuild(app: App, /, name: str | None, rebuild_all: bool, project: Path | No
     images = None if rebuild_all else [name or _project_image(app, project)]
     for done in rebuild_images(engine, images, verbose=app.verbose):
         click.echo(f"rebuilt {done}")
+
+
+@image.command("export")
+@click.argument("name", metavar="IMAGE")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@project_option
+@click.pass_obj
+def export(app: App, /, name: str, file: Path, force: bool, project: Path | None) -> None:
+    """Write local IMAGE to the archive FILE (for `kanibako image import` elsewhere).
+
+    FILE is the engine's own archive (`docker load` and `podman load` read
+    it too); it appears whole or not at all.
+    """
+    from kanibako.images.transfer import export_image
+
+    export_image(_engine(app, project), name, file, replace=force)
+    click.echo(f"exported {name} to {file}")
+
+
+@image.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@project_option
+@click.pass_obj
+def import_(app: App, /, file: Path, project: Path | None) -> None:
+    """Load the images in the archive FILE (made by `kanibako image export`)."""
+    from kanibako.images.transfer import import_archive
+
+    for loaded in import_archive(_engine(app, project), file) or [str(file)]:
+        click.echo(f"imported {loaded}")
 
 
 def _project_image(app: App, project: Path | None) -> str:

@@ -2,7 +2,7 @@
 
 The image is made available the way a launch would: pulled from its registry,
 else built from the bundled Containerfiles, else built on a Debian bootstrapped
-from a package mirror (see kanibako.image_supply).
+from a package mirror (see kanibako.images.supply).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from kanibako.app import App
 def setup(app: App, /) -> None:
     """Initial setup (config and default image)."""
     from kanibako.default_config import write_default_config
-    from kanibako.image_supply import ensure_image
+    from kanibako.images.supply import ensure_image
     from kanibako_paths import load_paths, resolve_config
     from kanibako_runtime import detect_engine
 
@@ -29,5 +29,9 @@ def setup(app: App, /) -> None:
     config = resolve_config(paths, None, {"container_image": app.launch.image})
     engine = detect_engine(config.container_engine or None)
     image = config.container_image
+    from kanibako.doctor.for_setup import doctor_summary, offer_overlay_storage
+
+    offer_overlay_storage(lambda q: click.confirm(q, default=True), click.echo)
     ensure_image(engine, image, verbose=app.verbose)
     click.echo(f"image {image} is available ({engine.kind})")
+    click.echo(doctor_summary())

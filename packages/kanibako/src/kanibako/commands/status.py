@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 @click.pass_obj
 def status(app: App, project: Path | None, as_json: bool) -> None:
     """Show project status (mode, paths, lock, image and its freshness)."""
-    from kanibako.image_freshness import status_freshness
+    from kanibako.images.freshness import status_freshness
     from kanibako.project_context import current_project
     from kanibako_paths import resolve_config
 
@@ -39,6 +39,7 @@ def status(app: App, project: Path | None, as_json: bool) -> None:
         # The cached registry answer only: status never asks the network.
         ("Image freshness", status_freshness(config.container_image, config.container_engine)),
         ("Target", config.target_name or "auto-detect"),
+        ("Limits", _limits_line(paths, proj)),
         *_runtime_lines(paths, proj),
     ]
     if as_json:
@@ -56,6 +57,12 @@ def _runtime_lines(paths: KanibakoPaths, project: Project) -> list[tuple[str, st
     from kanibako.session import status_lines
 
     return [(label.capitalize(), value) for label, value in status_lines(paths, project)]
+
+
+def _limits_line(paths: KanibakoPaths, project: Project) -> str:
+    from kanibako_paths.session_config import describe_limits, resource_limits
+
+    return describe_limits(resource_limits(paths, project))
 
 
 def _as_json(rows: list[tuple[str, str]]) -> dict[str, str]:

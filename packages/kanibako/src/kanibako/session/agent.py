@@ -53,6 +53,8 @@ class AgentLaunch:
     env: dict[str, str] = field(default_factory=dict)
     argv: list[str] = field(default_factory=list)
     target_name: str = "no_agent"
+    # The hosts the target says its agent needs (the egress allowlist's first part).
+    network_hosts: tuple[str, ...] = ()
     helper_command: HelperCommand | None = None
     finish_hook: Callable[[], None] = field(default=lambda: None, repr=False)
     _finished: bool = field(default=False, repr=False)
@@ -336,6 +338,7 @@ def launch_agent(
         env=env,
         argv=argv,
         target_name=target.name,
+        network_hosts=tuple(target.network_hosts()),
         helper_command=helper,
         finish_hook=write_back,
     )

@@ -8,11 +8,16 @@ with the agent's helper command (:class:`kanibako.session.agent.HelperCommand`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import ExitStack
 
+from kanibako.session.egress.launch_hook import EgressSession
 from kanibako.session.features import SpecAdditions
 from kanibako.session.prepare import PreparedSession
 from kanibako.session.spec import SHELL_ARGV, session_env
+from kanibako_runtime import ContainerSpec
+
+Harden = Callable[[ContainerSpec, int], ContainerSpec]
 
 
 class HelperHubFeature:
@@ -20,8 +25,14 @@ class HelperHubFeature:
 
     name = "helpers"
 
-    def __init__(self) -> None:
+    def __init__(
+        self, harden: Harden = lambda spec, running: spec, egress: EgressSession | None = None
+    ) -> None:
         self._running = ExitStack()
+        # The box's rules for each helper (privileges, limits, the fleet's size).
+        self._harden = harden
+        # Helpers go out through the session's proxy, each on its own socket.
+        self._egress = egress
 
     def contribute(self, session: PreparedSession) -> SpecAdditions:
         # Imported here: a session with --no-helpers never loads the hub.
@@ -41,6 +52,8 @@ class HelperHubFeature:
             session_env(agent, session.user_env, session.project),
             helper_command=agent.helper_command,
             clones=clones,
+            harden=self._harden,
+            egress=self._egress,
         )
         with ExitStack() as starting:
             # Unwound in reverse: the hub stops first, then any helper left running.

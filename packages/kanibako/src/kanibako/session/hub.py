@@ -17,6 +17,7 @@ host                                           director container
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,7 +105,8 @@ def hub_session(
     budget: SpawnBudget | None = None,
 ) -> Iterator[HubHandle]:
     """Run the hub for the length of the ``with`` block; it stops within milliseconds after."""
-    from kanibako.self_bundle import ensure_bundle
+    from kanibako.self_bundle import cli_targets, ensure_bundle
+    from kanibako.stub_removal import remove_tree
 
     where = session_locations(paths, project)
     bundle = ensure_bundle(_bundle_cache())
@@ -116,18 +118,23 @@ def hub_session(
         root_budget=budget or SpawnBudget(),
         container_prefix=f"kanibako-helper-{project.project_hash[:8]}",
         init_script=init_script(),
-        common_mounts=(BindMount(bundle, CONTAINER_CLI, read_only=True),),
+        common_mounts=tuple(
+            BindMount(bundle, target, read_only=True) for target in cli_targets(CONTAINER_CLI)
+        ),
         homes_root=project.metadata_dir / "helper-homes",
+        remove_tree=remove_tree,
     )
     runner = HubRunner(config, spawner).start()
     try:
-        where.helpers_root.mkdir(parents=True, exist_ok=True)
-        config.tree.ensure_common()
+        # ensure_common makes the root itself and moves aside whatever the box
+        # planted there (a link, a file); the user hears what was moved.
+        for moved in config.tree.ensure_common():
+            print(moved, file=sys.stderr)
         mounts = [
             Mount(where.socket_path, CONTAINER_SOCKET),
             Mount(where.director_token_file, CONTAINER_DIRECTOR_CONFIG, read_only=True),
             Mount(where.log_path, CONTAINER_LOG, read_only=True),
-            Mount(bundle, CONTAINER_CLI, read_only=True),
+            *(Mount(bundle, target, read_only=True) for target in cli_targets(CONTAINER_CLI)),
             # The director reads the helpers' trees but writes only the broadcast
             # channels: it cannot swap a link in between the host's check of a
             # helper's directory and the engine's mount of it (issue 12 item 11).

@@ -1,7 +1,7 @@
 """Making sure the session's image is there, at the cost of one stat on most launches.
 
 The first launch with an image asks the engine (and supplies the image
-through :mod:`kanibako.image_supply` when it is missing); later launches trust a
+through :mod:`kanibako.images.supply` when it is missing); later launches trust a
 marker. Should the image vanish, the engine's run fails with status 125 and
 :meth:`LaunchImage.recover` supplies it again so the caller can retry once.
 """
@@ -71,7 +71,7 @@ class LaunchImage:
         from kanibako_runtime import image_exists
 
         if not image_exists(self.engine, self.image):
-            from kanibako.image_supply import ensure_image
+            from kanibako.images.supply import ensure_image
 
             ensure_image(self.engine, self.image, verbose=self.verbose)
         remember_image(self.cache, self.engine, self.image)
@@ -83,7 +83,7 @@ class LaunchImage:
 
         if parse_image_ref(self.image) is None:
             return  # a local image: no registry to compare with, nothing to import
-        from kanibako.image_supply import freshness_hint
+        from kanibako.images.supply import freshness_hint
 
         hint = freshness_hint(self.engine, self.image)
         if hint:

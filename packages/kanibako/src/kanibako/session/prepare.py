@@ -118,7 +118,7 @@ def prepare(resolved: ResolvedSession) -> PreparedSession:
     agent.require_install(context, resolved.mode)
     first_run = not resolved.project.initialized
     project = agent.initialize_for(paths, resolved.project, context)
-    _snapshot(paths, project)
+    _snapshot(paths, project, resolved.config)
     launched = agent.launch_agent(
         paths,
         project,
@@ -131,14 +131,14 @@ def prepare(resolved: ResolvedSession) -> PreparedSession:
     return PreparedSession(resolved, project, launched, merged_env(paths, project))
 
 
-def _snapshot(paths: KanibakoPaths, project: Project) -> None:
+def _snapshot(paths: KanibakoPaths, project: Project, config: ResolvedConfig) -> None:
     if project.vault_enabled and _is_empty_dir(project.vault_rw):
         # Nothing to save; skipping also keeps the snapshot engine's import
         # off the launch path of projects that do not use share-rw.
         return
     from kanibako.session.vault_snapshot import snapshot_before_launch
 
-    snapshot_before_launch(paths, project)
+    snapshot_before_launch(paths, project, config)
 
 
 def _is_empty_dir(path: Path) -> bool:

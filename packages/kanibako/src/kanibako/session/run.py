@@ -20,6 +20,7 @@ import shlex
 import sys
 from contextlib import ExitStack
 
+from kanibako.session.egress.launch_hook import EgressSession, start_egress
 from kanibako.session.features import SessionFeature, SpecAdditions
 from kanibako.session.image import LaunchImage
 from kanibako.session.prepare import (
@@ -30,6 +31,7 @@ from kanibako.session.prepare import (
     prepare,
     resolve,
 )
+from kanibako.session.rules import SessionRules, session_rules
 from kanibako.session.signals import SessionInterrupted, signals_unwind
 from kanibako.session.spec import build_spec
 from kanibako_runtime import LOCK_FILE_NAME, ContainerSpec, Engine, ProjectLock, foreground
@@ -57,13 +59,15 @@ def run_session(request: SessionRequest, echo: Echo) -> int:
             return interrupted.exit_code
 
 
-def session_features(session: PreparedSession) -> list[SessionFeature]:
+def session_features(
+    session: PreparedSession, rules: SessionRules, egress: EgressSession | None = None
+) -> list[SessionFeature]:
     """The features of this session, in the order they contribute (and reverse teardown)."""
     features: list[SessionFeature] = []
     if not session.options.no_helpers:
         from kanibako.session.helpers_feature import HelperHubFeature
 
-        features.append(HelperHubFeature())
+        features.append(HelperHubFeature(harden=rules.helper_spec, egress=egress))
     return features
 
 
@@ -84,10 +88,24 @@ def _locked_session(resolved: ResolvedSession, echo: Echo) -> int:
         # container, and again (the call that counts) after the features, so
         # that credentials are written back before the hub stops.
         stack.callback(agent.finish)
+        # The box's rules (issue 12): checked before anything starts; their
+        # teardown (the sweeps) runs last, after the helpers have stopped.
+        rules = session_rules(resolved.paths, session.project, engine)
+        stack.callback(rules.teardown, echo)
         launch_image = LaunchImage(engine, resolved.image, verbose=verbose, echo=echo)
         launch_image.ensure()
+        # Egress (issue 11): the network mode, and in allowlist mode the proxy the
+        # box's only way out goes through; closed (and its denials named) at teardown.
+        egress = start_egress(
+            resolved.paths,
+            session.project,
+            echo,
+            mode=resolved.config.values.get("network_mode", "allowlist"),
+            target=(agent.target_name, list(agent.network_hosts)),
+        )
+        stack.callback(egress.close)
         additions: list[SpecAdditions] = []
-        for feature in session_features(session):
+        for feature in session_features(session, rules, egress):
             additions.append(feature.contribute(session))
             stack.callback(feature.teardown)
             debug(f"session feature started: {feature.name}")
@@ -102,6 +120,7 @@ def _locked_session(resolved: ResolvedSession, echo: Echo) -> int:
             user_env=session.user_env,
             name=resolved.name,
         )
+        spec = egress.director().apply(rules.apply(spec))
         status = _run_container(engine, spec, debug)
         if launch_image.recover(status) or _removed_stale(engine, spec, status, echo):
             status = _run_container(engine, spec, debug)
@@ -132,6 +151,13 @@ def _run_container(engine: Engine, spec: ContainerSpec, debug: Echo) -> int:
         status = container.wait()
     if status in (125, 126, 127):
         debug(f"the engine ended with status {status} (125: engine error, 126/127: command)")
+        from kanibako.doctor.known_failures import diagnose_engine_failure
+        from kanibako.errors import CliFailure
+
+        problem = diagnose_engine_failure(container.stderr_tail())
+        if problem is not None:
+            # A host problem, not the session's command: say which, and exit 1.
+            raise CliFailure(problem)
     return status
 
 

@@ -11,7 +11,7 @@ session's labels, so ``kanibako stop`` ends helpers together with their director
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -30,6 +30,7 @@ from kanibako_runtime import (
 
 if TYPE_CHECKING:
     from kanibako.session.agent import HelperCommand
+    from kanibako.session.egress.launch_hook import EgressSession
     from kanibako.session.helper_clones import HelperClones
     from kanibako_helpers import SpawnRequest
 
@@ -41,6 +42,12 @@ class HelperContainer:
     engine: Engine
     name: str
     _stopped: bool = field(default=False, repr=False)
+
+    @property
+    def stopped(self) -> bool:
+        """True once ``stop`` has finished."""
+        return self._stopped
+
     _guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def stop(self) -> None:
@@ -70,7 +77,14 @@ class HelperSpawner:
     helper_command: HelperCommand | None = None
     clones: HelperClones | None = None
     """A git workspace's helpers each work in a clone (None: in ``~/helpers/N/workspace``)."""
+    # Issue 12's rules for a helper (shared layers, privileges, limits, the
+    # fleet's size), given the spec and how many helpers are running.
+    harden: Callable[[ContainerSpec, int], ContainerSpec] = field(
+        default=lambda spec, running: spec, repr=False
+    )
     started: list[HelperContainer] = field(default_factory=list)
+    # The session's egress: a helper goes out through the same proxy (its own socket).
+    egress: EgressSession | None = None
 
     def spec_for(self, request: SpawnRequest, extra: tuple[Mount, ...] = ()) -> ContainerSpec:
         """The helper's container (pure; tested without an engine)."""
@@ -102,18 +116,25 @@ class HelperSpawner:
         return self.helper_command.argv(model) or list(self.agent_argv)
 
     def __call__(self, request: SpawnRequest, /) -> HelperContainer:
-        if self.clones is None:
-            run_detached(self.engine, self.spec_for(request))
-        else:
+        running = sum(1 for helper in self.started if not helper.stopped)
+        pending = None
+        extra: tuple[Mount, ...] = ()
+        if self.clones is not None:
             # The clone's checkout runs while the engine starts the container;
             # helper-init.sh waits for it (issue 15's spawn-time budget).
             workspace = next(m.source for m in request.mounts if m.target == CONTAINER_WORKSPACE)
             pending = self.clones.begin(request.helper, workspace)
-            try:
-                run_detached(self.engine, self.spec_for(request, tuple(pending.mounts)))
-            except BaseException:
+            extra = tuple(pending.mounts)
+        try:
+            spec = self.harden(self.spec_for(request, extra), running)
+            if self.egress is not None:
+                spec = self.egress.helper(request.helper).apply(spec)
+            run_detached(self.engine, spec)
+        except BaseException:
+            if pending is not None:
                 pending.abandon()
-                raise
+            raise
+        if pending is not None:
             try:
                 pending.finish()
             except BaseException:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import click
 
-from kanibako_paths import KanibakoPaths, Project, ProjectMode
+from kanibako_paths import KanibakoPaths, Project, ProjectMode, ResolvedConfig, resolve_config
 
 SNAPSHOTS_DIR = "vault-snapshots"
 
@@ -51,7 +51,9 @@ def adopt_migrated_snapshots(paths: KanibakoPaths, project: Project) -> None:
         shutil.move(left, store)
 
 
-def snapshot_before_launch(paths: KanibakoPaths, project: Project) -> None:
+def snapshot_before_launch(
+    paths: KanibakoPaths, project: Project, config: ResolvedConfig | None = None
+) -> None:
     """Snapshot ``share-rw`` before a session (a no-op when the vault is disabled or absent).
 
     Unchanged since the last snapshot costs one ``lstat`` walk; otherwise only what
@@ -70,8 +72,13 @@ def snapshot_before_launch(paths: KanibakoPaths, project: Project) -> None:
     from kanibako_vault import snapshot
     from kanibako_vault.report import progress_line, skipped_message
 
+    # vault_compression, and vault_keep: the newest kept after it (pruned as `vault prune`).
+    compression, keep = (config or resolve_config(paths, project)).vault_retention()
     with progress_line("kanibako: vault snapshot") as shown:
-        result = snapshot(share_rw, snapshot_store(paths, project), progress=shown)
+        store = snapshot_store(paths, project)
+        result = snapshot(
+            share_rw, store, progress=shown, compression=compression, keep_newest=keep
+        )
     warning = skipped_message(result)
     if warning:
         click.echo(f"kanibako: warning: vault snapshot {warning}", err=True)

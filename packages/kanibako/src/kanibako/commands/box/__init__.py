@@ -35,7 +35,7 @@ def box() -> None:
     """Project management."""
 
 
-def _entry_json(entry: BoxEntry) -> dict[str, Any]:
+def _entry_json(entry: BoxEntry, size: int) -> dict[str, Any]:
     return {
         "name": entry.name,
         "mode": entry.mode.value,
@@ -44,14 +44,19 @@ def _entry_json(entry: BoxEntry) -> dict[str, Any]:
         "metadata": str(entry.metadata_dir),
         "project_hash": entry.project_hash,
         "workset": entry.workset,
+        "size_bytes": size,
     }
 
 
 def _print_entries(entries: list[BoxEntry], as_json: bool) -> None:
+    from kanibako.gc.holdings import project_sizes
+    from kanibako.gc.sizes import human
     from kanibako.tables import echo_json, echo_table
+    from kanibako_paths import load_paths
 
+    sizes = project_sizes(load_paths(), entries)
     if as_json:
-        echo_json([_entry_json(e) for e in entries])
+        echo_json([_entry_json(e, size) for e, size in zip(entries, sizes, strict=True)])
         return
     rows = [
         [
@@ -60,10 +65,11 @@ def _print_entries(entries: list[BoxEntry], as_json: bool) -> None:
             "yes" if e.workspace_exists else "MISSING",
             str(e.workspace),
             e.project_hash[:12],
+            human(size),
         ]
-        for e in entries
+        for e, size in zip(entries, sizes, strict=True)
     ]
-    echo_table(["NAME", "MODE", "EXISTS", "WORKSPACE", "HASH"], rows)
+    echo_table(["NAME", "MODE", "EXISTS", "WORKSPACE", "HASH", "SIZE"], rows)
 
 
 @box.command("list")
@@ -251,8 +257,10 @@ def purge(app: App, path: Path | None, orphans: bool, yes: bool, project: Path |
         from kanibako.confirm import confirm_or_refuse
 
         confirm_or_refuse("Delete this state?")
+    from kanibako.stub_removal import remove_tree
+
     for target in targets:
-        for removed in purge_project(paths, target):
+        for removed in purge_project(paths, target, remove_tree):
             click.echo(f"Removed {removed}")
 
 

@@ -1,0 +1,1 @@
+"""``kanibako gc``: disk accounting (:mod:`.holdings`) and the removal plan (:mod:`.plan`)."""

@@ -1,0 +1,348 @@
+"""The allowlisting HTTP proxy: CONNECT for TLS, absolute-form requests for plain HTTP.
+
+It listens on one Unix socket per container (the director is helper 0), so the
+helper a request came from is known from the socket, not from anything the
+container says. Everything from inside is hostile: the request head is bounded
+and must arrive in time, tunnels end when idle, the number of connections is
+capped, and a malformed request gets an error reply on its own connection only.
+The proxy runs its own event loop on a daemon thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import threading
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kanibako.session.egress.decision_log import DecisionLog
+from kanibako.session.egress.destinations import IPAddress, normalize_ip
+from kanibako.session.egress.forwarder import raise_file_limit
+from kanibako.session.egress.http_head import REASONS, BadRequest, denial, parse_head, reply
+from kanibako.session.egress.policy import Policy
+
+Resolver = Callable[[str, int], Awaitable[Sequence[IPAddress]]]
+# Connections over the cap still waiting for their 503 (beyond: closed at once).
+_MAX_REFUSING = 256
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds a hostile client meets."""
+
+    max_head_bytes: int = 32 * 1024
+    head_timeout: float = 10.0
+    connect_timeout: float = 10.0
+    idle_timeout: float = 300.0
+    max_connections: int = 1024
+    chunk: int = 256 * 1024
+
+
+async def system_resolver(host: str, port: int) -> Sequence[IPAddress]:
+    """The host's own resolver (the container has none)."""
+    loop = asyncio.get_running_loop()
+    try:
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return []
+    found: dict[IPAddress, None] = {}
+    for *_, sockaddr in infos:
+        address = normalize_ip(str(sockaddr[0]).partition("%")[0])
+        if address is not None:
+            found[address] = None
+    return list(found)
+
+
+class EgressProxy:
+    """One session's proxy: ``listen`` a socket per container, ``stop`` at teardown."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        log: DecisionLog,
+        limits: Limits | None = None,
+        resolver: Resolver = system_resolver,
+    ) -> None:
+        self.policy, self.log = policy, log
+        self.limits = limits or Limits()
+        self.resolver = resolver
+        self.active = 0
+        self.refusing = 0
+        self._loop = asyncio.new_event_loop()
+        self._servers: dict[int, tuple[asyncio.Future[None], socket.socket, Path]] = {}
+        self._adopting: set[asyncio.Future[None]] = set()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="egress", daemon=True)
+
+    def start(self) -> EgressProxy:
+        raise_file_limit()
+        self._thread.start()
+        return self
+
+    def listen(self, path: Path, helper: int) -> None:
+        """Serve ``path`` as helper ``helper``'s way out (0: the director)."""
+        future = asyncio.run_coroutine_threadsafe(self._listen(path, helper), self._loop)
+        future.result(timeout=10)
+
+    def unlisten(self, helper: int) -> None:
+        """Stop accepting for ``helper`` (its open connections end with it)."""
+        asyncio.run_coroutine_threadsafe(self._unlisten(helper), self._loop).result(timeout=10)
+
+    def stop(self) -> None:
+        if not self._thread.is_alive():
+            return
+        for helper in list(self._servers):
+            self.unlisten(helper)
+        future = asyncio.run_coroutine_threadsafe(self._cancel_all(), self._loop)
+        with contextlib.suppress(Exception):
+            future.result(timeout=5)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=5)
+        self._loop.close()
+
+    async def _listen(self, path: Path, helper: int) -> None:
+        path.unlink(missing_ok=True)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(str(path))
+        path.chmod(0o600)
+        listener.listen(1024)
+        listener.setblocking(False)
+        task = asyncio.ensure_future(self._accept_loop(listener, helper))
+        self._servers[helper] = (task, listener, path)
+
+    async def _accept_loop(self, listener: socket.socket, helper: int) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                conn, _ = await loop.sock_accept(listener)
+            except OSError:
+                await asyncio.sleep(0.05)  # out of descriptors: let connections end
+                continue
+            conn.setblocking(False)
+            over = self.active >= self.limits.max_connections
+            if over and self.refusing >= _MAX_REFUSING:
+                conn.close()  # a flood: not even a 503 each
+                continue
+            if over:
+                self.refusing += 1
+            else:
+                self.active += 1
+            task = asyncio.ensure_future(self._adopt(conn, helper, over=over))
+            self._adopting.add(task)
+            task.add_done_callback(self._adopting.discard)
+
+    async def _adopt(self, conn: socket.socket, helper: int, *, over: bool) -> None:
+        """Serve one connection: the TCP socket the forwarder passed, or ``conn`` itself.
+
+        The forwarder accepts inside the container and hands the accepted socket
+        over (one byte with SCM_RIGHTS), so the bytes cross one Python hop, not
+        two. A client speaking HTTP on the Unix socket directly works too.
+        Connections are counted from here: over the cap, the reply is a 503.
+        """
+        try:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._adopted(conn, helper, over=over)
+        finally:
+            if over:
+                self.refusing -= 1
+            else:
+                self.active -= 1
+
+    async def _adopted(self, conn: socket.socket, helper: int, *, over: bool) -> None:
+        try:
+            client, prefix = await self._take_client(conn)
+        except (OSError, TimeoutError):
+            conn.close()
+            return
+        if client is not conn:
+            conn.close()
+        try:
+            reader, writer = await asyncio.open_connection(
+                sock=client, limit=self.limits.max_head_bytes
+            )
+        except OSError:
+            client.close()
+            return
+        if over:
+            await _send_and_close(
+                writer, reply(503, "Service Unavailable", "too many connections\n")
+            )
+            return
+        await self._serve(reader, writer, helper, prefix)
+
+    async def _take_client(self, conn: socket.socket) -> tuple[socket.socket, bytes]:
+        loop = asyncio.get_running_loop()
+        ready = loop.create_future()
+        loop.add_reader(conn.fileno(), _resolve, ready)
+        try:
+            await asyncio.wait_for(ready, timeout=self.limits.head_timeout)
+        finally:
+            loop.remove_reader(conn.fileno())
+        message, fds, _, _ = socket.recv_fds(conn, 1, 1)
+        if not fds:
+            if not message:
+                raise OSError("closed before a request")
+            return conn, message
+        passed = _stream_socket(fds[0])
+        passed.setblocking(False)
+        return passed, message if message != b"\0" else b""
+
+    async def _unlisten(self, helper: int) -> None:
+        entry = self._servers.pop(helper, None)
+        if entry is not None:
+            task, listener, path = entry
+            task.cancel()
+            listener.close()
+            path.unlink(missing_ok=True)
+
+    async def _cancel_all(self) -> None:
+        current = asyncio.current_task()
+        tasks = [t for t in asyncio.all_tasks() if t is not current]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _serve(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        helper: int,
+        prefix: bytes = b"",
+    ) -> None:
+        try:
+            await self._handle(reader, writer, helper, prefix)
+        except BadRequest as exc:
+            status = REASONS.get(exc.status, "Error")
+            await _send_and_close(writer, reply(exc.status, status, f"kanibako: {exc}\n"))
+        except (OSError, asyncio.IncompleteReadError):
+            pass
+        except Exception as exc:  # one bad request never stops the proxy
+            body = f"kanibako: the proxy could not handle this request ({type(exc).__name__})\n"
+            await _send_and_close(writer, reply(500, "Internal Server Error", body))
+        finally:
+            writer.close()
+
+    async def _read_head(self, reader: asyncio.StreamReader, prefix: bytes) -> bytes:
+        try:
+            return prefix + await asyncio.wait_for(
+                reader.readuntil(b"\r\n\r\n"), timeout=self.limits.head_timeout
+            )
+        except asyncio.LimitOverrunError:
+            raise BadRequest(431, "the request head is too large") from None
+        except TimeoutError:
+            raise BadRequest(408, "the request head did not arrive in time") from None
+        except ValueError:  # the limit was hit inside readuntil's buffer
+            raise BadRequest(431, "the request head is too large") from None
+
+    async def _handle(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        helper: int,
+        prefix: bytes,
+    ) -> None:
+        target = parse_head(await self._read_head(reader, prefix))
+        decision = self.policy.check_name(target.host, target.port, tunnel=target.tunnel)
+        if decision is None:
+            literal = normalize_ip(target.host)
+            addresses = (
+                [literal] if literal is not None else await self.resolver(target.host, target.port)
+            )
+            decision = self.policy.check_addresses(target.host, target.port, addresses)
+        self.log.record(decision.destination, decision.verdict, helper, decision.reason)
+        if decision.verdict == "deny" or decision.address is None:
+            await _send_and_close(writer, denial(decision))
+            return
+        try:
+            up_reader, up_writer = await asyncio.wait_for(
+                asyncio.open_connection(
+                    str(decision.address), target.port, limit=self.limits.chunk
+                ),
+                timeout=self.limits.connect_timeout,
+            )
+        except (OSError, TimeoutError) as exc:
+            body = f"kanibako: cannot reach {decision.destination}: {exc or 'timed out'}\n"
+            await _send_and_close(writer, reply(502, "Bad Gateway", body))
+            return
+        try:
+            if target.head is None:
+                writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            else:
+                up_writer.write(target.head)
+            await self._splice(reader, writer, up_reader, up_writer)
+        finally:
+            up_writer.close()
+
+    async def _splice(
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        up_reader: asyncio.StreamReader,
+        up_writer: asyncio.StreamWriter,
+    ) -> None:
+        loop = asyncio.get_running_loop()
+        last = [loop.time()]
+
+        async def pump(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            while True:
+                try:
+                    data = await asyncio.wait_for(
+                        source.read(self.limits.chunk), timeout=self.limits.idle_timeout
+                    )
+                except TimeoutError:
+                    if loop.time() - last[0] < self.limits.idle_timeout:
+                        continue  # the other direction is busy
+                    raise
+                if not data:
+                    if sink.can_write_eof():
+                        with contextlib.suppress(OSError):
+                            sink.write_eof()
+                    return
+                last[0] = loop.time()
+                sink.write(data)
+                await sink.drain()
+
+        tasks = [
+            asyncio.ensure_future(pump(reader, up_writer)),
+            asyncio.ensure_future(pump(up_reader, writer)),
+        ]
+        try:
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if task.exception() is not None:
+                    return
+            await asyncio.gather(*tasks)
+        except (OSError, TimeoutError):
+            return
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _stream_socket(fd: int) -> socket.socket:
+    """The passed descriptor as a socket, if it is a stream socket (else closed, OSError)."""
+    try:
+        passed = socket.socket(fileno=fd)
+    except OSError:
+        os.close(fd)
+        raise
+    if passed.type != socket.SOCK_STREAM:
+        passed.close()
+        raise OSError("the passed descriptor is not a stream socket")
+    return passed
+
+
+async def _send_and_close(writer: asyncio.StreamWriter, data: bytes) -> None:
+    with contextlib.suppress(OSError):
+        writer.write(data)
+        await asyncio.wait_for(writer.drain(), timeout=5)
+    writer.close()

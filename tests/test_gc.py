@@ -1,0 +1,140 @@
+"""``kanibako gc``: real projects, real snapshots, a real lock held by another process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from kanibako_vault import snapshot
+from tests.state_cli import ok, run
+from tests.state_cli import snapshot as tree_snapshot
+
+
+@pytest.fixture
+def home(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # No engine: gc must still account for the files (and say it did not ask the engine).
+    monkeypatch.setenv("KANIBAKO_ENGINE", "/nonexistent/podman")
+    return isolated_home
+
+
+def _project(home: Path, name: str, snapshots: int = 0) -> Path:
+    project = home / name
+    (project / "vault" / "share-rw").mkdir(parents=True)
+    ok("init", cwd=project)
+    info = json.loads(ok("box", "info", "--json", cwd=project))
+    shell = Path(info["shell"])
+    shell.mkdir(parents=True, exist_ok=True)
+    (shell / "notes.txt").write_bytes(b"x" * 50_000)
+    (shell / "helpers" / "1" / "workspace").mkdir(parents=True)
+    (shell / "helpers" / "1" / "workspace" / "clone.bin").write_bytes(b"y" * 20_000)
+    store = Path(info["metadata"]) / "vault-snapshots"
+    for i in range(snapshots):
+        (project / "vault" / "share-rw" / "f").write_text(f"version {i}\n" * 100)
+        snapshot(project / "vault" / "share-rw", store)
+        time.sleep(0.002)  # snapshot names carry the time
+    return project
+
+
+def _gc(*args: str) -> dict:
+    return json.loads(ok("gc", "--json", *args))
+
+
+def test_gc_accounts_and_plans_but_removes_nothing_without_yes(home: Path) -> None:
+    live = _project(home, "live", snapshots=12)
+    gone = _project(home, "gone")
+    (gone / "keep-me").write_text("user file")
+    import shutil
+
+    shutil.rmtree(gone)
+    bundles = home / ".cache" / "kanibako" / "bundle"
+    bundles.mkdir(parents=True)
+    (bundles / "kanibako-new.pyz").write_bytes(b"n" * 4096)
+    (bundles / "kanibako-old.pyz").write_bytes(b"o" * 8192)
+    (bundles / "fingerprint").write_text("abc kanibako-new.pyz\n")
+    before = tree_snapshot(home)
+    report = _gc()
+    assert tree_snapshot(home) == before
+    projects = {Path(p["workspace"]).name: p for p in report["projects"]}
+    assert projects["live"]["snapshot_count"] == 12
+    assert projects["live"]["shell"] >= 50_000 and projects["live"]["helpers"] >= 20_000
+    assert projects["live"]["size_bytes"] == sum(
+        projects["live"][k] for k in ("state", "shell", "helpers", "snapshots")
+    )
+    assert not projects["gone"]["workspace_exists"]
+    assert "engine not asked" in report["engine"]
+    plan = {(i["kind"], Path(i["target"]).name) for i in report["plan"]}
+    assert ("orphaned project", "gone") in plan
+    assert ("stale bundle", "kanibako-old.pyz") in plan
+    assert any(
+        i["kind"] == "old snapshots" and i["target"].startswith("2 snapshots of ")
+        for i in report["plan"]
+    )
+    assert ("stale bundle", "kanibako-new.pyz") not in plan
+    text = ok("gc")
+    assert "would remove:" in text and "kanibako gc --yes" in text
+
+    done = _gc("--yes")
+    assert done["freed_bytes"] > 8192
+    after = {Path(p["workspace"]).name: p for p in _gc()["projects"]}
+    assert set(after) == {"live"}
+    assert after["live"]["snapshot_count"] == 10
+    assert (live / "vault" / "share-rw" / "f").is_file()  # a workspace is never touched
+    assert sorted(p.name for p in bundles.iterdir()) == ["fingerprint", "kanibako-new.pyz"]
+    assert _gc()["plan"] == []
+
+
+def test_gc_leaves_a_running_sessions_state_alone(home: Path) -> None:
+    live = _project(home, "busy", snapshots=12)
+    orphan = _project(home, "busy-orphan")
+    meta = {
+        name: Path(json.loads(ok("box", "info", "--json", cwd=p))["metadata"])
+        for name, p in (("busy", live), ("busy-orphan", orphan))
+    }
+    import shutil
+
+    shutil.rmtree(orphan)
+    holders = [
+        subprocess.Popen(["flock", "-x", str(m / "session.lock"), "sleep", "60"])
+        for m in meta.values()
+    ]
+    try:
+        for m in meta.values():
+            for _ in range(100):
+                if subprocess.run(
+                    ["flock", "-n", str(m / "session.lock"), "true"], check=False
+                ).returncode:
+                    break
+                time.sleep(0.02)
+        report = _gc("--yes")
+        assert report["plan"] == []
+        assert all(p["running"] for p in report["projects"])
+        assert meta["busy-orphan"].is_dir()
+        assert len(list((meta["busy"] / "vault-snapshots").glob("*.tar*"))) == 12
+    finally:
+        for holder in holders:
+            holder.kill()
+            holder.wait()
+
+
+def test_box_list_shows_each_projects_size(home: Path) -> None:
+    _project(home, "sized")
+    listed = json.loads(ok("box", "list", "--json"))
+    assert listed[0]["size_bytes"] >= 70_000
+    table = ok("box", "list").splitlines()
+    assert table[0].split()[-1] == "SIZE" and "KiB" in table[1]
+
+
+def test_a_bad_vault_keep_is_one_line(home: Path) -> None:
+    assert run("config", "--global", "vault_keep", "many").exit_code == 2
+    _project(home, "kept", snapshots=4)
+    ok("config", "vault_keep", "3", cwd=home / "kept")
+    assert [i["target"][:11] for i in _gc()["plan"]] == ["1 snapshots"]
+    ok("config", "--unset", "vault_keep", cwd=home / "kept")
+    (home / ".config" / "kanibako.toml").write_text('[vault]\nkeep = "many"\n')
+    result = run("gc")
+    assert result.exit_code == 2
+    assert result.output.count("\n") == 1 and "vault_keep" in result.output
