@@ -76,11 +76,17 @@ def test_a_helper_cannot_write_its_read_only_mounts_or_claim_another_number(
 
 
 _PLANT = r"""
-set -e
 kb="python3 $HOME/.local/bin/kanibako"
-mkdir -p "$HOME/helpers/6" "$HOME/helpers/²" "$HOME/helpers/3"
-mkfifo "$HOME/helpers/6/state.json"
-echo '{"helper":3,"parent":0,"depth":5,"breadth":5,"status":"stopped"}' > "$HOME/helpers/3/state.json"
+# ~/helpers is read-only to the director (issue 12 item 11): every plant is refused, and
+# the host's checks below hold whether or not one got through.
+if mkdir -p "$HOME/helpers/6" "$HOME/helpers/²" "$HOME/helpers/3" 2>/dev/null \
+  || mkfifo "$HOME/helpers/6/state.json" 2>/dev/null \
+  || echo '{"helper":3,"parent":0,"depth":5,"breadth":5}' > "$HOME/helpers/3/state.json"; then
+  echo "plant allowed"
+else
+  echo "plant refused"
+fi 2>/dev/null
+set -e
 $kb helper send 0 "$(printf 'ok\033]52;c;ZXZpbA==\007\033[2J\nforged')"
 """
 
@@ -94,6 +100,7 @@ def test_what_a_director_plants_in_helpers_or_the_log_stays_harmless_on_the_host
         timeout=120,
     )  # fmt: skip
     assert planted.returncode == 0, planted.stdout + planted.stderr
+    assert "plant refused" in planted.stdout, planted.stdout
     # On the host, with no session: a FIFO state.json, a `²` tree and a planted
     # helper neither hang nor break `helper list`, and none of them is listed.
     listed = kanibako("-p", str(project), "helper", "list", timeout=20)

@@ -91,8 +91,13 @@ def test_session_gives_the_director_socket_token_log_and_cli(session: Any) -> No
         "/home/agent/.local/bin/kanibako",
         # Also on the PATH of images that do not put ~/.local/bin there.
         "/usr/local/bin/kanibako",
+        "/home/agent/helpers",
+        "/home/agent/helpers/all/ro",
+        "/home/agent/helpers/all/rw",
     }
     assert targets["/usr/local/bin/kanibako"].read_only
+    assert targets["/home/agent/helpers"].read_only
+    assert not targets["/home/agent/helpers/all/ro"].read_only
     assert targets["/home/agent/.kanibako/spawn.toml"].read_only
     assert targets["/home/agent/.kanibako/helper-messages.jsonl"].read_only
     assert handle.env["KANIBAKO_HELPER"] == "0"
@@ -104,7 +109,9 @@ def test_session_gives_the_director_socket_token_log_and_cli(session: Any) -> No
 
 def test_spawn_list_send_broadcast_and_log(project: Path, session: Any) -> None:
     _, spawner = session
-    assert run(project, "spawn", "--model", "sonnet") == "spawned helper 1\n"
+    assert run(project, "spawn", "--model", "sonnet").startswith(
+        "spawned helper 1 (the workspace is not a git repository"
+    )
     assert json.loads(run(project, "spawn", "--json", "--depth", "0")) == {"helper": 2}
     assert spawner.started[0].request.model == "sonnet"
     assert (spawner.started[1].request.depth, spawner.started[1].request.breadth) == (0, 3)

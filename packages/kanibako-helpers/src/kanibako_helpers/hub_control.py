@@ -28,10 +28,29 @@ from kanibako_helpers.layout import (
     INIT_SCRIPT_NAME,
 )
 from kanibako_helpers.numbering import DIRECTOR, is_descendant
+from kanibako_helpers.protocol import MAX_TEXT
 from kanibako_helpers.spawn import BindMount, RunningHelper, SpawnRequest
 
 if TYPE_CHECKING:
     from kanibako_helpers.hub_connection import Connection
+
+_MAX_COMMAND_WORDS = 256
+
+
+def _command(request: dict[str, Any]) -> tuple[str, ...]:
+    """The ``command`` of a spawn request (``spawn -c``): a short list of strings, or nothing."""
+    value = request.get("command")
+    if value is None:
+        return ()
+    if (
+        not isinstance(value, list)
+        or not value
+        or len(value) > _MAX_COMMAND_WORDS
+        or not all(isinstance(word, str) and "\0" not in word for word in value)
+        or sum(len(word) for word in value) > MAX_TEXT
+    ):
+        raise RequestError("bad-request", "command must be a short, non-empty list of strings")
+    return tuple(value)
 
 
 class Control(HubState):
@@ -60,6 +79,7 @@ class Control(HubState):
             model=model or caller.model,
             token=secrets.token_hex(32),
             status="spawning",
+            command=_command(request),
         )
         self._add(record)
         self._start(conn, rid, record, fresh=True)
@@ -211,6 +231,7 @@ class Control(HubState):
             mounts=tuple(mounts),
             env=env,
             command=("/bin/sh", f"{inside}/playbook/scripts/{INIT_SCRIPT_NAME}"),
+            agent_command=record.command,
         )
         return self.spawner(request), peers
 

@@ -99,6 +99,8 @@ class HelperRecord:
     dropped: int = 0
     recorded: bool = False
     """Once it ran, the helper is in the registry (a failed first spawn never is)."""
+    command: tuple[str, ...] = ()
+    """What the helper runs instead of its agent (``spawn -c``); empty: the agent."""
 
     def summary(self) -> dict[str, Any]:
         return {

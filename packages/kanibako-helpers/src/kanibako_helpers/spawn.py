@@ -27,7 +27,7 @@ class SpawnRequest:
     """Everything a spawner needs to start helper ``helper`` as a container.
 
     ``command`` is the entrypoint wrapper (helper-init.sh); the spawner appends
-    the agent's own command line to it.
+    ``agent_command``, or else the agent's own command line, to it.
     """
 
     helper: int
@@ -40,6 +40,8 @@ class SpawnRequest:
     env: dict[str, str] = field(default_factory=dict)
     workdir: str = "/home/agent/workspace"
     command: tuple[str, ...] = ()
+    agent_command: tuple[str, ...] = ()
+    """What runs instead of the agent (``helper spawn -c``); empty: the agent."""
 
 
 class RunningHelper(Protocol):

@@ -104,21 +104,34 @@ def _ctx_where(ctx: click.Context) -> _Where:
     "--depth", type=click.IntRange(0, 64), default=None, help="Levels it may spawn below."
 )
 @click.option("--breadth", type=click.IntRange(0, 64), default=None, help="Children it may have.")
+@click.option("-c", "command", default=None, metavar="CMD", help="Run CMD instead of its agent.")
 @json_option
 @click.pass_context
-def spawn(
-    ctx: click.Context, model: str | None, depth: int | None, breadth: int | None, as_json: bool
+def spawn(  # noqa: PLR0917 - click passes one argument per option
+    ctx: click.Context,
+    model: str | None,
+    depth: int | None,
+    breadth: int | None,
+    command: str | None,
+    as_json: bool,
 ) -> None:
     """Spawn a child helper (within this helper's budget)."""
+    from kanibako.commands.helper_review import spawned_line
+
     fields: dict[str, Any] = {}
+    if command is not None:
+        from kanibako.session.command_line import command_argv
+
+        fields["command"] = command_argv(command)
     if model is not None:
         fields["model"] = model
     if depth is not None:
         fields["depth"] = depth
     if breadth is not None:
         fields["breadth"] = breadth
-    reply = _request(_ctx_where(ctx), "spawn", **fields)
-    _emit(as_json, {"helper": reply["helper"]}, f"spawned helper {reply['helper']}")
+    where = _ctx_where(ctx)
+    reply = _request(where, "spawn", **fields)
+    _emit(as_json, {"helper": reply["helper"]}, spawned_line(reply["helper"], where.helpers_root))
 
 
 @helper.command("list")
@@ -192,11 +205,16 @@ helper.command("stop")(_number_command("stop", "stopped", "Stop helper N (a desc
 helper.command("respawn")(
     _number_command("respawn", "respawned", "Relaunch stopped helper N (a descendant).")
 )
-helper.command("cleanup")(
-    click.option("--cascade", is_flag=True, help="Also remove all of its descendants.")(
-        _number_command("cleanup", "removed", "Stop and remove helper N (a descendant).")
-    )
-)
+
+
+def _add_review_commands() -> None:
+    # diff, merge, conflicts and a cleanup that guards unmerged clones.
+    from kanibako.commands.helper_review import add_review_commands
+
+    add_review_commands(helper, _request, _ctx_where)
+
+
+_add_review_commands()
 
 
 @helper.command()

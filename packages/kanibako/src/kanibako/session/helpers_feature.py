@@ -37,9 +37,12 @@ class HelperHubFeature:
     def contribute(self, session: PreparedSession) -> SpecAdditions:
         # Imported here: a session with --no-helpers never loads the hub.
         from kanibako.session import hub
+        from kanibako.session.helper_clones import HelperClones
         from kanibako.session.spawner import HelperSpawner
 
         agent = session.agent
+        project = session.project
+        clones = HelperClones.for_workspace(project.workspace, project.project_config_file)
         spawner = HelperSpawner(
             session.engine,
             session.project,
@@ -48,6 +51,7 @@ class HelperHubFeature:
             agent.mounts,
             session_env(agent, session.user_env, session.project),
             helper_command=agent.helper_command,
+            clones=clones,
             harden=self._harden,
             egress=self._egress,
         )

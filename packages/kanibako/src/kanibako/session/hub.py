@@ -10,7 +10,8 @@ host                                           director container
 <runtime>/kanibako/<hash16>/tokens/0.toml  ->  ~/.kanibako/spawn.toml          (ro)
 <data>/helper-logs/<hash>.jsonl            ->  ~/.kanibako/helper-messages.jsonl (ro)
 <cache>/bundle/kanibako-<content>.pyz      ->  ~/.local/bin/kanibako           (ro)
-<shell>/helpers/                               ~/helpers/ (part of the home mount)
+<shell>/helpers/                           ->  ~/helpers/                      (ro)
+<shell>/helpers/all/ro, all/rw             ->  ~/helpers/all/ro, all/rw       (rw: broadcasts)
 ```
 """
 
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from kanibako_helpers import (
     CONTAINER_CLI,
+    CONTAINER_HELPERS,
     CONTAINER_LOG,
     CONTAINER_SOCKET,
     BindMount,
@@ -133,6 +135,12 @@ def hub_session(
             Mount(where.director_token_file, CONTAINER_DIRECTOR_CONFIG, read_only=True),
             Mount(where.log_path, CONTAINER_LOG, read_only=True),
             *(Mount(bundle, target, read_only=True) for target in cli_targets(CONTAINER_CLI)),
+            # The director reads the helpers' trees but writes only the broadcast
+            # channels: it cannot swap a link in between the host's check of a
+            # helper's directory and the engine's mount of it (issue 12 item 11).
+            Mount(where.helpers_root, CONTAINER_HELPERS, read_only=True),
+            Mount(where.helpers_root / "all" / "ro", f"{CONTAINER_HELPERS}/all/ro"),
+            Mount(where.helpers_root / "all" / "rw", f"{CONTAINER_HELPERS}/all/rw"),
         ]
         env = {
             "KANIBAKO_HELPER": "0",

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from kanibako.session import layout
+from kanibako_helpers.layout import CONTAINER_WORKSPACE
 from kanibako_paths import Project
 from kanibako_runtime import (
     ContainerSpec,
@@ -30,6 +31,7 @@ from kanibako_runtime import (
 if TYPE_CHECKING:
     from kanibako.session.agent import HelperCommand
     from kanibako.session.egress.launch_hook import EgressSession
+    from kanibako.session.helper_clones import HelperClones
     from kanibako_helpers import SpawnRequest
 
 
@@ -73,6 +75,8 @@ class HelperSpawner:
     agent_mounts: list[Mount]
     env: Mapping[str, str]
     helper_command: HelperCommand | None = None
+    clones: HelperClones | None = None
+    """A git workspace's helpers each work in a clone (None: in ``~/helpers/N/workspace``)."""
     # Issue 12's rules for a helper (shared layers, privileges, limits, the
     # fleet's size), given the spec and how many helpers are running.
     harden: Callable[[ContainerSpec, int], ContainerSpec] = field(
@@ -82,11 +86,12 @@ class HelperSpawner:
     # The session's egress: a helper goes out through the same proxy (its own socket).
     egress: EgressSession | None = None
 
-    def spec_for(self, request: SpawnRequest) -> ContainerSpec:
+    def spec_for(self, request: SpawnRequest, extra: tuple[Mount, ...] = ()) -> ContainerSpec:
         """The helper's container (pure; tested without an engine)."""
         mounts = [Mount(m.source, m.target, m.read_only) for m in request.mounts]
+        mounts += extra
         env = {**self.env, **request.env}
-        argv = [*request.command, *self.agent_command(request.model)]
+        argv = [*request.command, *(request.agent_command or self.agent_command(request.model))]
         return ContainerSpec(
             image=self.image,
             name=request.container_name,
@@ -112,10 +117,29 @@ class HelperSpawner:
 
     def __call__(self, request: SpawnRequest, /) -> HelperContainer:
         running = sum(1 for helper in self.started if not helper.stopped)
-        spec = self.harden(self.spec_for(request), running)
-        if self.egress is not None:
-            spec = self.egress.helper(request.helper).apply(spec)
-        run_detached(self.engine, spec)
+        pending = None
+        extra: tuple[Mount, ...] = ()
+        if self.clones is not None:
+            # The clone's checkout runs while the engine starts the container;
+            # helper-init.sh waits for it (issue 15's spawn-time budget).
+            workspace = next(m.source for m in request.mounts if m.target == CONTAINER_WORKSPACE)
+            pending = self.clones.begin(request.helper, workspace)
+            extra = tuple(pending.mounts)
+        try:
+            spec = self.harden(self.spec_for(request, extra), running)
+            if self.egress is not None:
+                spec = self.egress.helper(request.helper).apply(spec)
+            run_detached(self.engine, spec)
+        except BaseException:
+            if pending is not None:
+                pending.abandon()
+            raise
+        if pending is not None:
+            try:
+                pending.finish()
+            except BaseException:
+                HelperContainer(self.engine, request.container_name).stop()
+                raise
         helper = HelperContainer(self.engine, request.container_name)
         self.started.append(helper)
         return helper
