@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import socket
 import threading
@@ -78,7 +79,7 @@ class EgressProxy:
         self.active = 0
         self.refusing = 0
         self._loop = asyncio.new_event_loop()
-        self._servers: dict[int, tuple[asyncio.Future[None], socket.socket, Path]] = {}
+        self._servers: dict[int, tuple[socket.socket, Path]] = {}
         self._adopting: set[asyncio.Future[None]] = set()
         self._pipes: PipePool | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, name="egress", daemon=True)
@@ -118,29 +119,41 @@ class EgressProxy:
         path.chmod(0o600)
         listener.listen(1024)
         listener.setblocking(False)
-        task = asyncio.ensure_future(self._accept_loop(listener, helper))
-        self._servers[helper] = (task, listener, path)
+        self._servers[helper] = (listener, path)
+        self._accepting(listener, helper)
 
-    async def _accept_loop(self, listener: socket.socket, helper: int) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
+    def _accepting(self, listener: socket.socket, helper: int) -> None:
+        if self._servers.get(helper, (None,))[0] is listener:  # not unlistened meanwhile
+            self._loop.add_reader(listener.fileno(), self._accept_ready, listener, helper)
+
+    def _accept_ready(self, listener: socket.socket, helper: int) -> None:
+        """Accept what is waiting, right here: no task in between that could drop a socket."""
+        for _ in range(64):  # then let the loop serve others; it calls again if more wait
             try:
-                conn, _ = await loop.sock_accept(listener)
-            except OSError:
-                await asyncio.sleep(0.05)  # out of descriptors: let connections end
-                continue
-            conn.setblocking(False)
-            over = self.active >= self.limits.max_connections
-            if over and self.refusing >= _MAX_REFUSING:
-                conn.close()  # a flood: not even a 503 each
-                continue
-            if over:
-                self.refusing += 1
-            else:
-                self.active += 1
-            task = asyncio.ensure_future(self._adopt(conn, helper, over=over))
-            self._adopting.add(task)
-            task.add_done_callback(self._adopting.discard)
+                conn, _ = listener.accept()
+            except BlockingIOError:
+                return
+            except OSError:  # out of descriptors: let connections end, then go on
+                self._loop.remove_reader(listener.fileno())
+                self._loop.call_later(0.05, self._accepting, listener, helper)
+                return
+            self._adopt_soon(conn, helper)
+
+    def _adopt_soon(self, conn: socket.socket, helper: int) -> None:
+        conn.setblocking(False)
+        over = self.active >= self.limits.max_connections
+        if over and self.refusing >= _MAX_REFUSING:
+            conn.close()  # a flood: not even a 503 each
+            return
+        if over:
+            self.refusing += 1
+        else:
+            self.active += 1
+        task = asyncio.ensure_future(self._adopt(conn, helper, over=over))
+        self._adopting.add(task)
+        task.add_done_callback(self._adopting.discard)
+        # A task cancelled before it ran never closes its socket itself.
+        task.add_done_callback(functools.partial(_close_after, conn))
 
     async def _adopt(self, conn: socket.socket, helper: int, *, over: bool) -> None:
         """Serve one connection: the TCP socket the forwarder passed, or ``conn`` itself.
@@ -194,8 +207,8 @@ class EgressProxy:
     async def _unlisten(self, helper: int) -> None:
         entry = self._servers.pop(helper, None)
         if entry is not None:
-            task, listener, path = entry
-            task.cancel()
+            listener, path = entry
+            self._loop.remove_reader(listener.fileno())
             listener.close()
             path.unlink(missing_ok=True)
 
@@ -283,6 +296,10 @@ class EgressProxy:
         pipes = self._pipes if self.limits.byte_path == "splice" else None
         tunnel = Tunnel(client, upstream, idle_timeout=self.limits.idle_timeout, pipes=pipes)
         await tunnel.run()
+
+
+def _close_after(conn: socket.socket, _: object) -> None:
+    conn.close()
 
 
 def _stream_socket(fd: int) -> socket.socket:
