@@ -18,8 +18,8 @@ import os
 import socket
 from collections.abc import Callable
 
-# Free pipes kept for reuse (beyond: closed).
-_POOL_SIZE = 32
+# Free pipes kept for reuse (beyond: closed); each counts against the user's pipe quota.
+_POOL_SIZE = 8
 _SPLICE_FLAGS = getattr(os, "SPLICE_F_MOVE", 0) | getattr(os, "SPLICE_F_NONBLOCK", 0)
 HAS_SPLICE = hasattr(os, "splice")
 
