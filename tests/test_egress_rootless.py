@@ -75,3 +75,30 @@ def test_rootless_allowlist_holds(rootless: RootlessUser, python_image: str, rem
     check_allowlist_results(found, remote)
     check_session_end(err, net, remote)
     assert json.loads(net("list", "--json").stdout)["mode"] == "allowlist"
+
+
+def test_open_mode_without_the_engine_s_network_fails_with_one_line_naming_the_choices(
+    rootless: RootlessUser, busybox_image: str
+) -> None:
+    """No /dev/net/tun and no netns override: slirp4netns fails; the line says what to do."""
+    conf = rootless.root / "config" / "containers" / "containers.conf"
+    kept = conf.read_text() if conf.exists() else None
+    conf.write_text(
+        '[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\nevents_logger = "file"\n'
+    )
+    project = rootless.root / "projects" / "open-no-tun"
+    project.mkdir()
+    subprocess.run(["chown", "-R", f"{rootless.uid}:{rootless.uid}", str(project)], check=True)
+    try:
+        assert rootless.kanibako(project, "config", "network", "open").returncode == 0
+        done = rootless.kanibako(project, "shell", "--no-helpers", "-i", busybox_image,
+                                 "-c", "true")  # fmt: skip
+    finally:
+        if kept is not None:
+            conf.write_text(kept)
+    err = done.stderr.decode()
+    assert done.returncode == 1, err
+    assert "Traceback" not in err
+    last = err.strip().splitlines()[-1]
+    assert 'network = "open"' in last and "/dev/net/tun" in last, err
+    assert "kanibako config network allowlist" in last and 'netns = "host"' in last

@@ -97,3 +97,39 @@ def test_report_shape_and_summary() -> None:
         ],
     }
     assert summary(checks) == "doctor: 1 ok, 0 warn, 1 fail (image: run kanibako doctor)"
+
+
+def test_a_closed_tun_warns_about_open_mode_and_fix_proposes_no_host_network(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Allowlist mode runs with --network none: doctor --fix must not hand the host's network out."""
+    from kanibako.doctor import rootless_checks
+    from kanibako.doctor.facts import HostFacts
+    from kanibako_runtime import Engine
+
+    conf = tmp_path / "containers.conf"
+    conf.write_text("[engine]\n")
+    monkeypatch.setattr(rootless_checks, "TUN", tmp_path / "no-tun-here")
+    facts = HostFacts(
+        env={"CONTAINERS_CONF": str(conf), "PATH": "/usr/bin:/bin"},
+        euid=1001,
+        engine=Engine("podman", "/usr/bin/podman", rootless=True),
+        info={"host": {"slirp4netns": {"executable": "/usr/bin/slirp4netns"}}},
+    )
+    check = rootless_checks.check_network(facts)
+    assert check.status == "warn" and check.edit is None
+    assert 'network = "open"' in check.detail and "allowlist" in check.detail
+    assert check.fix is not None and "chmod 0666" in check.fix and "loopback" in check.fix
+    conf.write_text('[containers]\nnetns = "host"\n')
+    assert rootless_checks.check_network(facts).status == "ok"
+
+
+def test_open_mode_s_network_failure_names_the_choices_and_only_that_failure() -> None:
+    from kanibako.doctor.known_failures import diagnose_open_network_failure
+
+    slirp = 'Error: slirp4netns failed: "open(\\"/dev/net/tun\\"): Permission denied"'
+    line = diagnose_open_network_failure(slirp)
+    assert line is not None and "\n" not in line
+    assert 'network = "open"' in line and "kanibako config network allowlist" in line
+    assert "chmod 0666 /dev/net/tun" in line and "loopback included" in line
+    assert diagnose_open_network_failure("Error: error setting rlimit type 7") is None

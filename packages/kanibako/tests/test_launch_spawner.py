@@ -82,3 +82,45 @@ def test_a_second_stop_waits_for_the_first_to_finish(tmp_path: Path) -> None:
     assert calls.read_text().split() == ["stop", "rm"]  # done by the time we return
     first.join()
     assert calls.read_text().split() == ["stop", "rm"]
+
+
+def test_a_stopped_helper_s_egress_socket_is_closed_and_a_restart_reopens_it(
+    spawner: HelperSpawner, tmp_path: Path
+) -> None:
+    """The hub's stop/cleanup stop the handle ``track`` gave: its proxy socket goes with it."""
+    import socket
+
+    from kanibako.session.egress.decision_log import DecisionLog
+    from kanibako.session.egress.launch_hook import EgressSession
+    from kanibako.session.egress.policy import Policy
+    from kanibako.session.egress.proxy import EgressProxy
+
+    proxy = EgressProxy(Policy([], []), DecisionLog(tmp_path / "log.jsonl")).start()
+    sockets = tmp_path / "s"
+    sockets.mkdir()
+    egress = EgressSession("allowlist", sockets, bundle=tmp_path, proxy=proxy)
+    spawner.egress = egress
+    request = SpawnRequest(
+        helper=3, parent=0, depth=1, breadth=1, model=None,
+        container_name="kanibako-helper-never-started-3", mounts=(), env={}, command=("true",),
+    )  # fmt: skip
+
+    def reachable() -> bool:
+        with socket.socket(socket.AF_UNIX) as client:
+            try:
+                client.connect(str(sockets / "e3.sock"))
+            except OSError:
+                return False
+            return True
+
+    try:
+        egress.helper(3)
+        assert reachable()
+        # Real podman: stopping a container that does not exist is "no such", not an error.
+        spawner.track(request).stop()
+        assert not reachable() and not (sockets / "e3.sock").exists()
+        egress.helper(3)
+        assert reachable()
+        egress.release(4)  # never listened: nothing to do
+    finally:
+        egress.close()

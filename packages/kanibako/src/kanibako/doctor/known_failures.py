@@ -75,3 +75,21 @@ def diagnose_engine_failure(stderr_text: str) -> str | None:
         return None
     problem, check = found
     return f"host problem: {problem}; run kanibako doctor (check '{check}')"
+
+
+def diagnose_open_network_failure(stderr_text: str) -> str | None:
+    """For a session with ``network = "open"``: the engine's network failed; the choices.
+
+    Only open mode asks the engine for a network (allowlist and none run with
+    ``--network none``), so the way out that needs no host change comes first.
+    """
+    found = known_problem(stderr_text)
+    if found is None or found[1] != "rootless network":
+        return None
+    return (
+        'network = "open" needs the engine\'s network, and rootless Podman cannot set it up '
+        "here (slirp4netns cannot open /dev/net/tun); choose `kanibako config network "
+        "allowlist` (the default, needs no network), `sudo chmod 0666 /dev/net/tun`, or "
+        'netns = "host" in containers.conf (open sessions then share the host\'s network, '
+        "loopback included)"
+    )

@@ -152,10 +152,16 @@ def _run_container(engine: Engine, spec: ContainerSpec, debug: Echo) -> int:
         status = container.wait()
     if status in (125, 126, 127):
         debug(f"the engine ended with status {status} (125: engine error, 126/127: command)")
-        from kanibako.doctor.known_failures import diagnose_engine_failure
+        from kanibako.doctor.known_failures import (
+            diagnose_engine_failure,
+            diagnose_open_network_failure,
+        )
         from kanibako.errors import CliFailure
 
-        problem = diagnose_engine_failure(container.stderr_tail())
+        tail = container.stderr_tail()
+        # No network asked for (open mode, the engine's default): a failed network is ours to name.
+        open_mode = spec.network is None and diagnose_open_network_failure(tail)
+        problem = open_mode or diagnose_engine_failure(tail)
         if problem is not None:
             # A host problem, not the session's command: say which, and exit 1.
             raise CliFailure(problem)

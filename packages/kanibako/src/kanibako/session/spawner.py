@@ -41,6 +41,8 @@ class HelperContainer:
 
     engine: Engine
     name: str
+    # Called once the container is gone (the session's egress closes its socket).
+    on_stopped: Callable[[], None] | None = field(default=None, repr=False)
     _stopped: bool = field(default=False, repr=False)
 
     @property
@@ -62,6 +64,8 @@ class HelperContainer:
             finally:
                 remove(self.engine, self.name)
                 self._stopped = True
+                if self.on_stopped is not None:
+                    self.on_stopped()
 
 
 @dataclass
@@ -138,11 +142,17 @@ class HelperSpawner:
             try:
                 pending.finish()
             except BaseException:
-                HelperContainer(self.engine, request.container_name).stop()
+                self.track(request).stop()
                 raise
-        helper = HelperContainer(self.engine, request.container_name)
+        helper = self.track(request)
         self.started.append(helper)
         return helper
+
+    def track(self, request: SpawnRequest) -> HelperContainer:
+        """The started helper's handle: stopping it also closes its way out."""
+        egress, number = self.egress, request.helper
+        on_stopped = None if egress is None else (lambda: egress.release(number))
+        return HelperContainer(self.engine, request.container_name, on_stopped)
 
     def stop_all(self) -> None:
         """Stop every helper still running (the session is over)."""

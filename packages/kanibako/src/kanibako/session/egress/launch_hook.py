@@ -147,6 +147,12 @@ class EgressSession:
         )
         return ContainerAdditions(mounts, proxy_env(), "none", forwarder=True)
 
+    def release(self, number: int) -> None:
+        """Helper ``number`` stopped: close its socket (a restart listens anew)."""
+        if self.proxy is not None and number in self._listening:
+            self._listening.discard(number)
+            self.proxy.unlisten(number)
+
     def close(self) -> None:
         """Stop the proxy, write the log, and name what was denied (one stderr line)."""
         if self.proxy is None:
