@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
+from kanibako_vault.display import display_name
 from kanibako_vault.prune import PruneResult
 from kanibako_vault.restore import RestoreResult
 from kanibako_vault.snapshot import SnapshotResult
@@ -92,7 +93,10 @@ def skipped_message(result: SnapshotResult) -> str | None:
     """A warning line listing what the snapshot left out, if anything."""
     if not result.skipped:
         return None
-    shown = ", ".join(result.skipped[:5]) + (", ..." if len(result.skipped) > 5 else "")
+    # The agent chose these names: escaped, so the warning stays one line of plain text.
+    shown = ", ".join(display_name(name) for name in result.skipped[:5]) + (
+        ", ..." if len(result.skipped) > 5 else ""
+    )
     return (
         f"left out {len(result.skipped)} entries (special files, unreadable files "
         f"or links pointing outside): {shown}"

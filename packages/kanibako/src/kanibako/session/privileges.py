@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from kanibako.display import safe_line
 from kanibako.session.contribution import Contribution, Echo
 
 _PRIVILEGE_BITS = stat.S_ISUID | stat.S_ISGID
@@ -99,7 +100,8 @@ def privileges(writable_roots: Iterable[Path], *, privileged: bool) -> Contribut
         # privileged session needs the (one syscall per file) xattr check.
         for path in clear_privileged_files(roots, capabilities=privileged):
             echo(
-                f"setuid/setgid or capability bits made in the session were cleared: {str(path)!r}"
+                "setuid/setgid or capability bits made in the session were cleared: "
+                f"'{safe_line(path)}'"
             )
 
     return Contribution(options=least_privilege(privileged), teardown=sweep)
