@@ -6,7 +6,8 @@ README "Least privilege"). ``[protect] privileged = true`` in project.toml is
 the explicit choice of the engine's defaults (``apt-get``, ``sudo``, ``chown``
 to other users need them).
 
-A setuid or setgid file the agent makes in a writable mount is a file on the
+An unprivileged session cannot make a setuid or setgid file at all (session.seccomp). One
+made in a privileged session, in a writable mount, is a file on the
 host too, where any local user could run it with its owner's rights. The
 teardown sweep walks every writable host directory of the session, clears
 those bits (and file capabilities) and names each file on stderr.
@@ -29,10 +30,20 @@ _CAPABILITY_XATTR = "security.capability"
 
 
 def least_privilege(privileged: bool) -> dict[str, Any]:
-    """The ContainerSpec options of the chosen privilege level."""
+    """The ContainerSpec options of the chosen privilege level.
+
+    Unprivileged, the seccomp profile also refuses setting setuid/setgid bits (when
+    the engine's default profile is there to start from).
+    """
     if privileged:
         return {}
-    return {"no_new_privileges": True, "cap_drop": ("ALL",)}
+    from kanibako.session.seccomp import setuid_refusing_profile
+
+    profile = setuid_refusing_profile()
+    options: dict[str, Any] = {"no_new_privileges": True, "cap_drop": ("ALL",)}
+    if profile is not None:
+        options["seccomp_profile"] = str(profile)
+    return options
 
 
 def _walk_files(root: Path, *, every: bool) -> Iterable[Path]:
