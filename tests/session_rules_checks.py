@@ -1,7 +1,7 @@
 """One batch of issue 12's mount attacks and its host-side checks, for every engine's test.
 
 A busybox session writes at control files, tries to rename ``.git``, plants
-into a shared pip cache and makes a setuid file; the host then checks that
+into a shared pip cache and tries to make a setuid file; the host then checks that
 nothing of it escaped (rootless Podman and Docker run the same batch).
 """
 
@@ -16,11 +16,11 @@ echo evil > .git/config 2>/dev/null && echo CONFIG-WRITTEN
 mv .git .git-away 2>/dev/null && echo GIT-RENAMED
 echo new > .git/objects/probe && echo OBJECTS-WRITABLE
 cat ~/.cache/pip/seed; echo planted > ~/.cache/pip/wheel; echo mine > ~/.cache/pip/seed
-cp /bin/busybox suid && chmod 4755 suid
+cp /bin/busybox suid && { chmod 4755 suid 2>/dev/null || echo SUID-REFUSED; }
 grep NoNewPrivs /proc/self/status
 true
 """
-EXPECTED_OUTPUT = ["OBJECTS-WRITABLE", "shared", "NoNewPrivs:\t1"]
+EXPECTED_OUTPUT = ["OBJECTS-WRITABLE", "shared", "SUID-REFUSED", "NoNewPrivs:\t1"]
 READ_BACK = "cat /home/agent/.cache/pip/wheel /home/agent/.cache/pip/seed"
 READ_BACK_OUTPUT = ["planted", "mine"]
 
@@ -47,5 +47,6 @@ def check_host(project: Path, inode: int, shared_pip: Path, stderr: str) -> None
     assert (project / ".git").stat().st_ino == inode
     assert sorted(p.name for p in shared_pip.iterdir()) == ["seed"]
     assert (shared_pip / "seed").read_text() == "shared\n"
+    # Refused by the seccomp profile: nothing for the teardown sweep to clear.
     assert not (project / "suid").stat().st_mode & stat.S_ISUID
-    assert "suid" in stderr
+    assert "bits made in the session were cleared" not in stderr

@@ -81,3 +81,18 @@ def test_network_mode_is_a_config_key(workspace: Path) -> None:
     assert result.exit_code == 2 and "allowlist, open or none" in result.stderr
     assert CliRunner().invoke(cli, ["config", "network", "none"]).exit_code == 0
     assert json.loads(_run("list", "--json")[1])["mode"] == "none"
+
+
+def test_net_log_prints_a_planted_destination_escaped(workspace: Path) -> None:
+    # The proxy logs only names it parsed, but the log is a file: whatever it holds
+    # is shown inert.
+    project = resolve_project(load_paths(), workspace)
+    log = DecisionLog(project.metadata_dir / "egress-log.jsonl")
+    log.record("x\x1b]52;c;ZWNobyBwd25lZA==\x07\nkanibako: fine", "deny", 2, "not allowed")
+    log.close()
+    result = CliRunner().invoke(cli, ["net", "log"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2  # the header and the one row
+    assert "\x1b" not in lines[1] and "\x07" not in lines[1]
+    assert "x\\x1b]52;c;ZWNobyBwd25lZA==\\x07\\nkanibako: fine" in lines[1]

@@ -3,10 +3,17 @@
 ``.bashrc`` sources every ``~/.shell.d/*.sh`` and takes the prompt from
 ``KANIBAKO_PS1``; ``.profile`` hands login shells to ``.bashrc``. Shells made
 by older versions (no ``shell.d`` sourcing) get the block appended once.
+
+The home is written by the untrusted agent, so nothing planted there may stop a
+later launch: a ``.shell.d`` that is not a directory (a dangling link, a file, a
+FIFO) is renamed ``.shell.d.rejected`` with one line on stderr and made afresh;
+a ``.bashrc`` that is not a regular file is left as it is, never read.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from kanibako_paths.atomic import atomic_write_bytes, atomic_write_text
@@ -53,7 +60,8 @@ fi
 
 def write_shell_skeleton(shell_dir: Path) -> None:
     """Create ``.bashrc``, ``.profile`` and ``.shell.d/`` where they do not exist yet."""
-    (shell_dir / SHELL_D).mkdir(parents=True, exist_ok=True)
+    shell_dir.mkdir(parents=True, exist_ok=True)
+    _ensure_shell_d(shell_dir)
     for name, text in ((".bashrc", BASHRC), (".profile", PROFILE)):
         target = shell_dir / name
         if not target.exists():
@@ -67,11 +75,7 @@ def upgrade_shell(shell_dir: Path) -> bool:
     """
     if not shell_dir.is_dir():
         return False
-    changed = False
-    shell_d = shell_dir / SHELL_D
-    if not shell_d.is_dir():
-        shell_d.mkdir()
-        changed = True
+    changed = _ensure_shell_d(shell_dir)
     bashrc = shell_dir / ".bashrc"
     if not bashrc.exists():
         atomic_write_text(bashrc, BASHRC)
@@ -87,6 +91,36 @@ def upgrade_shell(shell_dir: Path) -> bool:
         atomic_write_text(shell_dir / ".profile", PROFILE)
         changed = True
     return changed
+
+
+def _ensure_shell_d(shell_dir: Path) -> bool:
+    """Make ``.shell.d`` a directory (setting aside whatever else is there); whether it changed.
+
+    A link to a directory is the agent's own choice and is kept: the host only
+    tests it, and inside the box it resolves within the box.
+    """
+    shell_d = shell_dir / SHELL_D
+    if shell_d.is_dir():
+        return False
+    if os.path.lexists(shell_d):
+        aside = _set_aside(shell_d)
+        print(
+            f"kanibako: {shell_d} is not a directory; set aside as {aside.name}, a new one is made",
+            file=sys.stderr,
+            flush=True,
+        )
+    shell_d.mkdir()
+    return True
+
+
+def _set_aside(path: Path) -> Path:
+    """Rename ``path`` (never followed) to ``NAME.rejected``, or a unique name if taken."""
+    for suffix in ("", f"-{os.urandom(4).hex()}"):
+        aside = path.with_name(f"{path.name}.rejected{suffix}")
+        if suffix or not os.path.lexists(aside):
+            path.rename(aside)
+            return aside
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _read_own_file(path: Path) -> tuple[str, int] | None:

@@ -176,6 +176,8 @@ def _privilege_args(spec: ContainerSpec) -> list[str]:
     argv = []
     if spec.no_new_privileges:
         argv += ["--security-opt", "no-new-privileges"]
+    if spec.seccomp_profile is not None:
+        argv += ["--security-opt", f"seccomp={spec.seccomp_profile}"]
     for flag, names in (("--cap-drop", spec.cap_drop), ("--cap-add", spec.cap_add)):
         for name in names:
             if not _CAPABILITY.match(name):

@@ -82,6 +82,7 @@ class ContainerSpec:
     no_new_privileges: bool = False
     cap_drop: tuple[str, ...] = ()
     cap_add: tuple[str, ...] = ()
+    seccomp_profile: str | None = None  # a host path; None = the engine's default profile
     memory: str | None = None
     cpus: str | None = None
     pids_limit: int | None = None

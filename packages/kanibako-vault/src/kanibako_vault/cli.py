@@ -61,7 +61,10 @@ class _VaultGroup(click.Group):
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"kanibako-vault: {message}", err=True)
+    # A message may name a file the agent named (an OSError's filename): one line, escaped.
+    from kanibako_vault.display import display_name
+
+    click.echo(f"kanibako-vault: {display_name(message)}", err=True)
     sys.exit(code)
 
 

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
+from kanibako_vault.display import display_name
+
 if TYPE_CHECKING:  # types only: a snapshot's message must not import restore and prune
     from kanibako_vault.pruning import PruneResult
     from kanibako_vault.restoring import RestoreResult
@@ -93,7 +95,10 @@ def skipped_message(result: SnapshotResult) -> str | None:
     """A warning line listing what the snapshot left out, if anything."""
     if not result.skipped:
         return None
-    shown = ", ".join(result.skipped[:5]) + (", ..." if len(result.skipped) > 5 else "")
+    # The agent chose these names: escaped, so the warning stays one line of plain text.
+    shown = ", ".join(display_name(name) for name in result.skipped[:5]) + (
+        ", ..." if len(result.skipped) > 5 else ""
+    )
     return (
         f"left out {len(result.skipped)} entries (special files, unreadable files "
         f"or links pointing outside): {shown}"

@@ -25,6 +25,7 @@ from kanibako_vault.compress import (
     check_compression,
     worth_compressing,
 )
+from kanibako_vault.display import display_name
 from kanibako_vault.errors import CorruptArchiveError, VaultError, VaultUsageError
 from kanibako_vault.manifest import FILE, Entry, Manifest, dump_manifest
 from kanibako_vault.manifest_cache import recall, remember
@@ -200,7 +201,7 @@ def write_archive(
                         raise
                     # tarfile's "unexpected end of data": the file shrank while read.
                     raise VaultError(
-                        f"{directory / entry.path} changed during the snapshot; try again"
+                        f"{display_name(directory / entry.path)} changed during the snapshot; try again"
                     ) from exc
         return writer.commit()
 
@@ -231,9 +232,11 @@ def _open_unchanged(directory: Path, entry: Entry) -> io.FileIO:
     try:
         fd = os.open(path, flags)
     except OSError as exc:
-        raise VaultError(f"{path} changed during the snapshot ({exc.strerror}); try again") from exc
+        raise VaultError(
+            f"{display_name(path)} changed during the snapshot ({exc.strerror}); try again"
+        ) from exc
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode) or st.st_ino != entry.ino or st.st_size != entry.size:
         os.close(fd)
-        raise VaultError(f"{path} changed during the snapshot; try again")
+        raise VaultError(f"{display_name(path)} changed during the snapshot; try again")
     return io.FileIO(fd, "rb", closefd=True)

@@ -12,6 +12,8 @@ from typing import IO, Any
 
 import click
 
+from kanibako.display import safe_line
+
 
 class CliError(click.ClickException):
     """A user mistake found by the CLI itself: one line, exit status 2."""
@@ -50,6 +52,7 @@ def as_cli_error(exc: BaseException) -> CliError | None:
     if isinstance(exc, OSError):
         # A full disk, a permission problem, a vanished directory: the user
         # needs the reason and the path, not a traceback.
-        where = f": {exc.filename}" if exc.filename else ""
+        # The path may be one the agent named (a file in the workspace): escaped.
+        where = f": {safe_line(exc.filename)}" if exc.filename else ""
         return CliFailure(f"{exc.strerror or exc}{where}")
     return None

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import stat
+import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -11,7 +14,7 @@ from pathlib import Path
 from kanibako_targets.claude import account
 from kanibako_targets.claude.install import COMMAND, find_claude
 from kanibako_targets.errors import FileRefusedError
-from kanibako_targets.safe_files import read_beneath, read_host_file, write_beneath
+from kanibako_targets.safe_files import read_beneath, read_host_file, set_aside, write_beneath
 from kanibako_targets.target import Target
 from kanibako_targets.values import (
     AccountCheck,
@@ -108,17 +111,17 @@ class ClaudeTarget(Target):
         Both are seeded once and never written back: the container's copies
         describe the container's projects.
         """
-        (home / ".claude").mkdir(mode=0o700, exist_ok=True)
+        _claude_dir(home)
         if not share_auth:
             return
-        if read_beneath(home, GLOBAL_STATE) is None:
+        if _absent(home, GLOBAL_STATE):
             data = read_host_file(self.host.home / GLOBAL_STATE)
             with contextlib.suppress(ValueError, TypeError):
                 document = json.loads(data or b"")
                 if isinstance(document, dict):
                     document.pop("projects", None)
                     write_beneath(home, GLOBAL_STATE, json.dumps(document, indent=2).encode())
-        if read_beneath(home, SETTINGS) is None:
+        if _absent(home, SETTINGS):
             settings = read_host_file(self.host.home / SETTINGS)
             if settings is not None:
                 write_beneath(home, SETTINGS, settings, mode=0o600)
@@ -211,3 +214,30 @@ class ClaudeTarget(Target):
             ResourceMapping("projects/", project, "conversation history"),
             ResourceMapping("todos/", project, "session todo lists"),
         ]
+
+
+def _claude_dir(home: Path) -> None:
+    """Make ``~/.claude`` a directory; anything else there (planted) is set aside, one line.
+
+    The agent may have run under another target before Claude's first run here:
+    a file, FIFO or link at ``.claude`` must not stop the launch.
+    """
+    claude = home / ".claude"
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISDIR(os.lstat(claude).st_mode):
+            moved = set_aside(home, ".claude")
+            if moved is not None:
+                print(
+                    f"kanibako: {claude} is not a directory; set aside as {moved.name}",
+                    file=sys.stderr,
+                    flush=True,
+                )
+    claude.mkdir(mode=0o700, exist_ok=True)
+
+
+def _absent(home: Path, relative: str) -> bool:
+    """Whether nothing is at ``home/relative``; something refused (a link, a FIFO) is kept."""
+    try:
+        return read_beneath(home, relative) is None
+    except FileRefusedError:
+        return False  # the agent's own: never seeded over, never read

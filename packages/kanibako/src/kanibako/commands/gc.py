@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kanibako.app import App
+from kanibako.display import safe_line
 from kanibako.options import json_option
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ def _echo_holdings(found: Holdings) -> None:
     from kanibako.tables import echo_table
 
     rows = [
-        [str(h.project.workspace), human(h.state), human(h.shell), human(h.helpers),
+        [safe_line(h.project.workspace), human(h.state), human(h.shell), human(h.helpers),
          f"{human(h.snapshots)} ({len(h.snapshot_names)})", human(h.total),
          "running" if h.running else ("MISSING" if not h.entry.workspace_exists else "")]
         for h in found.projects
@@ -55,7 +56,7 @@ def _echo_holdings(found: Holdings) -> None:
     if found.engine_note:
         click.echo(found.engine_note)
     for where in found.unreadable:
-        click.echo(f"could not read {where} (not counted)", err=True)
+        click.echo(f"could not read {safe_line(where)} (not counted)", err=True)
 
 
 def _echo_plan(items: list[PlanItem]) -> None:
@@ -66,7 +67,7 @@ def _echo_plan(items: list[PlanItem]) -> None:
         return
     click.echo("would remove:")
     for item in items:
-        click.echo(f"  {item.kind}: {item.target} ({human(item.bytes)})")
+        click.echo(f"  {item.kind}: {safe_line(item.target)} ({human(item.bytes)})")
     click.echo(f"total {human(sum(i.bytes for i in items))}; run kanibako gc --yes to remove it")
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from kanibako.app import App
+from kanibako.display import safe_line
 from kanibako.errors import CliError
 from kanibako.options import json_option, project_option
 
@@ -160,8 +161,8 @@ def log(app: App, project: Path | None, as_json: bool, follow: bool) -> None:
             ["DESTINATION", "VERDICT", "WHO", "COUNT", "FIRST", "LAST"],
             [
                 [
-                    r.destination,
-                    r.verdict,
+                    safe_line(r.destination),
+                    safe_line(r.verdict),
                     _who(r.helper),
                     str(r.count),
                     _when(r.first),
@@ -192,7 +193,8 @@ def _follow(path: Path, as_json: bool) -> None:
                     click.echo(json.dumps(_row_json(row), sort_keys=True))
                 else:
                     click.echo(
-                        f"{_when(row.last)}  {row.verdict:5}  {row.destination}  "
+                        f"{_when(row.last)}  {safe_line(row.verdict):5}  "
+                        f"{safe_line(row.destination)}  "
                         f"({_who(row.helper)}, {row.count}x)"
                     )
             time.sleep(0.25)

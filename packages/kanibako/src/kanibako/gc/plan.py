@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kanibako.display import safe_line
 from kanibako.gc.holdings import HELPER_LOGS_DIR, Holdings, ProjectHolding
 from kanibako.gc.sizes import tree_size
 
@@ -176,11 +177,11 @@ def apply_plan(paths: KanibakoPaths, found: Holdings, items: list[PlanItem], say
         try:
             done = _apply_one(paths, found, item)
         except OSError as exc:
-            say(f"could not remove {item.target}: {exc.strerror or exc}")
+            say(f"could not remove {safe_line(item.target)}: {exc.strerror or exc}")
             continue
         if done:
             freed += item.bytes
-            say(f"removed {item.kind}: {item.target}")
+            say(f"removed {item.kind}: {safe_line(item.target)}")
         else:
-            say(f"kept {item.kind}: {item.target} (in use)")
+            say(f"kept {item.kind}: {safe_line(item.target)} (in use)")
     return freed

@@ -6,7 +6,8 @@ README "Least privilege"). ``[protect] privileged = true`` in project.toml is
 the explicit choice of the engine's defaults (``apt-get``, ``sudo``, ``chown``
 to other users need them).
 
-A setuid or setgid file the agent makes in a writable mount is a file on the
+An unprivileged session cannot make a setuid or setgid file at all (session.seccomp). One
+made in a privileged session, in a writable mount, is a file on the
 host too, where any local user could run it with its owner's rights. The
 teardown sweep walks every writable host directory of the session, clears
 those bits (and file capabilities) and names each file on stderr.
@@ -21,6 +22,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from kanibako.display import safe_line
 from kanibako.session.contribution import Contribution, Echo
 
 _PRIVILEGE_BITS = stat.S_ISUID | stat.S_ISGID
@@ -28,10 +30,20 @@ _CAPABILITY_XATTR = "security.capability"
 
 
 def least_privilege(privileged: bool) -> dict[str, Any]:
-    """The ContainerSpec options of the chosen privilege level."""
+    """The ContainerSpec options of the chosen privilege level.
+
+    Unprivileged, the seccomp profile also refuses setting setuid/setgid bits (when
+    the engine's default profile is there to start from).
+    """
     if privileged:
         return {}
-    return {"no_new_privileges": True, "cap_drop": ("ALL",)}
+    from kanibako.session.seccomp import setuid_refusing_profile
+
+    profile = setuid_refusing_profile()
+    options: dict[str, Any] = {"no_new_privileges": True, "cap_drop": ("ALL",)}
+    if profile is not None:
+        options["seccomp_profile"] = str(profile)
+    return options
 
 
 def _walk_files(root: Path, *, every: bool) -> Iterable[Path]:
@@ -99,7 +111,8 @@ def privileges(writable_roots: Iterable[Path], *, privileged: bool) -> Contribut
         # privileged session needs the (one syscall per file) xattr check.
         for path in clear_privileged_files(roots, capabilities=privileged):
             echo(
-                f"setuid/setgid or capability bits made in the session were cleared: {str(path)!r}"
+                "setuid/setgid or capability bits made in the session were cleared: "
+                f"'{safe_line(path)}'"
             )
 
     return Contribution(options=least_privilege(privileged), teardown=sweep)

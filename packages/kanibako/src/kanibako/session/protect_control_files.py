@@ -16,6 +16,7 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+from kanibako.display import safe_line
 from kanibako.session.contribution import Contribution, Echo
 from kanibako_paths.session_config import ProtectSettings
 from kanibako_runtime import Mount
@@ -151,7 +152,11 @@ def protect_control_files(
 
     def sweep(echo: Echo) -> None:
         for relative in report_changes(workspace, settings, before):
-            echo(f"control file {relative!r} was created or changed in the session: review it")
+            # The box chose the name: escaped, so the line stays one line of plain text.
+            echo(
+                f"control file '{safe_line(relative)}' was created or changed in the session: "
+                "review it"
+            )
 
     return Contribution(mounts=tuple(mounts), teardown=sweep)
 

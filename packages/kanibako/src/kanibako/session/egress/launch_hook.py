@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from kanibako.display import safe_line
 from kanibako_paths import KanibakoPaths, Project, resolve_config
 from kanibako_runtime import ContainerSpec, Mount
 
@@ -163,7 +164,7 @@ class EgressSession:
         denied = proxy.log.denied_this_session()
         if denied:
             self.echo(
-                f"egress denied this session: {', '.join(denied)} "
+                f"egress denied this session: {', '.join(safe_line(d) for d in denied)} "
                 f"(`kanibako net log`; `kanibako net allow DEST` to allow)"
             )
 
