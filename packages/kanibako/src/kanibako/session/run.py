@@ -74,6 +74,10 @@ def _quiet(message: str) -> None:
 def _locked_session(resolved: ResolvedSession, echo: Echo) -> int:
     verbose = resolved.request.verbose
     debug = echo if verbose else _quiet
+    if not resolved.request.launch.no_helpers:
+        from kanibako.session.helpers_feature import preload_in_background
+
+        preload_in_background()
     session = prepare(resolved)
     agent, engine = session.agent, resolved.engine
     debug(
