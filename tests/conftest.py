@@ -35,6 +35,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(home / "run"))
     for var in ("KANIBAKO_ENGINE", "CONTAINER_HOST", "DOCKER_HOST"):
         monkeypatch.delenv(var, raising=False)
+    # No warm standby outlives a test unless the test asks for one (--keep-warm).
+    monkeypatch.setenv("KANIBAKO_KEEP_WARM", "0")
     yield home
 
 

@@ -23,6 +23,7 @@ class LaunchOptions(NamedTuple):
     command: str | None = None
     distinct_auth: bool = False
     no_helpers: bool = False
+    keep_warm: str | None = None  # seconds, checked with the config key session_keep_warm
 
 
 class App:

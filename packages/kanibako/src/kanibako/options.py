@@ -87,6 +87,12 @@ def launch_options(func: F) -> F:
             "--distinct-auth", is_flag=True, help="Use distinct credentials (no sync from host)."
         ),
         click.option("--no-helpers", is_flag=True, help="Launch without helper support (no hub)."),
+        click.option(
+            "--keep-warm",
+            default=None,
+            metavar="SECONDS",
+            help="Keep a standby container this long after the session (0: none).",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -103,4 +109,5 @@ def merge_launch(base: LaunchOptions, **given: Any) -> LaunchOptions:
         command=given["command"] if given.get("command") is not None else base.command,
         distinct_auth=bool(given.get("distinct_auth")) or base.distinct_auth,
         no_helpers=bool(given.get("no_helpers")) or base.no_helpers,
+        keep_warm=given.get("keep_warm") if given.get("keep_warm") is not None else base.keep_warm,
     )

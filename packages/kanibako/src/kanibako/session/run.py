@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 
 from kanibako.session.features import SessionFeature, SpecAdditions
@@ -45,16 +46,21 @@ def run_session(request: SessionRequest, echo: Echo) -> int:
     resolved = resolve(request)
     project = resolved.project
     lock = ProjectLock(project.metadata_dir / LOCK_FILE_NAME, label=str(project.workspace))
+    after: list[Callable[[], None]] = []
     with signals_unwind():
         try:
             lock.acquire(container=resolved.name)
             try:
-                return _locked_session(resolved, echo)
+                status = _locked_session(resolved, echo, after)
             finally:
                 lock.release()
         except SessionInterrupted as interrupted:
             echo(f"session ended: {interrupted}")
             return interrupted.exit_code
+    # After the lock is released: a forked child must not inherit it.
+    for job in after:
+        job()
+    return status
 
 
 def session_features(session: PreparedSession) -> list[SessionFeature]:
@@ -71,7 +77,7 @@ def _quiet(message: str) -> None:
     """A no-op echo for diagnostics nobody asked for."""
 
 
-def _locked_session(resolved: ResolvedSession, echo: Echo) -> int:
+def _locked_session(resolved: ResolvedSession, echo: Echo, after: list[Callable[[], None]]) -> int:
     verbose = resolved.request.verbose
     debug = echo if verbose else _quiet
     if not resolved.request.launch.no_helpers:
@@ -106,10 +112,67 @@ def _locked_session(resolved: ResolvedSession, echo: Echo) -> int:
             user_env=session.user_env,
             name=resolved.name,
         )
-        status = _run_container(engine, spec, debug)
-        if launch_image.recover(status) or _removed_stale(engine, spec, status, echo):
+        warm = Warm.for_session(resolved, spec, additions)
+        status = warm.run(debug) if warm.name else None
+        if status is None:
             status = _run_container(engine, spec, debug)
+            if launch_image.recover(status) or _removed_stale(engine, spec, status, echo):
+                status = _run_container(engine, spec, debug)
+    after.append(warm.prepare_next)
     return status
+
+
+class Warm:
+    """This session's use of the project's standby (``keep_warm``), and the next one's preparation."""
+
+    def __init__(self, resolved: ResolvedSession, spec: ContainerSpec, keep_warm: int) -> None:
+        self.resolved, self.spec, self.keep_warm = resolved, spec, keep_warm
+        self.name: str | None = None
+
+    @classmethod
+    def for_session(
+        cls, resolved: ResolvedSession, spec: ContainerSpec, additions: list[SpecAdditions]
+    ) -> Warm:
+        # Mounts a feature made for this session (the hub's socket) cannot be
+        # handed on to the next: such sessions launch cold and leave no standby.
+        keep = resolved.keep_warm if not any(a.mounts for a in additions) else 0
+        warm = cls(resolved, spec, keep)
+        if keep:
+            from kanibako.session import standby
+
+            key = standby.spec_key(resolved.engine, spec)
+            warm.name = standby.claim(resolved.project, resolved.engine, key)
+        return warm
+
+    def run(self, debug: Echo) -> int | None:
+        """The session's command in the standby; None when the standby turned out gone."""
+        from kanibako_runtime import exec_foreground, inspect
+
+        assert self.name is not None  # noqa: S101 - only called with a claimed standby
+        argv = [self.spec.entrypoint or "", *self.spec.command]
+        debug(f"warm standby: {self.name}")
+        status = exec_foreground(
+            self.resolved.engine,
+            self.name,
+            argv,
+            workdir=self.spec.workdir,
+            announce=lambda cmd: debug("$ " + shlex.join(cmd)),
+        )
+        if status == 125 and inspect(self.resolved.engine, self.name) is None:
+            debug(f"the standby {self.name} is gone (expired?); starting cold")
+            self.name = None
+            return None
+        return status
+
+    def prepare_next(self) -> None:
+        """Remove the container just used and fork off the next standby's start."""
+        if not self.keep_warm:
+            return
+        from kanibako.session import standby
+
+        standby.prepare_next(
+            self.resolved.project, self.resolved.engine, self.spec, self.keep_warm, self.name
+        )
 
 
 def _removed_stale(engine: Engine, spec: ContainerSpec, status: int, echo: Echo) -> bool:
