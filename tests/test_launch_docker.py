@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from kanibako_paths import load_paths, resolve_project
 from kanibako_runtime import Engine, list_containers
 from tests.launch_helpers import (
     ensure_user_image,
@@ -189,3 +190,19 @@ def test_docker_runs_an_image_with_its_own_user_as_the_invoking_user(
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [str(os.getuid()), "home-ok", "ws-ok"]
     assert (project / "w.txt").stat().st_uid == os.getuid()
+
+
+def test_docker_warm_relaunch_is_fresh_and_stop_all_ends_the_standby(
+    project: Path, busybox_image: str
+) -> None:
+    launch = ("-v", "-p", str(project), "shell", "--no-helpers", "-i", busybox_image)
+    first = kanibako(*launch, "--keep-warm", "120", "-c", "sh -c 'echo x > /tmp/mark'")
+    assert first.returncode == 0, first.stderr
+    state = resolve_project(load_paths(), project).metadata_dir / "standby.json"
+    wait_for(state.exists, what="the standby")
+    second = kanibako(*launch, "--keep-warm", "120", "-c", "sh -c 'cat /tmp/mark || echo fresh'")
+    assert second.returncode == 0, second.stderr
+    assert "warm standby:" in second.stderr and second.stdout.strip() == "fresh"
+    wait_for(state.exists, what="the next standby")
+    assert "-warm-" in kanibako("stop", "--all").stdout
+    wait_for(lambda: not _running(project), what="stop --all to end the standby")
