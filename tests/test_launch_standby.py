@@ -25,11 +25,11 @@ def _box(project: Path) -> Path:
     return resolve_project(load_paths(), project).metadata_dir
 
 
-def _standby(project: Path) -> str | None:
-    """The name of the project's waiting standby, once it is up (None after 20 s)."""
+def _standby(project: Path, timeout: float = 20) -> str | None:
+    """The name of the project's waiting standby, once it is up (None after ``timeout`` s)."""
     state = _box(project) / STATE_FILE
     try:
-        wait_for(state.exists, timeout=20, what="the standby")
+        wait_for(state.exists, timeout=timeout, what="the standby")
     except AssertionError:
         return None
     return str(json.loads(state.read_text())["name"])
@@ -146,5 +146,43 @@ def test_standby_memory_is_reported(project: Path, busybox_image: str) -> None:
         check=False,
     )
     print(f"standby {waiting} memory: {stats.stdout.strip() or stats.stderr.strip()}")
+    kanibako("stop", "--all")
+    wait_for(lambda: not session_containers(project), what="stop --all")
+
+
+def test_ps_shows_attached_and_warm_and_stop_all_spares_other_users(
+    project: Path, busybox_image: str
+) -> None:
+    others = "kanibako-test-other-user"
+    subprocess.run(
+        [ENGINE, "run", "-d", "--rm", "--name", others, "--label", "io.kanibako.session=x",
+         "--label", "io.kanibako.owner=4242", "--label", "io.kanibako.role=director",
+         busybox_image, "sleep", "60"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    session = start_session(
+        "-p", str(project), "shell", "--no-helpers", "-i", busybox_image, *WARM, "-c", "sleep 30"
+    )
+    try:
+        wait_for(lambda: session_containers(project), what="the session")
+        rows = json.loads(kanibako("ps", "--json").stdout)
+        assert [(r["project"], r["state"]) for r in rows] == [(str(project), "attached")]
+        stopped = kanibako("stop", "--all")
+        assert others not in stopped.stdout and others in session_containers()
+        session.wait(timeout=30)
+        # Ended by `stop`: no standby follows; a session that ends by itself leaves one.
+        assert _standby(project, timeout=3) is None
+        assert _shell(project, busybox_image, "true", *WARM).returncode == 0
+        waiting = _standby(project)
+        rows = json.loads(kanibako("ps", "--json").stdout)
+        assert [(r["state"], r["container"]) for r in rows] == [("warm", waiting)]
+        assert rows[0]["image"].endswith(
+            busybox_image.rsplit("/", maxsplit=1)[-1].split(":", maxsplit=1)[0] + ":latest"
+        )
+    finally:
+        subprocess.run([ENGINE, "rm", "-f", "-t", "0", others], capture_output=True, check=False)
+        for pipe in (session.stdout, session.stderr):
+            if pipe is not None:
+                pipe.close()
     kanibako("stop", "--all")
     wait_for(lambda: not session_containers(project), what="stop --all")

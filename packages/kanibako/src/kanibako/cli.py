@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kanibako.commands.stop:stop",
         "Stop running container(s) of the project at PATH (default: this one).",
     ),
+    "ps": ("kanibako.commands.ps:ps", "List this user's sessions and warm standbys."),
     "status": (
         "kanibako.commands.status:status",
         "Show project status (mode, paths, lock, image and its freshness).",

@@ -118,7 +118,7 @@ def _locked_session(resolved: ResolvedSession, echo: Echo, after: list[Callable[
             status = _run_container(engine, spec, debug)
             if launch_image.recover(status) or _removed_stale(engine, spec, status, echo):
                 status = _run_container(engine, spec, debug)
-    after.append(warm.prepare_next)
+    after.append(lambda: warm.prepare_next(status))
     return status
 
 
@@ -159,17 +159,26 @@ class Warm:
             announce=lambda cmd: debug("$ " + shlex.join(cmd)),
         )
         if status == 125 and inspect(self.resolved.engine, self.name) is None:
-            debug(f"the standby {self.name} is gone (expired?); starting cold")
+            # Said always: the engine has just printed its own "no such container".
+            echo_stderr(f"the standby {self.name} is gone; starting a fresh container")
             self.name = None
             return None
         return status
 
-    def prepare_next(self) -> None:
-        """Remove the container just used and fork off the next standby's start."""
+    def prepare_next(self, status: int) -> None:
+        """Remove the container just used and fork off the next standby's start.
+
+        Not after a session ended by a signal (128+N: ``kanibako stop``, a
+        kill): whoever stopped it wants nothing left running.
+        """
         if not self.keep_warm:
             return
         from kanibako.session import standby
 
+        if status >= 128:
+            if self.name:
+                standby.remove_in_background(self.resolved.engine, self.name)
+            return
         standby.prepare_next(
             self.resolved.project, self.resolved.engine, self.spec, self.keep_warm, self.name
         )

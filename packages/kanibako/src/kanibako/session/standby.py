@@ -152,17 +152,12 @@ def remove_in_background(engine: Engine, name: str) -> None:
     )  # fmt: skip
 
 
-def discard(project: Project, engine: Engine) -> bool:
-    """Remove the project's standby, if any (``stop``); whether there was one."""
+def forget(project: Project, name: str) -> None:
+    """Drop the record of the standby ``name`` (``stop`` ended it): the next launch goes cold at once."""
     state = _state_file(project)
     standby = _read(state)
-    state.unlink(missing_ok=True)
-    if standby is None:
-        return False
-    from kanibako_runtime import remove
-
-    remove(engine, standby.name)
-    return True
+    if standby is not None and standby.name == name:
+        state.unlink(missing_ok=True)
 
 
 def prepare_next(

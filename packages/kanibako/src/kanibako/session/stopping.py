@@ -46,4 +46,8 @@ def stop_sessions(project_dir: Path | None) -> list[StoppedContainer]:
         if stop(engine, container.name):
             workspace = container.labels.get(layout.LABEL_WORKSPACE, "")
             stopped.append(StoppedContainer(container.name, workspace))
+            if layout.LABEL_STANDBY in container.labels and workspace:
+                from kanibako.session.standby import forget
+
+                forget(resolve_project(paths, Path(workspace)), container.name)
     return stopped
