@@ -43,6 +43,11 @@ def run_session(request: SessionRequest, echo: Echo) -> int:
 
     ``echo`` prints one diagnostic line to stderr (used for ``-v`` and hints).
     """
+    if not request.launch.no_helpers:
+        # First of all: the hub's imports then overlap with resolving and preparing.
+        from kanibako.session.helpers_feature import preload_in_background
+
+        preload_in_background()
     resolved = resolve(request)
     project = resolved.project
     lock = ProjectLock(project.metadata_dir / LOCK_FILE_NAME, label=str(project.workspace))
@@ -80,10 +85,6 @@ def _quiet(message: str) -> None:
 def _locked_session(resolved: ResolvedSession, echo: Echo, after: list[Callable[[], None]]) -> int:
     verbose = resolved.request.verbose
     debug = echo if verbose else _quiet
-    if not resolved.request.launch.no_helpers:
-        from kanibako.session.helpers_feature import preload_in_background
-
-        preload_in_background()
     session = prepare(resolved)
     agent, engine = session.agent, resolved.engine
     debug(

@@ -17,11 +17,7 @@ session, and a standby would hold the previous session's.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import secrets
-import subprocess
 import time
 from dataclasses import asdict, dataclass, replace
 from dataclasses import fields as dataclass_fields
@@ -72,6 +68,9 @@ def keep_warm_seconds(config: ResolvedConfig) -> int:
 
 def spec_key(engine: Engine, spec: ContainerSpec) -> str:
     """What must be equal for a launch to run in a standby: all but name, command and terminal."""
+    import hashlib
+    import json
+
     ignored = {"name", "entrypoint", "command", "interactive", "tty", "detach", "remove"}
     fields: dict[str, object] = {
         f.name: getattr(spec, f.name) for f in dataclass_fields(spec) if f.name not in ignored
@@ -87,6 +86,8 @@ def spec_key(engine: Engine, spec: ContainerSpec) -> str:
 
 def standby_spec(spec: ContainerSpec, key: str, keep_warm: int) -> ContainerSpec:
     """The standby container for a session of ``spec``: the same container, sleeping."""
+    import secrets
+
     name = f"{spec.name or 'kanibako'}-warm-{secrets.token_hex(3)}"
     return replace(
         spec,
@@ -107,6 +108,8 @@ def _state_file(project: Project) -> Path:
 
 
 def _read(path: Path) -> Standby | None:
+    import json
+
     try:
         record = json.loads(read_regular_file(path, KanibakoPathsError))
         return Standby(
@@ -144,6 +147,8 @@ def remove_in_background(engine: Engine, name: str) -> None:
     A shell puts it in the background and exits at once, so nothing is left
     for this process to reap.
     """
+    import subprocess
+
     grace = ["--time", "0"] if engine.kind == "podman" else []
     subprocess.run(
         ["/bin/sh", "-c", '"$@" </dev/null >/dev/null 2>&1 &', "kanibako-discard",
@@ -198,6 +203,8 @@ def _to_log(log: Path) -> None:
 def _prepare(
     project: Project, engine: Engine, spec: ContainerSpec, keep_warm: int, used: str | None
 ) -> None:
+    import json
+
     from kanibako_runtime import remove, run_detached
 
     if used:
