@@ -16,7 +16,7 @@ SPEC_COMMANDS = {
     "init", "new", "vault", "env", "shared", "helper", "setup", "upgrade", "reauth",
 }  # fmt: skip
 # Beyond the spec's table (issue 14).
-SPEC_COMMANDS |= {"ps", "code"}
+SPEC_COMMANDS |= {"ps", "code", "attach"}
 
 
 def test_every_spec_command_is_listed_in_help() -> None:

@@ -32,6 +32,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kanibako.commands.stop:stop",
         "Stop running container(s) of the project at PATH (default: this one).",
     ),
+    "attach": (
+        "kanibako.commands.attach:attach",
+        "Connect this terminal to the detached session.",
+    ),
     "ps": ("kanibako.commands.ps:ps", "List this user's sessions and warm standbys."),
     "code": (
         "kanibako.commands.code:code",

@@ -14,17 +14,30 @@ import click
 from kanibako.app import App
 from kanibako.options import launch_options, merge_launch, project_option
 
+detach_option = click.option(
+    "-d",
+    "--detach",
+    is_flag=True,
+    help="Run the session in the background; `kanibako attach` connects to it.",
+)
+
 
 def _run(app: App, mode: str, project: Path | None, given: dict[str, Any]) -> None:
     from kanibako.session.run import SessionRequest, echo_stderr, run_session
 
+    detach = given.pop("detach", False)
     request = SessionRequest(
         project_dir=app.project_dir(project),
         launch=merge_launch(app.launch, **given),
         mode=mode,  # type: ignore[arg-type]
         verbose=app.verbose,
     )
-    status = run_session(request, echo_stderr)
+    if detach:
+        from kanibako.session.detached import start_detached
+
+        status = start_detached(request, echo_stderr)
+    else:
+        status = run_session(request, echo_stderr)
     if status:
         raise SystemExit(status)
 
@@ -32,6 +45,7 @@ def _run(app: App, mode: str, project: Path | None, given: dict[str, Any]) -> No
 @click.command()
 @project_option
 @launch_options
+@detach_option
 @click.pass_obj
 def start(app: App, /, project: Path | None, **launch: Any) -> None:
     """Launch the agent in a container (default).
@@ -44,6 +58,7 @@ def start(app: App, /, project: Path | None, **launch: Any) -> None:
 @click.command()
 @project_option
 @launch_options
+@detach_option
 @click.pass_obj
 def shell(app: App, /, project: Path | None, **launch: Any) -> None:
     """Open a bash shell in the container."""
@@ -53,6 +68,7 @@ def shell(app: App, /, project: Path | None, **launch: Any) -> None:
 @click.command()
 @project_option
 @launch_options
+@detach_option
 @click.pass_obj
 def resume(app: App, /, project: Path | None, **launch: Any) -> None:
     """Resume with the agent's conversation picker."""

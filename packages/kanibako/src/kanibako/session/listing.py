@@ -23,7 +23,7 @@ class SessionRow:
     """One project's container as ``ps`` shows it."""
 
     project: str
-    state: str  # "attached" (a kanibako process runs it), "warm" (a standby), "orphaned"
+    state: str  # "attached", "detached" (under a supervisor), "warm" (a standby), "orphaned"
     since: str
     image: str
     helpers: int
@@ -36,15 +36,20 @@ def _since(created: str) -> str:
     return created.removesuffix(" UTC").rsplit(" +", 1)[0]
 
 
-def _lock_held(workspace: str) -> bool:
-    """Whether a kanibako process holds the session lock of the project at ``workspace``."""
+def _held_state(workspace: str) -> str | None:
+    """``detached`` or ``attached`` when a kanibako process holds the project's lock, else None."""
+    from kanibako.session.detached import attach_socket
     from kanibako_paths import KanibakoPathsError, resolve_project
 
     try:
-        box = resolve_project(load_paths(), Path(workspace)).metadata_dir / LOCK_FILE_NAME
+        project = resolve_project(load_paths(), Path(workspace))
     except (KanibakoPathsError, OSError):
-        return False
-    return box.exists() and lock_holder(box) is not None
+        return None
+    box = project.metadata_dir / LOCK_FILE_NAME
+    if not box.exists() or lock_holder(box) is None:
+        return None
+    # A supervisor serves its terminal on the socket: the session runs detached.
+    return "detached" if attach_socket(project).exists() else "attached"
 
 
 def list_sessions() -> list[SessionRow]:
@@ -65,12 +70,9 @@ def list_sessions() -> list[SessionRow]:
 
 def _row(container: ContainerInfo, helpers: int) -> SessionRow:
     workspace = container.labels.get(layout.LABEL_WORKSPACE, "")
-    held = _lock_held(workspace)
-    if layout.LABEL_STANDBY in container.labels and not held:
-        state = "warm"
-    else:
-        # A session container whose project lock nobody holds lost its kanibako.
-        state = "attached" if held else "orphaned"
+    held = _held_state(workspace)
+    # A session container whose project lock nobody holds lost its kanibako.
+    state = "warm" if layout.LABEL_STANDBY in container.labels and not held else held or "orphaned"
     return SessionRow(
         project=workspace,
         state=state,
