@@ -114,7 +114,8 @@ def main() -> None:
                         _wait_for_standby(home)
         finally:
             if args.warm:
-                subprocess.run([kanibako, "stop", "--all"], env=env, cwd=project, check=False)
+                # This project only: other sessions of the same user are not the bench's.
+                subprocess.run([kanibako, "stop", str(project)], env=env, cwd=project, check=False)
     medians = {name: statistics.median(times) for name, times in samples.items()}
     print(f"image: {image}; engine: {engine}; rounds: {args.rounds}; medians:")
     for name, median in medians.items():
