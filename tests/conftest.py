@@ -43,6 +43,8 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     # Never Anthropic's real token issuer: a test that needs one starts a
     # loopback TokenIssuer (kanibako_targets.testing_issuer) and sets this.
     monkeypatch.setenv("KANIBAKO_CLAUDE_ISSUER_URL", "")
+    # No warm standby outlives a test unless the test asks for one (--keep-warm).
+    monkeypatch.setenv("KANIBAKO_KEEP_WARM", "0")
     yield home
 
 

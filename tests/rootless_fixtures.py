@@ -121,6 +121,7 @@ def rootless(busybox_image: str) -> Iterator[RootlessUser]:
             assert loaded.returncode == 0, loaded.stderr.decode()
         env = {
             "XDG_CONFIG_HOME": str(config),
+            "KANIBAKO_KEEP_WARM": "0",  # standbys only where a test asks (--keep-warm)
             "XDG_CACHE_HOME": str(root / "cache"),
             # su keeps the caller's PATH, which may name root-only directories.
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

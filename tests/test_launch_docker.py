@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from kanibako_paths import load_paths, resolve_project
 from kanibako_runtime import Engine, list_containers
 from tests import session_rules_checks
 from tests.docker_fixtures import docker_client
@@ -147,3 +148,19 @@ def test_docker_control_files_shared_layer_and_setuid_sweep(
     session_rules_checks.check_host(project, inode, shared, done.stderr)
     again = _shell(project, busybox_image, session_rules_checks.READ_BACK)
     assert again.stdout.splitlines() == session_rules_checks.READ_BACK_OUTPUT, again.stderr
+
+
+def test_docker_warm_relaunch_is_fresh_and_stop_all_ends_the_standby(
+    project: Path, busybox_image: str
+) -> None:
+    launch = ("-v", "-p", str(project), "shell", "--no-helpers", "-i", busybox_image)
+    first = kanibako(*launch, "--keep-warm", "120", "-c", "sh -c 'echo x > /tmp/mark'")
+    assert first.returncode == 0, first.stderr
+    state = resolve_project(load_paths(), project).metadata_dir / "standby.json"
+    wait_for(state.exists, what="the standby")
+    second = kanibako(*launch, "--keep-warm", "120", "-c", "sh -c 'cat /tmp/mark || echo fresh'")
+    assert second.returncode == 0, second.stderr
+    assert "warm standby:" in second.stderr and second.stdout.strip() == "fresh"
+    wait_for(state.exists, what="the next standby")
+    assert "-warm-" in kanibako("stop", "--all").stdout
+    wait_for(lambda: not _running(project), what="stop --all to end the standby")

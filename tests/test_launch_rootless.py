@@ -6,6 +6,7 @@ The user and how kanibako runs as it: tests/rootless_fixtures.py.
 from __future__ import annotations
 
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,27 @@ def test_rootless_session_runs_as_the_user_with_the_layout(
     )
     assert again.returncode == 4, again.stderr.decode()
     assert again.stdout.decode() == "kept\n"
+
+
+def _wait_for_standby(rootless: RootlessUser) -> None:
+    deadline = time.monotonic() + 20
+    while not list((rootless.root / "data").glob("boxes/*/standby.json")):
+        assert time.monotonic() < deadline, "no standby after 20 s"
+        time.sleep(0.1)
+
+
+def test_rootless_warm_relaunch_is_fresh_and_runs_as_the_user(
+    rootless: RootlessUser, busybox_image: str
+) -> None:
+    project = _project(rootless, "warm")
+    launch = ("-v", "shell", "--no-helpers", "-i", busybox_image, "--keep-warm", "120", "-c")
+    first = rootless.kanibako(project, *launch, "sh -c 'echo x > /tmp/mark'")
+    assert first.returncode == 0, first.stderr.decode()
+    _wait_for_standby(rootless)
+    second = rootless.kanibako(project, *launch, "sh -c 'id -u; cat /tmp/mark || echo fresh'")
+    assert second.returncode == 0, second.stderr.decode()
+    assert b"warm standby:" in second.stderr
+    assert second.stdout.decode().split() == [str(rootless.uid), "fresh"]
+    _wait_for_standby(rootless)
+    stopped = rootless.kanibako(project, "stop", "--all")
+    assert b"-warm-" in stopped.stdout, stopped.stdout

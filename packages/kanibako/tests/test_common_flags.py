@@ -14,7 +14,7 @@ LAUNCH_COMMANDS = {"start", "shell", "resume"}
 # Commands no project applies to: they act on every project, images, worksets or Kanibako.
 NO_PROJECT = {
     "box list", "box orphan", "image list", "new", "setup", "upgrade",
-    "shared init", "shared list", "workset", "doctor", "gc",
+    "shared init", "shared list", "workset", "doctor", "gc", "ps",
 }  # fmt: skip
 # Flags with a value get one that parses; none of these commands runs (--help ends it).
 LAUNCH_FLAGS = [["-i", "img"], ["-N"], ["-S"], ["-c", "true"], ["--distinct-auth"], ["-e", "A=1"]]

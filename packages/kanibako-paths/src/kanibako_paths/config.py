@@ -48,6 +48,11 @@ CONFIG_KEYS: dict[str, ConfigKey] = {
         _key("container_engine", "", "Container engine: podman, docker, or auto-detect"),
         _key("target_name", "", "Agent target plugin (auto-detect; falls back to no_agent)"),
         _key("network_mode", "allowlist", "Egress: allowlist (the default), open or none"),
+        _key(
+            "session_keep_warm",
+            "900",
+            "Seconds a standby container waits for the next launch (0: none)",
+        ),
         _key("paths_data_path", "", "Override the data directory root", global_only=True),
         _key("paths_boxes", "boxes", "Project state subdirectory", global_only=True),
         _key("paths_agents", "agents", "Agent TOML subdirectory", global_only=True),
@@ -73,6 +78,7 @@ ALIASES: dict[str, str] = {
     "engine": "container_engine",
     "target": "target_name",
     "network": "network_mode",
+    "keep_warm": "session_keep_warm",
     "data_path": "paths_data_path",
     "mirror": "image_mirror",
     "security_mirror": "image_security_mirror",
@@ -142,6 +148,8 @@ def validate_config_value(key: str, value: str) -> str:
         raise ConfigError(f"config key {key} must be podman, docker or empty, not {value!r}")
     if key == "network_mode" and value not in NETWORK_MODES:
         raise ConfigError(f"config key {key} must be allowlist, open or none, not {value!r}")
+    if key == "session_keep_warm" and not (value.isascii() and value.isdigit()):
+        raise ConfigError(f"config key {key} must be a whole number of seconds >= 0, not {value!r}")
     if key == "target_name" and not set(value) <= _TARGET_CHARS:
         raise ConfigError(f"config key {key}: invalid target name {value!r}")
     if key == "paths_data_path" and value and not Path(value).expanduser().is_absolute():

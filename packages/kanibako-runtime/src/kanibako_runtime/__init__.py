@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         KanibakoRuntimeError,
         ProjectLockedError,
     )
+    from kanibako_runtime.execs import exec_argv, exec_foreground
     from kanibako_runtime.freshness import (
         FRESHNESS_TTL,
         FreshnessHint,
@@ -101,6 +102,8 @@ _LAZY: dict[str, str] = {
     "run_detached": "kanibako_runtime.containers",
     "stdin_is_terminal": "kanibako_runtime.containers",
     "stop": "kanibako_runtime.containers",
+    "exec_argv": "kanibako_runtime.execs",
+    "exec_foreground": "kanibako_runtime.execs",
     "ENGINE_ENV": "kanibako_runtime.engine",
     "Engine": "kanibako_runtime.engine",
     "EngineKind": "kanibako_runtime.engine",
@@ -189,6 +192,8 @@ __all__ = [
     "detect_engine",
     "ensure_reachable",
     "env_file_text",
+    "exec_argv",
+    "exec_foreground",
     "foreground",
     "forget_image",
     "image_exists",

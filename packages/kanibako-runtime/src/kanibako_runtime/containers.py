@@ -36,6 +36,7 @@ class ContainerInfo:
     image: str
     state: str
     labels: Mapping[str, str] = field(default_factory=dict)
+    created: str = ""  # as the engine gives it: Podman a Unix time, Docker a date string
 
 
 # An env file this small fits in a pipe's buffer (64 KiB on Linux) and is
@@ -335,6 +336,7 @@ def _info(row: dict[str, Any]) -> ContainerInfo:
         image=str(row.get("Image") or ""),
         state=str(row.get("State") or row.get("Status") or "").lower(),
         labels=_labels(row.get("Labels")),
+        created=str(row.get("StartedAt") or row.get("Created") or row.get("CreatedAt") or ""),
     )
 
 

@@ -25,6 +25,7 @@ class LaunchOptions(NamedTuple):
     no_helpers: bool = False
     # ``-e NAME=VALUE`` pairs in the order given (a later NAME wins).
     env: tuple[tuple[str, str], ...] = ()
+    keep_warm: str | None = None  # seconds, checked with the config key session_keep_warm
 
 
 class App:

@@ -32,6 +32,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "kanibako.commands.stop:stop",
         "Stop running container(s) of the project at PATH (default: this one).",
     ),
+    "attach": (
+        "kanibako.commands.attach:attach",
+        "Connect this terminal to the detached session.",
+    ),
+    "ps": ("kanibako.commands.ps:ps", "List this user's sessions and warm standbys."),
+    "code": (
+        "kanibako.commands.code:code",
+        "Open VS Code attached to the project's running session.",
+    ),
     "status": (
         "kanibako.commands.status:status",
         "Show project status (mode, paths, lock, image and its freshness).",

@@ -131,6 +131,12 @@ def launch_options(func: F) -> F:
             callback=_checked_env,
             help="Set NAME for this run (over the env files; NAME alone: the host's value).",
         ),
+        click.option(
+            "--keep-warm",
+            default=None,
+            metavar="SECONDS",
+            help="Keep a standby container this long after the session (0: none).",
+        ),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)
@@ -148,6 +154,7 @@ def merge_launch(base: LaunchOptions, **given: Any) -> LaunchOptions:
         distinct_auth=bool(given.get("distinct_auth")) or base.distinct_auth,
         no_helpers=bool(given.get("no_helpers")) or base.no_helpers,
         env=(*base.env, *given.get("env", ())),
+        keep_warm=given.get("keep_warm") if given.get("keep_warm") is not None else base.keep_warm,
     )
 
 

@@ -14,6 +14,13 @@ import click
 from kanibako.app import App
 from kanibako.options import launch_options, merge_launch, project_option
 
+detach_option = click.option(
+    "-d",
+    "--detach",
+    is_flag=True,
+    help="Run the session in the background; `kanibako attach` connects to it.",
+)
+
 
 def _run(app: App, mode: str, project: Path | None, given: dict[str, Any]) -> None:
     from kanibako.errors import CliError
@@ -23,13 +30,19 @@ def _run(app: App, mode: str, project: Path | None, given: dict[str, Any]) -> No
     if not project_dir.is_dir():
         # Else the engine would create it (as root, with a rootful engine).
         raise CliError(f"no such project directory: {project_dir}")
+    detach = given.pop("detach", False)
     request = SessionRequest(
         project_dir=project_dir,
         launch=merge_launch(app.launch, **given),
         mode=mode,  # type: ignore[arg-type]
         verbose=app.verbose,
     )
-    status = run_session(request, echo_stderr)
+    if detach:
+        from kanibako.session.detached import start_detached
+
+        status = start_detached(request, echo_stderr)
+    else:
+        status = run_session(request, echo_stderr)
     if status:
         raise SystemExit(status)
 
@@ -37,6 +50,7 @@ def _run(app: App, mode: str, project: Path | None, given: dict[str, Any]) -> No
 @click.command()
 @project_option
 @launch_options
+@detach_option
 @click.pass_obj
 def start(app: App, /, project: Path | None, **launch: Any) -> None:
     """Launch the agent in a container (default).
@@ -49,6 +63,7 @@ def start(app: App, /, project: Path | None, **launch: Any) -> None:
 @click.command()
 @project_option
 @launch_options
+@detach_option
 @click.pass_obj
 def shell(app: App, /, project: Path | None, **launch: Any) -> None:
     """Open a bash shell in the container."""
@@ -58,6 +73,7 @@ def shell(app: App, /, project: Path | None, **launch: Any) -> None:
 @click.command()
 @project_option
 @launch_options
+@detach_option
 @click.pass_obj
 def resume(app: App, /, project: Path | None, **launch: Any) -> None:
     """Resume with the agent's conversation picker."""

@@ -8,6 +8,8 @@ with the agent's helper command (:class:`kanibako.session.agent.HelperCommand`).
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 
@@ -18,6 +20,29 @@ from kanibako.session.spec import SHELL_ARGV, session_env
 from kanibako_runtime import ContainerSpec
 
 Harden = Callable[[ContainerSpec, int], ContainerSpec]
+
+# The one preloading thread of this process (a list: no `global` statement).
+_preloading: list[threading.Thread] = []
+
+
+def _preload() -> None:
+    # Only imports: they are idempotent, and a failure here is raised again,
+    # where it can be reported, by the same import in contribute().
+    with contextlib.suppress(Exception):
+        from kanibako.session import hub, spawner  # noqa: F401
+
+
+def preload_in_background() -> None:
+    """Import the hub's modules (asyncio, the hub, the spawner) in a thread, while the session prepares.
+
+    The imports are most of the hub's cost on a launch; started at the top of
+    the session they overlap with preparing the project and agent (file reads
+    and stats, which release the interpreter lock) instead of adding to it.
+    """
+    if not _preloading:
+        thread = threading.Thread(target=_preload, name="kanibako-hub-preload", daemon=True)
+        _preloading.append(thread)
+        thread.start()
 
 
 class HelperHubFeature:
@@ -35,6 +60,8 @@ class HelperHubFeature:
         self._egress = egress
 
     def contribute(self, session: PreparedSession) -> SpecAdditions:
+        for thread in _preloading:
+            thread.join()
         # Imported here: a session with --no-helpers never loads the hub.
         from kanibako.session import hub
         from kanibako.session.helper_clones import HelperClones

@@ -91,9 +91,9 @@ def init_script() -> bytes:
 
 
 def _bundle_cache() -> Path:
-    from platformdirs import user_cache_dir
+    from kanibako.session.image import kanibako_cache_dir
 
-    return Path(user_cache_dir("kanibako")) / "bundle"
+    return kanibako_cache_dir() / "bundle"
 
 
 @contextmanager

@@ -18,15 +18,20 @@ from kanibako_runtime import Engine, forget_image, image_known_present, remember
 ENGINE_ERROR = 125
 
 
-def _cache_dir() -> Path:
+def kanibako_cache_dir() -> Path:
+    """Kanibako's user cache directory (what platformdirs answers)."""
     if sys.platform.startswith("linux"):
-        # What platformdirs answers on Linux, without importing it on every launch.
+        # platformdirs' Linux answer, without importing it on every launch.
         base = os.environ.get("XDG_CACHE_HOME", "").strip()
         root = Path(base) if base else Path.home() / ".cache"
-        return root / "kanibako" / "images"
+        return root / "kanibako"
     from platformdirs import user_cache_dir
 
-    return Path(user_cache_dir("kanibako")) / "images"
+    return Path(user_cache_dir("kanibako"))
+
+
+def _cache_dir() -> Path:
+    return kanibako_cache_dir() / "images"
 
 
 def _is_local(image: str) -> bool:

@@ -37,6 +37,8 @@ SHARE_RW = f"{HOME}/share-rw"
 LABEL_SESSION = "io.kanibako.session"  # the project hash
 LABEL_WORKSPACE = "io.kanibako.workspace"
 LABEL_ROLE = "io.kanibako.role"  # "director" or "helper"
+LABEL_OWNER = "io.kanibako.owner"  # the uid of the user who started it (a shared engine)
+LABEL_STANDBY = "io.kanibako.standby"  # a warm standby: the key of the spec it serves
 
 
 def container_name(project: Project) -> str:
@@ -51,6 +53,7 @@ def session_labels(project: Project, role: str = "director") -> dict[str, str]:
         LABEL_SESSION: project.project_hash,
         LABEL_WORKSPACE: str(project.workspace),
         LABEL_ROLE: role,
+        LABEL_OWNER: str(os.getuid()),
     }
 
 

@@ -51,6 +51,7 @@ class ResolvedSession:
     engine: Engine
     name: str
     command: list[str] | None
+    keep_warm: int = 0
 
     @property
     def image(self) -> str:
@@ -92,12 +93,21 @@ def resolve(request: SessionRequest) -> ResolvedSession:
     """Find the project and read its config (once); bad input fails here, before any lock."""
     paths = load_paths()
     project = resolve_project(paths, request.project_dir)
-    config = resolve_config(paths, project, cli={"container_image": request.launch.image})
+    config = resolve_config(
+        paths,
+        project,
+        cli={
+            "container_image": request.launch.image,
+            "session_keep_warm": request.launch.keep_warm,
+        },
+    )
     command = None
     if request.launch.command is not None:
         from kanibako.session.command_line import command_argv
 
         command = command_argv(request.launch.command)
+    from kanibako.session.standby import keep_warm_seconds
+
     return ResolvedSession(
         request=request,
         paths=paths,
@@ -106,6 +116,7 @@ def resolve(request: SessionRequest) -> ResolvedSession:
         engine=detect_engine(config.container_engine or None),
         name=layout.container_name(project),
         command=command,
+        keep_warm=keep_warm_seconds(config),
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from collections.abc import Callable
 from contextlib import ExitStack
 
 from kanibako.session.egress.launch_hook import EgressSession, start_egress
@@ -44,19 +45,29 @@ def run_session(request: SessionRequest, echo: Echo) -> int:
 
     ``echo`` prints one diagnostic line to stderr (used for ``-v`` and hints).
     """
+    if not request.launch.no_helpers:
+        # First of all: the hub's imports then overlap with resolving and preparing.
+        from kanibako.session.helpers_feature import preload_in_background
+
+        preload_in_background()
     resolved = resolve(request)
     project = resolved.project
     lock = ProjectLock(project.metadata_dir / LOCK_FILE_NAME, label=str(project.workspace))
+    after: list[Callable[[], None]] = []
     with signals_unwind():
         try:
             lock.acquire(container=resolved.name)
             try:
-                return _locked_session(resolved, echo)
+                status = _locked_session(resolved, echo, after)
             finally:
                 lock.release()
         except SessionInterrupted as interrupted:
             echo(f"session ended: {interrupted}")
             return interrupted.exit_code
+    # After the lock is released: a forked child must not inherit it.
+    for job in after:
+        job()
+    return status
 
 
 def session_features(
@@ -75,7 +86,7 @@ def _quiet(message: str) -> None:
     """A no-op echo for diagnostics nobody asked for."""
 
 
-def _locked_session(resolved: ResolvedSession, echo: Echo) -> int:
+def _locked_session(resolved: ResolvedSession, echo: Echo, after: list[Callable[[], None]]) -> int:
     verbose = resolved.request.verbose
     debug = echo if verbose else _quiet
     session = prepare(resolved)
@@ -120,12 +131,89 @@ def _locked_session(resolved: ResolvedSession, echo: Echo) -> int:
             user_env=session.user_env,
             name=resolved.name,
         )
-        spec = egress.director().apply(rules.apply(spec))
-        status = _run_container(engine, spec, debug)
-        if launch_image.recover(status) or _removed_stale(engine, spec, status, echo):
+        hardened = rules.apply(spec)
+        # A standby holds the binds of the moment it was made: the box rules' binds of
+        # single control files and the egress socket are this session's, so a session
+        # with either launches cold and leaves no standby (see README, Warm standby).
+        per_session = hardened.mounts != spec.mounts or egress.mode == "allowlist"
+        spec = egress.director().apply(hardened)
+        warm = Warm.for_session(resolved, spec, additions, per_session=per_session)
+        status = warm.run(debug) if warm.name else None
+        if status is None:
             status = _run_container(engine, spec, debug)
+            if launch_image.recover(status) or _removed_stale(engine, spec, status, echo):
+                status = _run_container(engine, spec, debug)
         agent.session_ended(status)
+    after.append(lambda: warm.prepare_next(status))
     return status
+
+
+class Warm:
+    """This session's use of the project's standby (``keep_warm``), and the next one's preparation."""
+
+    def __init__(self, resolved: ResolvedSession, spec: ContainerSpec, keep_warm: int) -> None:
+        self.resolved, self.spec, self.keep_warm = resolved, spec, keep_warm
+        self.name: str | None = None
+
+    @classmethod
+    def for_session(
+        cls,
+        resolved: ResolvedSession,
+        spec: ContainerSpec,
+        additions: list[SpecAdditions],
+        *,
+        per_session: bool = False,
+    ) -> Warm:
+        # Mounts a feature made for this session (the hub's socket) cannot be
+        # handed on to the next: such sessions launch cold and leave no standby.
+        cold = per_session or any(a.mounts for a in additions)
+        keep = 0 if cold else resolved.keep_warm
+        warm = cls(resolved, spec, keep)
+        if keep:
+            from kanibako.session import standby
+
+            key = standby.spec_key(resolved.engine, spec)
+            warm.name = standby.claim(resolved.project, resolved.engine, key)
+        return warm
+
+    def run(self, debug: Echo) -> int | None:
+        """The session's command in the standby; None when the standby turned out gone."""
+        from kanibako_runtime import exec_foreground, inspect
+
+        assert self.name is not None  # noqa: S101 - only called with a claimed standby
+        argv = [self.spec.entrypoint or "", *self.spec.command]
+        debug(f"warm standby: {self.name}")
+        status = exec_foreground(
+            self.resolved.engine,
+            self.name,
+            argv,
+            workdir=self.spec.workdir,
+            announce=lambda cmd: debug("$ " + shlex.join(cmd)),
+        )
+        if status == 125 and inspect(self.resolved.engine, self.name) is None:
+            # Said always: the engine has just printed its own "no such container".
+            echo_stderr(f"the standby {self.name} is gone; starting a fresh container")
+            self.name = None
+            return None
+        return status
+
+    def prepare_next(self, status: int) -> None:
+        """Remove the container just used and fork off the next standby's start.
+
+        Not after a session ended by a signal (128+N: ``kanibako stop``, a
+        kill): whoever stopped it wants nothing left running.
+        """
+        if not self.keep_warm:
+            return
+        from kanibako.session import standby
+
+        if status >= 128:
+            if self.name:
+                standby.remove_in_background(self.resolved.engine, self.name)
+            return
+        standby.prepare_next(
+            self.resolved.project, self.resolved.engine, self.spec, self.keep_warm, self.name
+        )
 
 
 def _removed_stale(engine: Engine, spec: ContainerSpec, status: int, echo: Echo) -> bool:

@@ -22,14 +22,22 @@ def stop_sessions(project_dir: Path | None) -> list[StoppedContainer]:
     """Stop the session of the project at ``project_dir``, or every session when None.
 
     Helpers carry their director's labels, so they stop with it. Directors go
-    first: their kanibako process then unwinds its own hub.
+    first: their kanibako process then unwinds its own hub. Only this user's
+    containers (the owner label): on a shared rootful engine, other users'
+    sessions are theirs to stop. Warm standbys are stopped too (the engine
+    removes them: they run with ``--rm``).
     """
+    import os
+
     paths = load_paths()
-    wanted: dict[str, str | None] = {layout.LABEL_SESSION: None}
+    wanted: dict[str, str | None] = {
+        layout.LABEL_SESSION: None,
+        layout.LABEL_OWNER: str(os.getuid()),
+    }
     project = None
     if project_dir is not None:
         project = resolve_project(paths, project_dir)
-        wanted = {layout.LABEL_SESSION: project.project_hash}
+        wanted = {**wanted, layout.LABEL_SESSION: project.project_hash}
     engine = detect_engine(resolve_config(paths, project).container_engine or None)
     found = list_containers(engine, wanted)
     found.sort(key=lambda c: c.labels.get(layout.LABEL_ROLE) != "director")
@@ -38,4 +46,8 @@ def stop_sessions(project_dir: Path | None) -> list[StoppedContainer]:
         if stop(engine, container.name):
             workspace = container.labels.get(layout.LABEL_WORKSPACE, "")
             stopped.append(StoppedContainer(container.name, workspace))
+            if layout.LABEL_STANDBY in container.labels and workspace:
+                from kanibako.session.standby import forget
+
+                forget(resolve_project(paths, Path(workspace)), container.name)
     return stopped
