@@ -71,6 +71,8 @@ def test_rootless_warm_relaunch_is_fresh_and_runs_as_the_user(
     rootless: RootlessUser, busybox_image: str
 ) -> None:
     project = _project(rootless, "warm")
+    # Only a project without the allowlist's per-session proxy socket gets a standby.
+    assert rootless.kanibako(project, "config", "network", "none").returncode == 0
     launch = ("-v", "shell", "--no-helpers", "-i", busybox_image, "--keep-warm", "120", "-c")
     first = rootless.kanibako(project, *launch, "sh -c 'echo x > /tmp/mark'")
     assert first.returncode == 0, first.stderr.decode()

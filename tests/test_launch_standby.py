@@ -49,6 +49,9 @@ def _warm(done: subprocess.CompletedProcess[str]) -> bool:
 def project(isolated_home: Path) -> Path:
     path = isolated_home / "proj"
     path.mkdir()
+    # The allowlist's proxy socket is this session's own, so only a project without
+    # it (network none or open) gets a standby (README, Warm standby).
+    assert kanibako("-p", str(path), "config", "network", "none").returncode == 0
     return path
 
 
@@ -125,6 +128,25 @@ def test_a_killed_kanibako_leaves_no_container_past_the_expiry_and_no_lock(
         timeout=left + 15,
         what=f"the container to end at its expiry ({expiry} s)",
     )
+
+
+def test_an_allowlist_session_launches_cold_and_leaves_no_standby(
+    project: Path, busybox_image: str
+) -> None:
+    assert kanibako("-p", str(project), "config", "network", "allowlist").returncode == 0
+    first = _shell(project, busybox_image, "true", *WARM)
+    assert first.returncode == 0, first.stderr
+    assert _standby(project, timeout=3) is None
+    assert not session_containers(project)
+
+
+def test_gc_removes_a_waiting_standby(project: Path, busybox_image: str) -> None:
+    assert _shell(project, busybox_image, "true", *WARM).returncode == 0
+    waiting = _standby(project)
+    assert waiting
+    done = kanibako("gc", "--yes", "--json")
+    assert done.returncode == 0, done.stderr
+    wait_for(lambda: waiting not in session_containers(project), what="gc to end the standby")
 
 
 def test_a_negative_or_odd_keep_warm_is_one_line_exit_2(project: Path) -> None:

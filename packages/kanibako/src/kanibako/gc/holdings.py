@@ -6,6 +6,7 @@ and two engine calls (images, containers) when an engine answers.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +53,7 @@ class Holdings:
     logs: int = 0
     images: list[ImageInfo] = field(default_factory=list)
     containers: list[ContainerInfo] = field(default_factory=list)
+    standbys: list[ContainerInfo] = field(default_factory=list)
     engine: Engine | None = None
     engine_note: str = ""
     unreadable: list[str] = field(default_factory=list)
@@ -117,7 +119,7 @@ def bundle_cache_dir() -> Path:
 
 def _engine_objects(found: Holdings) -> None:
     from kanibako.images.recipes import ORIGIN_LABEL
-    from kanibako.session.layout import LABEL_SESSION
+    from kanibako.session.layout import LABEL_OWNER, LABEL_SESSION, LABEL_STANDBY
     from kanibako_runtime import (
         EngineNotFoundError,
         KanibakoRuntimeError,
@@ -133,9 +135,13 @@ def _engine_objects(found: Holdings) -> None:
         listed = engine_call(engine, ["images", "--filter", f"label={ORIGIN_LABEL}=local",
                                       "--format", fmt], timeout=60)  # fmt: skip
         found.images = parse_images(listed.stdout)
-        found.containers = [
-            c for c in list_containers(engine, {LABEL_SESSION: None}, include_stopped=True)
-            if c.state.lower() in STOPPED_STATES
+        # This user's only: a rootful engine may be shared with other users' sessions.
+        mine = {LABEL_SESSION: None, LABEL_OWNER: str(os.getuid())}
+        listed_containers = list_containers(engine, mine, include_stopped=True)
+        found.containers = [c for c in listed_containers if c.state.lower() in STOPPED_STATES]
+        found.standbys = [
+            c for c in listed_containers
+            if LABEL_STANDBY in c.labels and c.state.lower() not in STOPPED_STATES
         ]  # fmt: skip
         found.engine = engine
     except (EngineNotFoundError, KanibakoRuntimeError) as exc:

@@ -97,6 +97,9 @@ def make_plan(paths: KanibakoPaths, found: Holdings) -> list[PlanItem]:
     items += _stale_bundles(found)
     for container in found.containers:
         items.append(PlanItem("stopped container", container.name or container.id, 0))
+    for container in found.standbys:
+        # A warm standby serves the next launch; without it that launch is just cold.
+        items.append(PlanItem("warm standby", container.name or container.id, 0))
     for image in found.images:
         if not image.names:
             items.append(PlanItem("dangling image", image.id, image.size))
@@ -162,7 +165,10 @@ def _apply_one(paths: KanibakoPaths, found: Holdings, item: PlanItem) -> bool:
         return False
     from kanibako_runtime.calls import engine_call
 
-    args = ["rm", item.target] if item.kind == "stopped container" else ["rmi", item.target]
+    args = {
+        "stopped container": ["rm", item.target],
+        "warm standby": ["rm", "--force", item.target],
+    }.get(item.kind, ["rmi", item.target])
     return engine_call(found.engine, args, check=False, timeout=120).returncode == 0
 
 
