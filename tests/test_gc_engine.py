@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -19,8 +20,10 @@ def test_gc_removes_stopped_sessions_and_dangling_local_builds(
     name = "kanibako-gc-test-stopped"
     subprocess.run([engine, "rm", "-f", name], capture_output=True, check=False)
     subprocess.run(
-        [engine, "create", "--name", name, "--label", "io.kanibako.session=gctest", busybox_image,
-         "true"], capture_output=True, check=True,
+        # Owned by this user: gc leaves other users' sessions on a shared engine alone.
+        [engine, "create", "--name", name, "--label", "io.kanibako.session=gctest",
+         "--label", f"io.kanibako.owner={os.getuid()}", busybox_image, "true"],
+        capture_output=True, check=True,
     )  # fmt: skip
     (tmp_path / "Containerfile").write_text(
         f"FROM {busybox_image}\nLABEL io.kanibako.origin=local\nRUN echo {tmp_path} > /built\n"

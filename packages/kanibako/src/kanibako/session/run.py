@@ -133,9 +133,11 @@ def _locked_session(resolved: ResolvedSession, echo: Echo, after: list[Callable[
         )
         hardened = rules.apply(spec)
         # A standby holds the binds of the moment it was made: the box rules' binds of
-        # single control files and the egress socket are this session's, so a session
-        # with either launches cold and leaves no standby (see README, Warm standby).
-        per_session = hardened.mounts != spec.mounts or egress.mode == "allowlist"
+        # single control files (a file replaced on the host would stay the old one) and
+        # the egress socket are this session's, so a session with either launches cold
+        # and leaves no standby (README, Warm standby). Overlays and directories keep.
+        added = [m for m in hardened.mounts if m not in spec.mounts]
+        per_session = egress.mode == "allowlist" or any(not m.source.is_dir() for m in added)
         spec = egress.director().apply(hardened)
         warm = Warm.for_session(resolved, spec, additions, per_session=per_session)
         status = warm.run(debug) if warm.name else None
