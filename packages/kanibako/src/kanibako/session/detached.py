@@ -34,8 +34,10 @@ from kanibako_paths import Project
 SOCKET_NAME = "tty.sock"
 LOG_NAME = "session.log"
 SCROLLBACK = 64 * 1024
-# How long `-d` watches a new session for an immediate end (then it returns).
-SETTLE_SECONDS = 1.0
+# How long a detached session must hold its lock before -d calls it running: long
+# enough that a command ending at once (a busy machine starts a container in ~1 s)
+# is reported as such rather than as a running session.
+SETTLE_SECONDS = 3.0
 HEADER = struct.Struct("!cH")
 WINSIZE = struct.Struct("!HH")
 
