@@ -268,10 +268,12 @@ def test_resource_scopes_apply_in_real_sessions(
     one, two, alone = (isolated_home / name for name in ("one", "two", "alone"))
     for project in (one, two, alone):
         project.mkdir()
+    # Project one creates the shared plugins dir and writes into it from its session.
+    # The stand-in claude comes first: setting a resource needs the target detected,
+    # and the host may have no Claude Code of its own.
+    fake_claude(agent_bin, "mkdir -p ~/.claude/plugins && echo from-one > ~/.claude/plugins/p")
     setting = kanibako("-p", str(alone), "box", "resource", "set", "plugins/", "project")
     assert setting.returncode == 0, setting.stderr
-    # Project one creates the shared plugins dir and writes into it from its session.
-    fake_claude(agent_bin, "mkdir -p ~/.claude/plugins && echo from-one > ~/.claude/plugins/p")
     launch(one, busybox_image, "start")
     # What the user puts in the shared dir on the host reaches every sharing project;
     # what a session wrote stays in that project's own layer (issue 12).
