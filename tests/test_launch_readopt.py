@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from kanibako_paths import Project, load_paths, resolve_project
 from kanibako_runtime import LOCK_FILE_NAME, lock_holder
-from tests.launch_helpers import kanibako, session_containers, wait_for
+from tests.launch_helpers import ENGINE, kanibako, session_containers, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -97,6 +98,11 @@ def test_a_crashed_session_is_resumable_and_continues_director_and_helpers(
         assert _wait_runs(director_home, 2, "the director's second run") == [FRESH, CONTINUE]
         log = (project.metadata_dir / "session.log").read_text()
         assert "died without ending" in log, log
+        # What a dead session leaves where no reaper could act (a host without /bin/sh):
+        # a container of the helper's name. The respawn removes it and starts afresh.
+        left = f"kanibako-helper-{project.project_hash[:8]}-1"
+        subprocess.run([ENGINE, "run", "-d", "--name", left, python_image, "sleep", "60"],
+                       check=True, capture_output=True)  # fmt: skip
         again = kanibako("-p", str(workspace), "helper", "respawn", "--all", timeout=120)
         assert again.returncode == 0, again.stderr
         assert again.stdout == "respawned helper 1\n"

@@ -26,6 +26,7 @@ from kanibako_runtime import (
     EngineCommandError,
     Mount,
     OrphanReaper,
+    inspect,
     remove,
     run_detached,
     stop,
@@ -145,7 +146,7 @@ class HelperSpawner:
             spec = self.harden(self.spec_for(request, extra), running)
             if self.egress is not None:
                 spec = self.egress.helper(request.helper).apply(spec)
-            run_detached(self.engine, spec)
+            self._run(spec)
         except BaseException:
             reaper.disarm()
             if pending is not None:
@@ -160,6 +161,20 @@ class HelperSpawner:
         helper = self.track(request, reaper)
         self.started.append(helper)
         return helper
+
+    def _run(self, spec: ContainerSpec) -> None:
+        """Start the helper; a container of its name that a dead session left is removed first.
+
+        The session holds the project's lock, so a container with this helper's
+        name can only be one whose session died before stopping it.
+        """
+        try:
+            run_detached(self.engine, spec)
+        except EngineCommandError:
+            if not spec.name or inspect(self.engine, spec.name) is None:
+                raise
+            remove(self.engine, spec.name)
+            run_detached(self.engine, spec)
 
     def track(self, request: SpawnRequest, reaper: OrphanReaper | None = None) -> HelperContainer:
         """The started helper's handle: stopping it also closes its way out (and its reaper)."""
