@@ -72,3 +72,13 @@ def docker_host(engine: str, busybox_image: str) -> Iterator[str]:
             daemon.wait()
         log.close()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def docker_project(isolated_home: Path, docker_host: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty project directory, with kanibako pointed at the private dockerd."""
+    monkeypatch.setenv("DOCKER_HOST", docker_host)
+    monkeypatch.setenv("KANIBAKO_ENGINE", "docker")
+    path = isolated_home / "proj"
+    path.mkdir()
+    return path

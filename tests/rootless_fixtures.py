@@ -66,12 +66,23 @@ class RootlessUser:
     env: dict[str, str]
 
     def kanibako(self, project: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+        return _as_user(self.command(project, *args))
+
+    def command(self, project: Path, *args: str) -> str:
+        """The shell command that runs ``kanibako ARGS`` as the user in ``project``."""
         assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env.items())
-        command = (
-            f"cd {shlex.quote(str(project))} && env {assignments} {self.launcher} "
-            + " ".join(shlex.quote(a) for a in args)
+        return f"cd {shlex.quote(str(project))} && env {assignments} {self.launcher} " + " ".join(
+            shlex.quote(a) for a in args
         )
-        return _as_user(command)
+
+    def argv(self, project: Path, *args: str) -> list[str]:
+        """``kanibako ARGS`` as the user, for a process the test starts itself (a pty)."""
+        return ["su", self.name, "-s", "/bin/bash", "-c", self.command(project, *args)]
+
+    def session_containers(self, workspace: Path) -> list[str]:
+        """The user's running session containers of ``workspace``."""
+        running = _user_session_containers()
+        return [name for name, where in running.items() if where == str(workspace)]
 
 
 @pytest.fixture(scope="module")

@@ -160,6 +160,10 @@ def test_stop_respawn_and_cascade_cleanup(project: Path, session: Any) -> None:
     assert run(project, "stop", "1", code=2) == "kanibako: helper 1 is stopped\n"
     assert run(project, "respawn", "1") == "respawned helper 1\n"
     assert len(spawner.started) == 2
+    assert run(project, "respawn", "--all") == "no interrupted helper\n"  # 1 was stopped by hand
+    for wrong in ((), ("1", "--all")):
+        out = run(project, "respawn", *wrong, code=2)
+        assert out == "kanibako: helper respawn takes a helper number or --all (not both)\n"
     # A grandchild, spawned by helper 1 with its own token.
     token = spawner.started[1].request.mounts
     config = next(m.source for m in token if m.target.endswith("/1/spawn.toml"))

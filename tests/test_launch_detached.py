@@ -3,33 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.detached_checks import attach_runs_the_shell_and_detaches
 from tests.launch_helpers import KANIBAKO, kanibako, session_containers, wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def _read(fd: int, seconds: float, until: bytes | None = None) -> bytes:
-    got = b""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and (until is None or until not in got):
-        ready, _, _ = select.select([fd], [], [], 0.05)
-        if ready:
-            try:
-                data = os.read(fd, 65536)
-            except OSError:
-                break
-            if not data:
-                break
-            got += data
-    return got
 
 
 def test_a_detached_session_outlives_its_cli_and_is_attached_through_a_pty(
@@ -46,20 +27,8 @@ def test_a_detached_session_outlives_its_cli_and_is_attached_through_a_pty(
         assert [(r["project"], r["state"]) for r in rows] == [(str(project), "detached")]
         again = kanibako("-p", str(project), "shell", "--no-helpers", "-i", debian_image, "-d")
         assert again.returncode == 2 and "already running" in again.stderr
-        pid, fd = pty.fork()
-        if pid == 0:
-            os.execv(KANIBAKO, [KANIBAKO, "-p", str(project), "attach"])  # noqa: S606
-        asked = time.monotonic()
-        first = _read(fd, 5, until=b"#")
-        assert first, "nothing on the terminal after attach"
-        print(f"attach: first bytes after {time.monotonic() - asked:.3f} s")
-        os.write(fd, b"echo hello-$((6*7))\r")
-        assert b"hello-42" in _read(fd, 5, until=b"hello-42")
-        os.write(fd, b"\x1d")  # Ctrl-]: detach
-        assert b"detached" in _read(fd, 5, until=b"detached")
-        _, status = os.waitpid(pid, 0)
-        os.close(fd)
-        assert os.waitstatus_to_exitcode(status) == 0
+        took = attach_runs_the_shell_and_detaches([KANIBAKO, "-p", str(project), "attach"], b"#")
+        print(f"attach: first bytes after {took:.3f} s")
         assert session_containers(project)  # detaching does not end it
     finally:
         kanibako("-p", str(project), "stop")

@@ -33,13 +33,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
-def project(isolated_home: Path, docker_host: str, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("DOCKER_HOST", docker_host)
-    monkeypatch.setenv("KANIBAKO_ENGINE", "docker")
-    path = isolated_home / "proj"
-    (path / "vault" / "share-ro").mkdir(parents=True)
-    (path / "vault" / "share-ro" / "ref.txt").write_text("ref\n")
-    return path
+def project(docker_project: Path) -> Path:
+    (docker_project / "vault" / "share-ro").mkdir(parents=True)
+    (docker_project / "vault" / "share-ro" / "ref.txt").write_text("ref\n")
+    return docker_project
 
 
 def _running(project: Path) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kanibako_runtime import ProjectLock, ProjectLockedError, lock_holder
+from kanibako_runtime import ProjectLock, ProjectLockedError, lock_holder, stale_holder
 
 
 def test_second_lock_is_refused_naming_the_holder(tmp_path: Path) -> None:
@@ -73,3 +73,29 @@ def test_the_kernel_releases_the_lock_when_the_holder_dies(tmp_path: Path) -> No
         child.stdout.close()
     assert lock_holder(path) is None
     ProjectLock(path).acquire()
+
+
+def test_a_holder_that_died_leaves_a_stale_record_that_never_blocks_the_next(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "session.lock"
+    code = (
+        "from pathlib import Path; from kanibako_runtime import ProjectLock;"
+        f"ProjectLock(Path({str(path)!r})).acquire(container='kanibako-dead'); import os;"
+        "os.kill(os.getpid(), 9)"
+    )
+    child = subprocess.run([sys.executable, "-c", code], check=False)
+    assert child.returncode == -9
+    stale = stale_holder(path)
+    assert stale is not None and stale.container == "kanibako-dead"
+    assert lock_holder(path) is None
+    lock = ProjectLock(path)
+    lock.acquire(container="kanibako-new")  # not refused
+    assert lock.stale == stale
+    assert stale_holder(path) is None  # held now: nothing stale
+    lock.release()
+    assert stale_holder(path) is None  # released cleanly: the file is empty
+    again = ProjectLock(path)
+    again.acquire()
+    assert again.stale is None
+    again.release()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from kanibako.app import LaunchOptions
-from kanibako.session.agent import first_run_marker, prepare_agent
+from kanibako.session.agent import AgentLaunch, first_run_marker, prepare_agent, running_marker
 from kanibako_paths import KanibakoPaths, Project, resolve_project
 
 CONTINUE = "--continue"
@@ -57,3 +57,49 @@ def test_the_first_successful_start_is_recorded_once(box: tuple[KanibakoPaths, P
     assert marker.exists()
     assert CONTINUE not in launch(box, "start", 0, new=True)
     assert CONTINUE in launch(box, "start", 0)
+
+
+def _started(box: tuple[KanibakoPaths, Project], mode: str = "start") -> AgentLaunch:
+    paths, project = box
+    prepared = prepare_agent(
+        paths,
+        resolve_project(paths, project.workspace),
+        LaunchOptions(),
+        mode,  # type: ignore[arg-type]
+        first_run=False,
+        verbose=False,
+    )
+    prepared.session_started()
+    return prepared
+
+
+def test_a_first_session_that_died_while_the_agent_ran_is_continued(
+    box: tuple[KanibakoPaths, Project],
+) -> None:
+    died = _started(box)
+    assert CONTINUE not in died.argv
+    assert running_marker(box[1], "claude").exists()
+    # Killed outright: neither session_ended nor finish ran. The next start continues.
+    resumed = _started(box)
+    assert CONTINUE in resumed.argv
+    resumed.session_ended(0)
+    resumed.finish()
+    assert not running_marker(box[1], "claude").exists()
+    assert first_run_marker(box[1], "claude").exists()  # recorded by the continued session
+    assert CONTINUE in launch(box, "start", 0)
+
+
+def test_a_session_that_ended_leaves_no_running_record(
+    box: tuple[KanibakoPaths, Project],
+) -> None:
+    ended = _started(box)
+    ended.session_ended(1)  # the agent failed, and the session ended (cleanup ran)
+    ended.finish()
+    assert not running_marker(box[1], "claude").exists()
+    assert CONTINUE not in launch(box, "start", 0)
+
+
+def test_a_shell_session_that_died_is_no_conversation(box: tuple[KanibakoPaths, Project]) -> None:
+    _started(box, mode="shell")
+    assert not running_marker(box[1], "claude").exists()
+    assert CONTINUE not in launch(box, "start", 0)

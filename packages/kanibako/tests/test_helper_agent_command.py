@@ -19,7 +19,7 @@ def spawner_for(
     return HelperSpawner(engine, project, "img", director_argv, [], {}, helper_command=helper)
 
 
-def helper_argv(spawner: HelperSpawner, model: str | None) -> list[str]:
+def helper_argv(spawner: HelperSpawner, model: str | None, *, resume: bool = False) -> list[str]:
     request = SpawnRequest(
         helper=1,
         parent=0,
@@ -29,6 +29,7 @@ def helper_argv(spawner: HelperSpawner, model: str | None) -> list[str]:
         container_name="kanibako-helper-x-1",
         mounts=(),
         command=("/bin/sh", "init.sh"),
+        resume=resume,
     )
     spec = spawner.spec_for(request)
     assert spec.entrypoint == "/bin/sh"
@@ -79,3 +80,25 @@ def test_a_session_without_an_agent_gives_helpers_its_own_command(
     assert shell.argv == []
     spawner = spawner_for(project, ["/bin/sh"], shell.helper_command)
     assert helper_argv(spawner, "sonnet") == ["/bin/sh"]
+
+
+def test_a_helper_respawned_after_its_session_died_continues_its_own_conversation(
+    box: tuple[KanibakoPaths, Project],
+) -> None:
+    paths, project = box
+    # The director's first run (no --continue of its own): the helper still continues.
+    director = prepare_agent(
+        paths, project, LaunchOptions(), "start", first_run=True, verbose=False
+    )
+    assert "--continue" not in director.argv
+    spawner = spawner_for(project, director.argv, director.helper_command)
+    assert helper_argv(spawner, None, resume=True) == [
+        "claude", "--continue", SKIP, "--model", "opus"
+    ]  # fmt: skip
+    assert helper_argv(spawner, None) == ["claude", SKIP, "--model", "opus"]
+    # -N for the director is its own choice: a resumed helper continues all the same.
+    fresh = prepare_agent(
+        paths, project, LaunchOptions(new=True), "start", first_run=False, verbose=False
+    )
+    resumed = helper_argv(spawner_for(project, fresh.argv, fresh.helper_command), None, resume=True)
+    assert "--continue" in resumed

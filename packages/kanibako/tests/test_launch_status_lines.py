@@ -40,6 +40,20 @@ def test_held_lock_names_the_session(project) -> None:  # type: ignore[no-untype
     assert dict(status_lines(paths, proj))["lock"] == "free"
 
 
+def test_a_session_that_died_shows_as_resumable(project) -> None:  # type: ignore[no-untyped-def]
+    paths, proj = project
+    lock = proj.metadata_dir / LOCK_FILE_NAME
+    code = (
+        "import os; from pathlib import Path; from kanibako_runtime import ProjectLock;"
+        f"ProjectLock(Path({str(lock)!r})).acquire(container='kanibako-w-1'); os.kill(os.getpid(), 9)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == -9
+    lines = dict(status_lines(paths, proj))
+    assert lines["lock"].startswith("free (the last session died: pid ")
+    assert lines["lock"].endswith("; resumable)")
+    assert lines["container"] == "not running"
+
+
 def test_importing_status_lines_loads_no_engine_code() -> None:
     code = (
         "import sys, kanibako.session as l; "

@@ -13,7 +13,7 @@ from kanibako_helpers.errors import (
     NotPermitted,
 )
 from kanibako_helpers.helper_config import HelperConfig, read_helper_config, write_helper_config
-from kanibako_helpers.helper_registry import read_registry, registry_path
+from kanibako_helpers.helper_registry import WAS_RUNNING, read_registry, registry_path
 from kanibako_helpers.hub_state import HubConfig
 from kanibako_helpers.layout import (
     CONTAINER_CLI,
@@ -42,6 +42,7 @@ __all__ = [
     "CONTAINER_LOG",
     "CONTAINER_SOCKET",
     "DIRECTOR",
+    "WAS_RUNNING",
     "BindMount",
     "BudgetExceeded",
     "HelperConfig",

@@ -26,8 +26,12 @@ REGISTRY_MAX_BYTES = 4 * 1024 * 1024
 MODEL_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@-]{0,127}")
 """A model name as the hub accepts it at spawn: nothing a terminal would interpret."""
 
-_FIELDS = ("helper", "parent", "depth", "breadth", "model", "peers", "status")
-_STATUSES = frozenset({"running", "stopped", "failed", "stopping", "spawning"})
+_FIELDS = ("helper", "parent", "depth", "breadth", "model", "peers", "status", "command")
+_STATUSES = frozenset({"running", "stopped", "failed", "stopping", "spawning", "interrupted"})
+WAS_RUNNING = frozenset({"running", "spawning", "interrupted"})
+"""Recorded statuses that, read by a new hub, mean the helper was running when its session
+died: a hub that ends records every helper ``stopped``; only a killed one leaves these."""
+_MAX_COMMAND_WORDS = 256
 
 
 def registry_path(log_path: Path) -> Path:
@@ -65,6 +69,13 @@ def _entry(raw: object) -> dict[str, Any] | None:
         return None
     if not isinstance(peers, list):
         return None
+    command = raw.get("command", [])  # absent in registries written before it was kept
+    if not (
+        isinstance(command, list)
+        and len(command) <= _MAX_COMMAND_WORDS
+        and all(isinstance(word, str) and "\0" not in word for word in command)
+    ):
+        return None
     return {
         "helper": number,
         "parent": parent,
@@ -73,6 +84,7 @@ def _entry(raw: object) -> dict[str, Any] | None:
         "model": model,
         "peers": [p for p in peers if _int(p, 1, 2**62) is not None],
         "status": status,
+        "command": command,
     }
 
 

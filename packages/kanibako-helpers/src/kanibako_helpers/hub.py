@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from kanibako_helpers.budget import SpawnBudget
 from kanibako_helpers.errors import HelperError
-from kanibako_helpers.helper_registry import read_registry
+from kanibako_helpers.helper_registry import WAS_RUNNING, read_registry
 from kanibako_helpers.hub_connection import Connection
 from kanibako_helpers.hub_control import Control
 from kanibako_helpers.hub_routing import Routing
@@ -33,10 +33,22 @@ from kanibako_helpers.numbering import DIRECTOR, depth_of, parent_of
 from kanibako_helpers.protocol import ROLE_COMMAND, ROLE_MAILBOX
 from kanibako_helpers.spawn import RunningHelper
 
-__all__ = ["Connection", "Hub", "HubConfig", "MessageLog", "RequestError"]
+__all__ = ["Connection", "Hub", "HubConfig", "MessageLog", "RequestError", "wait_recorded"]
 
 _CLOSING: dict[Path, threading.Thread] = {}
 """Per registry, the thread still recording the end of the last session in this process."""
+
+
+def wait_recorded(registry: Path) -> None:
+    """Block until the hub that ended last in this process has recorded its helpers stopped.
+
+    A session calls it before it releases the project lock: a registry still
+    saying ``running`` after that would read, to the next session, as helpers
+    whose session died (``interrupted``).
+    """
+    closing = _CLOSING.pop(registry, None)
+    if closing is not None:
+        closing.join()
 
 
 class Hub(Routing, Control):
@@ -50,16 +62,16 @@ class Hub(Routing, Control):
         self.seq = last_seq(self.config.log_path)
         self.config.token_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._write_token(self.helpers[DIRECTOR])
-        closing = _CLOSING.pop(self.config.registry, None)
-        if closing is not None:
-            closing.join()  # the last session's "stopped" lands before this one reads
+        wait_recorded(self.config.registry)  # the last session's "stopped" lands before this reads
         if self.config.load_existing:
             self._load_existing()
 
     def _load_existing(self) -> None:
         """Helpers of earlier sessions, as stopped records (so they can be respawned).
 
-        Only the hub's own registry says which helpers exist: never the
+        A helper the registry still records as running lost its session to a
+        crash (a hub that ends records ``stopped``): it loads ``interrupted``,
+        and a respawn continues its conversation. Only the hub's own registry says which helpers exist: never the
         helpers' tree (``state.json`` there is the director's to write). Even
         so, each budget is clamped to what the numbering allows below the
         director, and a number whose recorded parent disagrees with the
@@ -85,9 +97,10 @@ class Hub(Routing, Control):
                     ),
                     model=entry["model"] or None,
                     token=secrets.token_hex(32),
-                    status="stopped",
+                    status="interrupted" if entry["status"] in WAS_RUNNING else "stopped",
                     peers=entry["peers"],
                     recorded=True,
+                    command=tuple(entry["command"]),
                 )
             )
 
@@ -98,7 +111,12 @@ class Hub(Routing, Control):
         their state and the registry say ``stopped`` from here on.
         """
         still_running = [r.running for r in self.helpers.values() if r.running is not None]
-        ended = [r for n, r in self.helpers.items() if n and r.recorded and r.status != "stopped"]
+        # An interrupted helper nobody respawned stays so: it is still to be brought back.
+        ended = [
+            r
+            for n, r in self.helpers.items()
+            if n and r.recorded and r.status not in ("stopped", "interrupted")
+        ]
         for record in ended:
             record.status = "stopped"
         if ended:

@@ -87,17 +87,47 @@ class Control(HubState):
     def _op_respawn(
         self, conn: Connection, caller: HelperRecord, request: dict[str, Any], rid: object
     ) -> None:
-        record = self._descendant(caller, request)
-        if record.status not in ("stopped", "failed"):
-            raise RequestError("state", f"helper {record.number} is {record.status}")
         if self.spawner is None:
             raise RequestError("unavailable", "this session cannot spawn helpers")
+        if request.get("all") is True:
+            # Every descendant that was running when the last session died, parents
+            # first (a child's tree lies in its parent's channels).
+            records = [
+                r
+                for n, r in sorted(self.helpers.items())
+                if r.status == "interrupted" and is_descendant(n, caller.number, self.base)
+            ]
+            resumed = [(record, self._respawning(record)) for record in records]
+            self._background(conn, rid, self._respawn_all(resumed))
+            return
+        record = self._descendant(caller, request)
+        if record.status not in ("stopped", "failed", "interrupted"):
+            raise RequestError("state", f"helper {record.number} is {record.status}")
+        resume = self._respawning(record)
+        self._background(conn, rid, self._spawn(record, fresh=False, resume=resume))
+
+    def _respawning(self, record: HelperRecord) -> bool:
+        """Mark ``record`` spawning with a fresh token; True when it continues its conversation."""
+        resume = record.status == "interrupted"
         # A fresh token: whatever held the old one is not the new container.
         self.tokens.pop(record.token, None)
         record.token = secrets.token_hex(32)
         self.tokens[record.token] = record.number
         record.status = "spawning"
-        self._start(conn, rid, record, fresh=False)
+        return resume
+
+    async def _respawn_all(self, records: list[tuple[HelperRecord, bool]]) -> dict[str, Any]:
+        done, failed = [], []
+        for record, resume in records:
+            try:
+                await self._spawn(record, fresh=False, resume=resume)
+            except Exception as exc:  # one helper failing must not keep the others down
+                failed.append(f"helper {record.number}: {exc}")
+            else:
+                done.append(record.number)
+        if failed:
+            raise RequestError("failed", "; ".join(failed))
+        return {"helpers": done}
 
     def _op_stop(
         self, conn: Connection, caller: HelperRecord, request: dict[str, Any], rid: object
@@ -146,7 +176,9 @@ class Control(HubState):
     def _start(self, conn: Connection, rid: object, record: HelperRecord, fresh: bool) -> None:
         self._background(conn, rid, self._spawn(record, fresh))
 
-    async def _spawn(self, record: HelperRecord, fresh: bool) -> dict[str, Any]:
+    async def _spawn(
+        self, record: HelperRecord, fresh: bool, resume: bool = False
+    ) -> dict[str, Any]:
         parent = record.parent if record.parent is not None else DIRECTOR
         siblings = [
             r.number for r in self.helpers.values() if r.parent == parent and r is not record
@@ -154,13 +186,14 @@ class Control(HubState):
         loop = asyncio.get_running_loop()
         try:
             running, peers = await loop.run_in_executor(
-                self.executor, self._spawn_blocking, record, siblings
+                self.executor, self._spawn_blocking, record, siblings, resume
             )
         except BaseException:
             if fresh:
                 self._forget(record)
             else:
-                record.status = "failed"
+                # An interrupted helper stays one: its conversation is still to continue.
+                record.status = "interrupted" if resume else "failed"
                 # Rare, and the loop may be cancelled here: written in place.
                 self._save_state(record)
                 self.write_registry(self.registry_snapshot())
@@ -179,7 +212,7 @@ class Control(HubState):
         return {"helper": record.number}
 
     def _spawn_blocking(
-        self, record: HelperRecord, siblings: list[int]
+        self, record: HelperRecord, siblings: list[int], resume: bool = False
     ) -> tuple[RunningHelper, list[int]]:
         if self.spawner is None:
             raise RequestError("unavailable", "this session cannot spawn helpers")
@@ -232,6 +265,7 @@ class Control(HubState):
             env=env,
             command=("/bin/sh", f"{inside}/playbook/scripts/{INIT_SCRIPT_NAME}"),
             agent_command=record.command,
+            resume=resume,
         )
         return self.spawner(request), peers
 

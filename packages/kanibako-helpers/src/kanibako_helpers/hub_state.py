@@ -112,6 +112,7 @@ class HelperRecord:
             "breadth": self.budget.breadth,
             "connected": self.mailbox is not None,
             "peers": list(self.peers),
+            "command": list(self.command),
         }
 
 

@@ -42,6 +42,8 @@ class SpawnRequest:
     command: tuple[str, ...] = ()
     agent_command: tuple[str, ...] = ()
     """What runs instead of the agent (``helper spawn -c``); empty: the agent."""
+    resume: bool = False
+    """The helper was running when its session died: its agent continues its own conversation."""
 
 
 class RunningHelper(Protocol):

@@ -121,7 +121,7 @@ def _death_signal_wrapper() -> list[str]:
     return [setpriv, "--pdeathsig", "TERM", "--"] if setpriv else []
 
 
-class _OrphanReaper:
+class OrphanReaper:
     """A tiny watcher that removes the container if Kanibako dies without cleaning up.
 
     ``setpriv --pdeathsig`` alone is not enough: the engine client passes the
@@ -249,7 +249,7 @@ def foreground(
             )
         except FileNotFoundError as exc:
             raise EngineNotFoundError(f"container engine {engine.binary!r} is gone") from exc
-        reaper = _OrphanReaper(engine, spec.name) if spec.name else None
+        reaper = OrphanReaper(engine, spec.name) if spec.name else None
         # The engine's stderr passes through as it comes, and its tail is kept, so
         # a failure on a host problem can be named afterwards.
         tail = StderrTail(process.stderr) if process.stderr is not None else None

@@ -3,7 +3,10 @@
 The kernel drops the lock when the holding process dies, so a crash never
 leaves a project locked. The file also says who holds it (pid, container,
 start time), written after the lock is taken, so a refused second session can
-name the running one.
+name the running one. A release empties the file: a record left in a file
+nobody holds is what a holder that died (SIGKILL, a reboot) leaves behind
+(:func:`stale_holder`), and the next :meth:`ProjectLock.acquire` takes the
+lock all the same and keeps that record as ``ProjectLock.stale``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from types import TracebackType
 from kanibako_runtime.errors import ProjectLockedError
 
 LOCK_FILE_NAME = "session.lock"
+_RECORD_MAX = 4096  # far above a record's three short lines
 
 
 @dataclass(frozen=True)
@@ -40,10 +44,13 @@ class LockHolder:
         return ", ".join(parts) or "another process"
 
 
-def _read_holder(path: Path) -> LockHolder:
+def _read_holder(path: Path, fd: int | None = None) -> LockHolder:
     # The record is "key=value" lines (pid, container, started): no JSON to import.
     try:
-        text = path.read_text(encoding="utf-8")
+        if fd is None:
+            text = path.read_text(encoding="utf-8")
+        else:  # the caller's descriptor; a FIFO planted there cannot seek: read as empty
+            text = os.pread(fd, _RECORD_MAX, 0).decode("utf-8")
     except (OSError, UnicodeDecodeError):
         text = ""
     data = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
@@ -59,8 +66,8 @@ def _read_holder(path: Path) -> LockHolder:
     )
 
 
-def lock_holder(path: Path) -> LockHolder | None:
-    """Who holds the lock at ``path`` now, or None when nobody does (cheap; no engine)."""
+def _probe(path: Path) -> tuple[bool, LockHolder] | None:
+    """Whether the lock at ``path`` is held, and the holder its file records; None: no file."""
     try:
         # O_NONBLOCK: a FIFO in the lock's place must not hang `status`.
         fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
@@ -70,11 +77,32 @@ def lock_holder(path: Path) -> LockHolder | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return _read_holder(path)
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return None
+            return True, _read_holder(path, fd)
+        try:  # read under the shared lock: no session can start and rewrite it meanwhile
+            return False, _read_holder(path, fd)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def lock_holder(path: Path) -> LockHolder | None:
+    """Who holds the lock at ``path`` now, or None when nobody does (cheap; no engine)."""
+    probed = _probe(path)
+    return probed[1] if probed is not None and probed[0] else None
+
+
+def stale_holder(path: Path) -> LockHolder | None:
+    """The record of a holder that died without releasing ``path``; None when held or clean."""
+    probed = _probe(path)
+    if probed is None or probed[0]:
+        return None  # no file, or held: its holder is alive
+    return probed[1] if probed[1].pid is not None else None
+
+
+def _recorded(path: Path, fd: int) -> LockHolder | None:
+    holder = _read_holder(path, fd)
+    return holder if holder.pid is not None else None
 
 
 class ProjectLock:
@@ -87,6 +115,8 @@ class ProjectLock:
         self.path = path
         self.label = label or str(path.parent)
         self._fd: int | None = None
+        self.stale: LockHolder | None = None
+        """Set by ``acquire``: the record a holder that died left in the file, if any."""
 
     @property
     def held(self) -> bool:
@@ -109,6 +139,8 @@ class ProjectLock:
                 "use 'kanibako stop' to end it"
             ) from None
         self._fd = fd
+        # Taken: whoever the file still names died holding it (never a reason to refuse).
+        self.stale = _recorded(self.path, fd)
         self.note(container=container)
 
     def note(self, *, container: str) -> None:

@@ -175,15 +175,22 @@ def list_(ctx: click.Context, as_json: bool) -> None:
 
 
 def _helpers_on_disk(log: Path) -> list[dict[str, Any]]:
-    """Helpers of a project with no session running, as the hub recorded them: all stopped.
+    """Helpers of a project with no session running, as the hub recorded them.
 
-    Read from the hub's registry beside the log, never from ``~/helpers``
+    All are stopped; one recorded as running lost its session (``interrupted``,
+    see ``kanibako_helpers.WAS_RUNNING``). Read from the hub's registry beside the log, never from ``~/helpers``
     (the director can write there).
     """
-    from kanibako_helpers import read_registry, registry_path
+    from kanibako_helpers import WAS_RUNNING, read_registry, registry_path
+    from kanibako_helpers.hub import wait_recorded
 
+    wait_recorded(registry_path(log))  # a hub of this process that just ended
     return [
-        {**entry, "status": "stopped", "connected": False}
+        {
+            **entry,
+            "status": "interrupted" if entry["status"] in WAS_RUNNING else "stopped",
+            "connected": False,
+        }
         for entry in read_registry(registry_path(log))
     ]
 
@@ -202,9 +209,25 @@ def _number_command(op: str, verb: str, doc: str) -> Callable[..., None]:
 
 
 helper.command("stop")(_number_command("stop", "stopped", "Stop helper N (a descendant)."))
-helper.command("respawn")(
-    _number_command("respawn", "respawned", "Relaunch stopped helper N (a descendant).")
+
+
+@helper.command()
+@click.argument("number", type=click.IntRange(1), required=False)
+@click.option(
+    "--all", "every", is_flag=True, help="Every helper that was running when the last session died."
 )
+@json_option
+@click.pass_context
+def respawn(ctx: click.Context, number: int | None, every: bool, as_json: bool) -> None:
+    """Relaunch stopped helper N, or --all the interrupted ones (a descendant)."""
+    from kanibako.errors import CliError
+
+    if (number is None) == (not every):
+        raise CliError("helper respawn takes a helper number or --all (not both)")
+    fields: dict[str, Any] = {"all": True} if every else {"helper": number}
+    done = _request(_ctx_where(ctx), "respawn", **fields).get("helpers", [number])
+    text = f"respawned helper {', '.join(map(str, done))}" if done else "no interrupted helper"
+    _emit(as_json, {"helpers": done}, text)
 
 
 def _add_review_commands() -> None:

@@ -1,4 +1,4 @@
-"""``kanibako ps [--json]``: this user's sessions (attached or orphaned) and warm standbys."""
+"""``kanibako ps [--json]``: this user's sessions (attached, detached, orphaned, resumable) and warm standbys."""
 
 from __future__ import annotations
 

@@ -25,9 +25,14 @@ def status_lines(paths: KanibakoPaths, project: Project) -> list[tuple[str, str]
     is shown as held only while a live process holds it (the kernel drops it
     when the process dies).
     """
-    from kanibako_runtime.lock import LOCK_FILE_NAME, lock_holder
+    from kanibako_runtime.lock import LOCK_FILE_NAME, lock_holder, stale_holder
 
-    holder = lock_holder(project.metadata_dir / LOCK_FILE_NAME)
+    lock = project.metadata_dir / LOCK_FILE_NAME
+    holder = lock_holder(lock)
     if holder is None:
+        dead = stale_holder(lock)  # a session that died: the next start resumes it
+        if dead is not None:
+            return [("lock", f"free (the last session died: {dead.describe()}; resumable)"),
+                    ("container", "not running")]  # fmt: skip
         return [("lock", "free"), ("container", "not running")]
     return [("lock", f"held ({holder.describe()})"), ("container", holder.container or "starting")]

@@ -58,7 +58,18 @@ class AgentLaunch:
     helper_command: HelperCommand | None = None
     finish_hook: Callable[[], None] = field(default=lambda: None, repr=False)
     first_run_marker: Path | None = None
+    running_marker: Path | None = None
     _finished: bool = field(default=False, repr=False)
+
+    def session_started(self) -> None:
+        """Record that the agent runs now: ``finish`` removes the record, a crash leaves it.
+
+        A session that died instead of ending (its kanibako killed, the machine
+        rebooted) never reaches ``finish``: the record left behind tells the
+        next launch that the agent had a conversation to continue.
+        """
+        if self.running_marker is not None:
+            self.running_marker.touch()
 
     def session_ended(self, status: int) -> None:
         """Record the agent's first successful session (``kanibako start`` ending with 0).
@@ -75,6 +86,8 @@ class AgentLaunch:
         """Write fresher credentials back to the host (once; later calls do nothing)."""
         if not self._finished:
             self._finished = True
+            if self.running_marker is not None:
+                self.running_marker.unlink(missing_ok=True)  # the session ended, it did not die
             self.finish_hook()
 
 
@@ -83,7 +96,8 @@ class HelperCommand:
     """How a session's agent command line was built, to build its helpers' from.
 
     A helper is a new agent in its own home: it starts a new conversation
-    (never the director's ``--continue``/``--resume``) with the director's
+    (never the director's ``--continue``/``--resume``; after a crash, a
+    respawn continues the helper's own, ``resume``) with the director's
     other choices (``-S``, default args, settings), and with the model the
     spawn asked for in place of the director's effective one. The target maps
     the model through its ``model`` setting (Claude: ``--model``).
@@ -94,12 +108,16 @@ class HelperCommand:
     request: ArgsRequest
     default_args: tuple[str, ...]
 
-    def argv(self, model: str | None) -> list[str]:
-        """The helper's agent command; ``model`` None keeps the director's model."""
+    def argv(self, model: str | None, *, resume: bool = False) -> list[str]:
+        """The helper's agent command; ``model`` None keeps the director's model.
+
+        ``resume``: continue the conversation the helper's home holds (as a
+        director's start after its first does), for a helper whose session died.
+        """
         state = dict(self.request.state)
         if model:
             state["model"] = model
-        request = replace(self.request, mode="start", new=True, state=state)
+        request = replace(self.request, mode="start", new=not resume, first_run=False, state=state)
         return list(self.target.command_line(self.install, request, self.default_args).argv)
 
 
@@ -308,7 +326,11 @@ def launch_agent(
     # the agent's own first successful session is recorded separately, per
     # target, outside the container's reach (see AgentLaunch.session_ended).
     marker = first_run_marker(project, target.name)
-    first_run = first_run or not marker.exists()
+    running = running_marker(project, target.name)
+    recorded = marker.exists()
+    # An agent whose last session died while it ran (the running record is
+    # left) had a conversation: it continues, as after a session that ended.
+    first_run = first_run or not (recorded or running.exists())
     if sharing:
         for copied in target.refresh_credentials(home):
             _debug(verbose, f"credentials copied into {copied}")
@@ -352,10 +374,16 @@ def launch_agent(
         network_hosts=tuple(target.network_hosts()),
         helper_command=helper,
         finish_hook=write_back,
-        first_run_marker=marker if first_run and argv and mode == "start" else None,
+        first_run_marker=marker if not recorded and argv and mode == "start" else None,
+        running_marker=running if argv else None,
     )
 
 
 def first_run_marker(project: Project, target_name: str) -> Path:
     """The file whose presence says the target's agent has had a successful session here."""
     return project.metadata_dir / f"agent-{target_name}.initialized"
+
+
+def running_marker(project: Project, target_name: str) -> Path:
+    """The file present while the target's agent runs here (and after a session that died)."""
+    return project.metadata_dir / f"agent-{target_name}.running"

@@ -83,7 +83,10 @@ class HelperHubFeature:
             egress=self._egress,
         )
         with ExitStack() as starting:
-            # Unwound in reverse: the hub stops first, then any helper left running.
+            # Unwound in reverse: the hub stops first, then any helper left running,
+            # then the hub's record of them as stopped is on disk (before the lock
+            # is released: the next session must not read them as interrupted).
+            starting.callback(hub.wait_recorded, session.paths, session.project)
             starting.callback(spawner.stop_all)
             handle = starting.enter_context(
                 hub.hub_session(session.paths, session.project, spawner)

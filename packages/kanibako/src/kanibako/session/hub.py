@@ -80,9 +80,22 @@ def session_locations(
     return SessionLocations(
         socket_path=private / SOCKET_NAME,
         token_dir=private / "tokens",
-        log_path=paths.data_dir / "helper-logs" / f"{project.project_hash}.jsonl",
+        log_path=helper_log_path(paths, project),
         helpers_root=project.shell_dir / "helpers",
     )
+
+
+def wait_recorded(paths: KanibakoPaths, project: Project) -> None:
+    """Once the project's hub has ended: wait until its helpers are recorded stopped."""
+    from kanibako_helpers import registry_path
+    from kanibako_helpers.hub import wait_recorded as wait_for_registry
+
+    wait_for_registry(registry_path(helper_log_path(paths, project)))
+
+
+def helper_log_path(paths: KanibakoPaths, project: Project) -> Path:
+    """The project's helper message log (its hub's registry lies beside it)."""
+    return paths.data_dir / "helper-logs" / f"{project.project_hash}.jsonl"
 
 
 def init_script() -> bytes:

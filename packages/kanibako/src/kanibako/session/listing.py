@@ -1,4 +1,11 @@
-"""``kanibako ps``: this user's sessions and standbys, from the engine's labels and the project locks."""
+"""``kanibako ps``: this user's sessions and standbys, from the engine's labels and the project locks.
+
+A project whose last session died (its supervisor killed, the machine
+rebooted) and left no container is ``resumable``: its lock file still names
+a holder that nobody holds (``kanibako_runtime.stale_holder``). ``kanibako
+start`` there continues the director's conversation, ``kanibako helper
+respawn --all`` brings back the helpers that were running.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kanibako.session import layout
-from kanibako_paths import load_paths, resolve_config
+from kanibako_paths import KanibakoPaths, Project, list_boxes, load_paths, resolve_config
 from kanibako_runtime import (
     LOCK_FILE_NAME,
     ContainerInfo,
     detect_engine,
     list_containers,
     lock_holder,
+    stale_holder,
 )
 
 
@@ -23,7 +31,9 @@ class SessionRow:
     """One project's container as ``ps`` shows it."""
 
     project: str
-    state: str  # "attached", "detached" (under a supervisor), "warm" (a standby), "orphaned"
+    # "attached", "detached" (under a supervisor), "warm" (a standby), "orphaned",
+    # "resumable" (its session died, no container left)
+    state: str
     since: str
     image: str
     helpers: int
@@ -53,19 +63,54 @@ def _held_state(workspace: str) -> str | None:
 
 
 def list_sessions() -> list[SessionRow]:
-    """Every session container of this user (owner label) on the configured engine."""
-    engine = detect_engine(resolve_config(load_paths()).container_engine or None)
+    """Every session container of this user (owner label), then this user's resumable projects."""
+    paths = load_paths()
+    engine = detect_engine(resolve_config(paths).container_engine or None)
     found = list_containers(engine, {layout.LABEL_OWNER: str(os.getuid())})
     helpers: dict[str, int] = {}
     for container in found:
         if container.labels.get(layout.LABEL_ROLE) == "helper":
             key = container.labels.get(layout.LABEL_SESSION, "")
             helpers[key] = helpers.get(key, 0) + 1
-    return [
+    rows = [
         _row(c, helpers.get(c.labels.get(layout.LABEL_SESSION, ""), 0))
         for c in found
         if c.labels.get(layout.LABEL_ROLE) == "director"
     ]
+    running = {row.project for row in rows} | {
+        c.labels.get(layout.LABEL_WORKSPACE, "") for c in found
+    }
+    for entry in list_boxes(paths):
+        project = entry.project
+        if project is not None and str(project.workspace) not in running:
+            row = _resumable(paths, project)
+            if row is not None:
+                rows.append(row)
+    return rows
+
+
+def _resumable(paths: KanibakoPaths, project: Project) -> SessionRow | None:
+    """The row of a project whose last session died without ending, else None."""
+    holder = stale_holder(project.metadata_dir / LOCK_FILE_NAME)
+    if holder is None:
+        return None
+    from kanibako.session.hub import helper_log_path
+    from kanibako_helpers import WAS_RUNNING, HelperError, read_registry, registry_path
+
+    try:
+        recorded = read_registry(registry_path(helper_log_path(paths, project)))
+    except HelperError:
+        recorded = []
+    started = holder.started
+    return SessionRow(
+        project=str(project.workspace),
+        state="resumable",
+        since=_since(str(int(started))) if started else "",
+        image="",
+        # The helpers `helper respawn --all` would bring back.
+        helpers=sum(1 for entry in recorded if entry["status"] in WAS_RUNNING),
+        container=holder.container,
+    )
 
 
 def _row(container: ContainerInfo, helpers: int) -> SessionRow:

@@ -57,6 +57,8 @@ def run_session(request: SessionRequest, echo: Echo) -> int:
     with signals_unwind():
         try:
             lock.acquire(container=resolved.name)
+            if lock.stale is not None:
+                echo(f"the last session here ({lock.stale.describe()}) died without ending")
             try:
                 status = _locked_session(resolved, echo, after)
             finally:
@@ -140,6 +142,7 @@ def _locked_session(resolved: ResolvedSession, echo: Echo, after: list[Callable[
         per_session = egress.mode == "allowlist" or any(not m.source.is_dir() for m in added)
         spec = egress.director().apply(hardened)
         warm = Warm.for_session(resolved, spec, additions, per_session=per_session)
+        agent.session_started()
         status = warm.run(debug) if warm.name else None
         if status is None:
             status = _run_container(engine, spec, debug)

@@ -6,6 +6,8 @@ wrapper in front of the agent's command (built by the target with the model
 the spawn asked for: the :class:`~kanibako.session.agent.HelperCommand`
 the spawner is handed). It carries the
 session's labels, so ``kanibako stop`` ends helpers together with their director.
+A helper runs detached from kanibako, so each has an orphan reaper: if the
+session's process dies without stopping it (SIGKILL), the helper is removed too.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from kanibako_runtime import (
     Engine,
     EngineCommandError,
     Mount,
+    OrphanReaper,
+    inspect,
     remove,
     run_detached,
     stop,
@@ -43,6 +47,8 @@ class HelperContainer:
     name: str
     # Called once the container is gone (the session's egress closes its socket).
     on_stopped: Callable[[], None] | None = field(default=None, repr=False)
+    # Removes the container should this process die without stopping it.
+    reaper: OrphanReaper | None = field(default=None, repr=False)
     _stopped: bool = field(default=False, repr=False)
 
     @property
@@ -64,6 +70,8 @@ class HelperContainer:
             finally:
                 remove(self.engine, self.name)
                 self._stopped = True
+                if self.reaper is not None:
+                    self.reaper.disarm()
                 if self.on_stopped is not None:
                     self.on_stopped()
 
@@ -95,7 +103,8 @@ class HelperSpawner:
         mounts = [Mount(m.source, m.target, m.read_only) for m in request.mounts]
         mounts += extra
         env = {**self.env, **request.env}
-        argv = [*request.command, *(request.agent_command or self.agent_command(request.model))]
+        agent = request.agent_command or self.agent_command(request.model, resume=request.resume)
+        argv = [*request.command, *agent]
         return ContainerSpec(
             image=self.image,
             name=request.container_name,
@@ -110,14 +119,16 @@ class HelperSpawner:
             init=True,
         )
 
-    def agent_command(self, model: str | None) -> list[str]:
+    def agent_command(self, model: str | None, *, resume: bool = False) -> list[str]:
         """The helper's agent: built by the target with ``model`` (None: the director's).
 
-        A session running no agent (a shell, ``-c``) gives its helpers the same command.
+        ``resume``: the helper was running when its session died, so its agent
+        continues the conversation in its own home. A session running no agent
+        (a shell, ``-c``) gives its helpers the same command.
         """
         if self.helper_command is None:
             return list(self.agent_argv)
-        return self.helper_command.argv(model) or list(self.agent_argv)
+        return self.helper_command.argv(model, resume=resume) or list(self.agent_argv)
 
     def __call__(self, request: SpawnRequest, /) -> HelperContainer:
         running = sum(1 for helper in self.started if not helper.stopped)
@@ -129,12 +140,15 @@ class HelperSpawner:
             workspace = next(m.source for m in request.mounts if m.target == CONTAINER_WORKSPACE)
             pending = self.clones.begin(request.helper, workspace)
             extra = tuple(pending.mounts)
+        # Armed before the container exists: a death mid-start leaves nothing either.
+        reaper = OrphanReaper(self.engine, request.container_name)
         try:
             spec = self.harden(self.spec_for(request, extra), running)
             if self.egress is not None:
                 spec = self.egress.helper(request.helper).apply(spec)
-            run_detached(self.engine, spec)
+            self._run(spec)
         except BaseException:
+            reaper.disarm()
             if pending is not None:
                 pending.abandon()
             raise
@@ -142,17 +156,31 @@ class HelperSpawner:
             try:
                 pending.finish()
             except BaseException:
-                self.track(request).stop()
+                self.track(request, reaper).stop()
                 raise
-        helper = self.track(request)
+        helper = self.track(request, reaper)
         self.started.append(helper)
         return helper
 
-    def track(self, request: SpawnRequest) -> HelperContainer:
-        """The started helper's handle: stopping it also closes its way out."""
+    def _run(self, spec: ContainerSpec) -> None:
+        """Start the helper; a container of its name that a dead session left is removed first.
+
+        The session holds the project's lock, so a container with this helper's
+        name can only be one whose session died before stopping it.
+        """
+        try:
+            run_detached(self.engine, spec)
+        except EngineCommandError:
+            if not spec.name or inspect(self.engine, spec.name) is None:
+                raise
+            remove(self.engine, spec.name)
+            run_detached(self.engine, spec)
+
+    def track(self, request: SpawnRequest, reaper: OrphanReaper | None = None) -> HelperContainer:
+        """The started helper's handle: stopping it also closes its way out (and its reaper)."""
         egress, number = self.egress, request.helper
         on_stopped = None if egress is None else (lambda: egress.release(number))
-        return HelperContainer(self.engine, request.container_name, on_stopped)
+        return HelperContainer(self.engine, request.container_name, on_stopped, reaper)
 
     def stop_all(self) -> None:
         """Stop every helper still running (the session is over)."""
