@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import threading
 from pathlib import Path
 
@@ -66,6 +67,11 @@ class HubRunner:
         server = await loop.create_unix_server(lambda: Connection(self.hub), str(path))
         try:
             path.chmod(0o600)
+            # Everything alive now (the CLI's modules, the config) lives as
+            # long as the session: out of the collector's sight, a full
+            # collection later scans only what came after, not the whole
+            # process, and cannot stall a message behind it for milliseconds.
+            gc.freeze()
             self._ready.set()
             await self._stop.wait()
         finally:
