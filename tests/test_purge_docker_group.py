@@ -1,0 +1,94 @@
+"""Purge and helper cleanup as a non-root user of the Docker group (a private dockerd).
+
+A rootful daemon creates the mount points of a session's bind mounts (the CLI
+bundle, the hub socket, the message log) in the project's home as root: the
+user cannot delete them. ``box purge`` and ``helper cleanup`` must still remove
+everything, through a throwaway container of the daemon's (its root is root),
+using an image that is already there: no registry is reachable here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from tests.docker_fixtures import docker_client
+from tests.launch_helpers import CLEANUP_DIRECTOR
+from tests.rootless_fixtures import RootlessUser
+
+pytestmark = pytest.mark.integration
+
+
+def _project(user: RootlessUser, name: str, script: str = "") -> Path:
+    project = user.root / "projects" / name
+    project.mkdir(parents=True)
+    if script:
+        (project / "director.sh").write_text(script)
+    subprocess.run(["chown", "-R", f"{user.uid}:{user.uid}", str(project)], check=True)
+    return project
+
+
+def _trees(user: RootlessUser, project: Path) -> tuple[Path, Path]:
+    info = user.kanibako(project, "box", "info", "--json")
+    assert info.returncode == 0, info.stderr.decode()
+    fields = json.loads(info.stdout)
+    return Path(fields["metadata"]), Path(fields["shell"])
+
+
+def _root_owned(tree: Path) -> list[Path]:
+    return [p for p in tree.rglob("*") if p.lstat().st_uid == 0]
+
+
+def _containers(user: RootlessUser) -> list[str]:
+    env = {**os.environ, "DOCKER_HOST": user.env["DOCKER_HOST"]}
+    listed = subprocess.run(
+        [docker_client(), "ps", "-aq"], env=env, capture_output=True, text=True, check=True
+    )
+    return listed.stdout.split()
+
+
+def _purged(user: RootlessUser, project: Path, metadata: Path, shell: Path) -> None:
+    done = user.kanibako(project, "box", "purge", "--yes")
+    err = done.stderr.decode()
+    assert done.returncode == 0 and "Traceback" not in err, err
+    assert not metadata.exists() and not shell.exists()
+    assert project.is_dir()  # the workspace stays
+    listed = user.kanibako(project, "box", "list", "--json")
+    assert str(project) not in listed.stdout.decode()
+    assert _containers(user) == []  # the throwaway remover went with its --rm
+
+
+def test_docker_group_box_purge_removes_root_owned_stubs(
+    docker_user: RootlessUser, busybox_image: str
+) -> None:
+    project = _project(docker_user, "stubbed")
+    done = docker_user.kanibako(project, "shell", "-i", busybox_image, "-c", "id -u")
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.decode().split() == [str(docker_user.uid)]  # the session ran as the user
+    metadata, shell = _trees(docker_user, project)
+    assert _root_owned(shell), f"no root-owned stubs in {shell}: the test proves nothing"
+    _purged(docker_user, project, metadata, shell)
+
+
+def test_docker_group_helper_cleanup_removes_root_owned_stubs(
+    docker_user: RootlessUser, python_image: str
+) -> None:
+    project = _project(docker_user, "cleanup", CLEANUP_DIRECTOR)
+    # The helper runs the in-container CLI with the image's python3, found on a plain PATH.
+    user = replace(docker_user, env={**docker_user.env, "PATH": "/usr/local/bin:/usr/bin:/bin"})
+    done = user.kanibako(
+        project, "shell", "-i", python_image, "-c", "sh /home/agent/workspace/director.sh"
+    )
+    out = (done.stdout + done.stderr).decode()
+    assert done.returncode == 0, out
+    assert "cleaned" in out and "Permission denied" not in out and "Traceback" not in out
+    metadata, shell = _trees(user, project)
+    assert _root_owned(shell), f"no root-owned stubs in {shell}: the test proves nothing"
+    assert not (shell / "helpers" / "1").exists()
+    assert not (metadata / "helper-homes" / "1").exists()
+    _purged(user, project, metadata, shell)
