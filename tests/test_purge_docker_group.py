@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -52,26 +53,47 @@ def _containers(user: RootlessUser) -> list[str]:
     return listed.stdout.split()
 
 
+def _left_behind(user: RootlessUser, digest: str) -> list[Path]:
+    """What of the project's is still in the data dir, and anything root's in the user's tree."""
+    return [
+        p
+        for p in user.root.rglob("*")
+        if p.lstat().st_uid == 0 or (digest in p.name and p.is_relative_to(user.root / "data"))
+    ]
+
+
 def _purged(user: RootlessUser, project: Path, metadata: Path, shell: Path) -> None:
+    digest = user.kanibako(project, "box", "get", "project_hash").stdout.decode().strip()
+    assert digest and _left_behind(user, digest)
     done = user.kanibako(project, "box", "purge", "--yes")
     err = done.stderr.decode()
     assert done.returncode == 0 and "Traceback" not in err, err
     assert not metadata.exists() and not shell.exists()
+    assert _left_behind(user, digest) == []  # checked as root: nothing of the project remains
     assert project.is_dir()  # the workspace stays
     listed = user.kanibako(project, "box", "list", "--json")
     assert str(project) not in listed.stdout.decode()
     assert _containers(user) == []  # the throwaway remover went with its --rm
 
 
+def _launched(
+    user: RootlessUser, project: Path, image: str, command: str
+) -> tuple[Path, Path, str]:
+    """Run ``command`` in a session of ``project``: (metadata, shell, output), stubs checked."""
+    done = user.kanibako(project, "shell", "-i", image, "-c", command)
+    out = (done.stdout + done.stderr).decode()
+    assert done.returncode == 0 and "Traceback" not in out, out
+    metadata, shell = _trees(user, project)
+    assert _root_owned(shell), f"no root-owned stubs in {shell}: the test proves nothing"
+    return metadata, shell, done.stdout.decode()
+
+
 def test_docker_group_box_purge_removes_root_owned_stubs(
     docker_user: RootlessUser, busybox_image: str
 ) -> None:
     project = _project(docker_user, "stubbed")
-    done = docker_user.kanibako(project, "shell", "-i", busybox_image, "-c", "id -u")
-    assert done.returncode == 0, done.stderr.decode()
-    assert done.stdout.decode().split() == [str(docker_user.uid)]  # the session ran as the user
-    metadata, shell = _trees(docker_user, project)
-    assert _root_owned(shell), f"no root-owned stubs in {shell}: the test proves nothing"
+    metadata, shell, out = _launched(docker_user, project, busybox_image, "id -u")
+    assert out.split() == [str(docker_user.uid)]  # the session ran as the user, not root
     _purged(docker_user, project, metadata, shell)
 
 
@@ -81,14 +103,24 @@ def test_docker_group_helper_cleanup_removes_root_owned_stubs(
     project = _project(docker_user, "cleanup", CLEANUP_DIRECTOR)
     # The helper runs the in-container CLI with the image's python3, found on a plain PATH.
     user = replace(docker_user, env={**docker_user.env, "PATH": "/usr/local/bin:/usr/bin:/bin"})
-    done = user.kanibako(
-        project, "shell", "-i", python_image, "-c", "sh /home/agent/workspace/director.sh"
-    )
-    out = (done.stdout + done.stderr).decode()
-    assert done.returncode == 0, out
-    assert "cleaned" in out and "Permission denied" not in out and "Traceback" not in out
-    metadata, shell = _trees(user, project)
-    assert _root_owned(shell), f"no root-owned stubs in {shell}: the test proves nothing"
+    director = "sh /home/agent/workspace/director.sh"
+    metadata, shell, out = _launched(user, project, python_image, director)
+    assert "cleaned" in out
     assert not (shell / "helpers" / "1").exists()
     assert not (metadata / "helper-homes" / "1").exists()
     _purged(user, project, metadata, shell)
+
+
+def test_docker_group_gc_removes_an_orphan_with_root_owned_stubs(
+    docker_user: RootlessUser, busybox_image: str
+) -> None:
+    project = _project(docker_user, "orphaned")
+    metadata, _, _ = _launched(docker_user, project, busybox_image, "true")
+    digest = docker_user.kanibako(project, "box", "get", "project_hash").stdout.decode().strip()
+    shutil.rmtree(project)  # the workspace is gone: an orphan
+    gc = docker_user.kanibako(docker_user.root, "gc", "--yes", "--json")
+    assert gc.returncode == 0 and "Traceback" not in gc.stderr.decode(), gc.stderr.decode()
+    assert any(i["kind"] == "orphaned project" for i in json.loads(gc.stdout)["plan"])
+    assert not metadata.exists()
+    assert _left_behind(docker_user, digest) == []
+    assert _containers(docker_user) == []
