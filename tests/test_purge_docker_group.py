@@ -124,3 +124,27 @@ def test_docker_group_gc_removes_an_orphan_with_root_owned_stubs(
     assert not metadata.exists()
     assert _left_behind(docker_user, digest) == []
     assert _containers(docker_user) == []
+
+
+def test_docker_group_purge_when_the_configured_image_has_no_rm(
+    docker_user: RootlessUser, busybox_image: str, tmp_path: Path
+) -> None:
+    # The image Kanibako launches is tried first; one without ``rm`` must not end the purge.
+    (tmp_path / "only-a-file").write_text("no rm in here\n")
+    env = {**os.environ, "DOCKER_HOST": docker_user.env["DOCKER_HOST"]}
+    packed = subprocess.run(
+        ["tar", "-c", "-C", str(tmp_path), "only-a-file"], capture_output=True, check=True
+    )
+    subprocess.run(
+        [docker_client(), "import", "-", "kanibako-test-no-rm:latest"],
+        input=packed.stdout, env=env, capture_output=True, check=True,
+    )  # fmt: skip
+    config = docker_user.root / "config" / "kanibako.toml"
+    saved = config.read_text()
+    config.write_text(saved + '\n[container]\nimage = "kanibako-test-no-rm:latest"\n')
+    try:
+        project = _project(docker_user, "no-rm")
+        metadata, shell, _ = _launched(docker_user, project, busybox_image, "true")
+        _purged(docker_user, project, metadata, shell)
+    finally:
+        config.write_text(saved)
