@@ -5,8 +5,12 @@
 #  - crun cannot run here ("cgroups in hybrid mode not supported"): use runc.
 #  - Podman's default rlimits exceed the hard limits (EPERM): pin them to the hard limits.
 #  - A rootless user with subuids for the rootless tests (KANIBAKO_TEST_ROOTLESS_USER).
+#  - A non-root user in the group a test dockerd gives its socket (KANIBAKO_TEST_DOCKER_USER):
+#    a user of the Docker group, without the system daemon's own group.
 set -euo pipefail
 user=${KANIBAKO_TEST_ROOTLESS_USER:-kanibako-ci}
+docker_user=${KANIBAKO_TEST_DOCKER_USER:-kanibako-dock}
+docker_group=${KANIBAKO_TEST_DOCKER_GROUP:-kanibako-docker}
 
 nofile=$(ulimit -Hn); nproc=$(ulimit -Hu)
 [ "$nofile" = unlimited ] || [ "$nofile" -gt 1048576 ] && nofile=1048576
@@ -42,4 +46,8 @@ if [ ! -d "$home/.local/share/containers/storage/vfs" ]; then
   printf '[storage]\ndriver = "overlay"\n' > "$home/.config/containers/storage.conf"
 fi
 chown -R "$user:$user" "$home/.config"
-echo "== machine configured (containers.conf, rootless user $user)"
+
+getent group "$docker_group" >/dev/null || groupadd --system "$docker_group"
+id "$docker_user" >/dev/null 2>&1 || useradd --create-home --shell /bin/bash "$docker_user"
+id -nG "$docker_user" | tr ' ' '\n' | grep -qx "$docker_group" || usermod -aG "$docker_group" "$docker_user"
+echo "== machine configured (containers.conf, rootless user $user, Docker-group user $docker_user)"

@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.rootless_fixtures",
     "tests.egress_checks",
     "tests.docker_fixtures",
+    "tests.docker_user_fixtures",
 ]
 
 

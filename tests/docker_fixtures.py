@@ -14,6 +14,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,19 +27,27 @@ def docker_client() -> str:
     return client
 
 
-@pytest.fixture(scope="module")
-def docker_host(engine: str, busybox_image: str) -> Iterator[str]:
-    """DOCKER_HOST of a private dockerd holding the busybox test image."""
+@contextmanager
+def private_dockerd(engine: str, images: list[str], group: str = "root") -> Iterator[str]:
+    """Start a dockerd whose socket belongs to ``group``, load ``images`` from Podman: DOCKER_HOST.
+
+    The socket sits in a directory only root and ``group`` may enter, as the
+    system daemon's does for the Docker group.
+    """
     if os.geteuid() != 0:
         pytest.fail("the Docker tests start their own dockerd: run them as root")
     client = docker_client()
     root = Path(tempfile.mkdtemp(prefix="kanibako-dockerd-"))
-    host = f"unix://{root}/docker.sock"
+    root.chmod(0o711)
+    sockets = root / "sock"
+    sockets.mkdir(mode=0o750)
+    shutil.chown(sockets, group=group)
+    host = f"unix://{sockets}/docker.sock"
     log = (root / "dockerd.log").open("wb")
     daemon = subprocess.Popen(
         [
             "dockerd", "--iptables=false", "--ip-masq=false", "--bridge=none",
-            "--storage-driver", "overlay2", "--host", host,
+            "--storage-driver", "overlay2", "--host", host, "--group", group,
             "--data-root", str(root / "data"), "--exec-root", str(root / "exec"),
             "--pidfile", str(root / "docker.pid"),
         ],
@@ -55,13 +64,14 @@ def docker_host(engine: str, busybox_image: str) -> Iterator[str]:
             if daemon.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"dockerd did not start: {(root / 'dockerd.log').read_text()[-2000:]}")
             time.sleep(0.2)
-        saved = subprocess.Popen([engine, "save", busybox_image], stdout=subprocess.PIPE)
-        subprocess.run(
-            [client, "load"], stdin=saved.stdout, env=env, check=True, capture_output=True
-        )
-        assert saved.stdout is not None
-        saved.stdout.close()
-        assert saved.wait() == 0
+        for image in images:
+            saved = subprocess.Popen([engine, "save", image], stdout=subprocess.PIPE)
+            subprocess.run(
+                [client, "load"], stdin=saved.stdout, env=env, check=True, capture_output=True
+            )
+            assert saved.stdout is not None
+            saved.stdout.close()
+            assert saved.wait() == 0
         yield host
     finally:
         daemon.terminate()
@@ -72,6 +82,13 @@ def docker_host(engine: str, busybox_image: str) -> Iterator[str]:
             daemon.wait()
         log.close()
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def docker_host(engine: str, busybox_image: str) -> Iterator[str]:
+    """DOCKER_HOST of a private dockerd holding the busybox test image."""
+    with private_dockerd(engine, [busybox_image]) as host:
+        yield host
 
 
 @pytest.fixture

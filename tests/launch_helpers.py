@@ -12,6 +12,20 @@ from pathlib import Path
 KANIBAKO = str(Path(sys.executable).with_name("kanibako"))
 ENGINE = os.environ.get("KANIBAKO_TEST_ENGINE", "podman")
 
+# A director script (run in the session) spawning helper 1, waiting for it, cleaning it up.
+CLEANUP_DIRECTOR = r"""
+set -e
+kb="python3 $HOME/.local/bin/kanibako"
+$kb helper spawn
+n=0
+until $kb helper list | grep -q running; do
+  n=$((n + 1)); [ "$n" -lt 200 ] || { echo "helper 1 never ran" >&2; exit 3; }
+  sleep 0.1
+done
+$kb helper cleanup 1
+echo cleaned
+"""
+
 
 def kanibako(
     *args: str, cwd: Path | None = None, timeout: float = 60

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,10 +30,10 @@ USER = os.environ.get("KANIBAKO_TEST_ROOTLESS_USER", "kanibako-ci")
 
 
 def _as_user(
-    command: str, *, input_bytes: bytes | None = None
+    command: str, *, input_bytes: bytes | None = None, user: str = USER
 ) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        ["su", USER, "-s", "/bin/bash", "-c", command],
+        ["su", user, "-s", "/bin/bash", "-c", command],
         input=input_bytes,
         capture_output=True,
         timeout=120,
@@ -40,18 +41,18 @@ def _as_user(
     )
 
 
-def _user_can(test: str) -> bool:
-    return _as_user(f"cd /tmp && {test}").returncode == 0
+def _user_can(test: str, user: str = USER) -> bool:
+    return _as_user(f"cd /tmp && {test}", user=user).returncode == 0
 
 
-def _python_for_user() -> str:
+def _python_for_user(user: str) -> str:
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     for candidate in (os.path.realpath(sys.executable), f"/usr/bin/python{version}"):
         probe = f"{shlex.quote(candidate)} -c 'import sys; assert sys.version_info[:2] == ({version.replace('.', ', ')})'"
-        if Path(candidate).exists() and _user_can(probe):
+        if Path(candidate).exists() and _user_can(probe, user):
             return candidate
     pytest.fail(
-        f"no Python {version} that user {USER} can run (venv interpreter: {sys.executable})"
+        f"no Python {version} that user {user} can run (venv interpreter: {sys.executable})"
     )
 
 
@@ -66,7 +67,7 @@ class RootlessUser:
     env: dict[str, str]
 
     def kanibako(self, project: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-        return _as_user(self.command(project, *args))
+        return _as_user(self.command(project, *args), user=self.name)
 
     def command(self, project: Path, *args: str) -> str:
         """The shell command that runs ``kanibako ARGS`` as the user in ``project``."""
@@ -85,24 +86,29 @@ class RootlessUser:
         return [name for name, where in running.items() if where == str(workspace)]
 
 
-@pytest.fixture(scope="module")
-def rootless(busybox_image: str) -> Iterator[RootlessUser]:
-    """The rootless test user, set up once per test module (fails when it is missing)."""
+@contextmanager
+def user_sandbox(user: str, what: str, env: dict[str, str]) -> Iterator[RootlessUser]:
+    """``user`` with a private temp tree (config, data, cache, projects) and a kanibako launcher.
+
+    ``what`` names the tests in failures; ``env`` is added to the user's
+    environment. The tree is the user's, and removed afterwards.
+    """
     try:
-        account = pwd.getpwnam(USER)
+        account = pwd.getpwnam(user)
     except KeyError:
-        pytest.fail(f"rootless tests need user {USER!r} (run .ci/setup-machine.sh as root)")
+        pytest.fail(f"{what} need user {user!r} (run .ci/setup-machine.sh as root)")
     if os.geteuid() != 0:
-        pytest.fail("rootless tests switch to the test user with su: run them as root")
-    root = Path(tempfile.mkdtemp(prefix="kanibako-rootless-"))
+        pytest.fail(f"{what} switch to the test user with su: run them as root")
+    root = Path(tempfile.mkdtemp(prefix=f"{user}-"))
     root.chmod(0o755)
     try:
-        python = _python_for_user()
+        python = _python_for_user(user)
         site_dirs = [d for d in site.getsitepackages() if Path(d).is_dir()]
         for directory in site_dirs:
-            if not _user_can(f"test -r {shlex.quote(directory)} -a -x {shlex.quote(directory)}"):
+            readable = f"test -r {shlex.quote(directory)} -a -x {shlex.quote(directory)}"
+            if not _user_can(readable, user):
                 pytest.fail(
-                    f"user {USER} cannot read {directory}: make the checkout world-readable"
+                    f"user {user} cannot read {directory}: make the checkout world-readable"
                 )
         launcher = root / "kanibako"
         code = (
@@ -116,20 +122,10 @@ def rootless(busybox_image: str) -> Iterator[RootlessUser]:
         launcher.chmod(0o755)
         config = root / "config"
         (config / "containers").mkdir(parents=True)
-        own = Path(account.pw_dir) / ".config" / "containers"
-        for conf in ("containers.conf", "storage.conf"):
-            if (own / conf).is_file():
-                shutil.copy(own / conf, config / "containers" / conf)
         (config / "kanibako.toml").write_text(f'[paths]\ndata_path = "{root / "data"}"\n')
         for sub in ("data", "cache", "projects"):
             (root / sub).mkdir()
         subprocess.run(["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(root)], check=True)
-        if not _user_can(f"podman image exists {busybox_image}"):
-            saved = subprocess.run(
-                ["podman", "save", busybox_image], capture_output=True, check=True
-            ).stdout
-            loaded = _as_user("cd /tmp && podman load", input_bytes=saved)
-            assert loaded.returncode == 0, loaded.stderr.decode()
         env = {
             "XDG_CONFIG_HOME": str(config),
             "KANIBAKO_KEEP_WARM": "0",  # standbys only where a test asks (--keep-warm)
@@ -138,11 +134,31 @@ def rootless(busybox_image: str) -> Iterator[RootlessUser]:
             "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
             # Never Anthropic's real token issuer (a test sets a loopback one).
             "KANIBAKO_CLAUDE_ISSUER_URL": "",
+            **env,
         }
-        yield RootlessUser(USER, account.pw_uid, root, launcher, env)
-        _fail_on_leftovers(root)
+        yield RootlessUser(user, account.pw_uid, root, launcher, env)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def rootless(busybox_image: str) -> Iterator[RootlessUser]:
+    """The rootless test user, set up once per test module (fails when it is missing)."""
+    with user_sandbox(USER, "rootless tests", {}) as user:
+        own = Path(pwd.getpwnam(USER).pw_dir) / ".config" / "containers"
+        for conf in ("containers.conf", "storage.conf"):
+            if (own / conf).is_file():
+                copied = user.root / "config" / "containers" / conf
+                shutil.copy(own / conf, copied)
+                os.chown(copied, user.uid, -1)
+        if not _user_can(f"podman image exists {busybox_image}"):
+            saved = subprocess.run(
+                ["podman", "save", busybox_image], capture_output=True, check=True
+            ).stdout
+            loaded = _as_user("cd /tmp && podman load", input_bytes=saved)
+            assert loaded.returncode == 0, loaded.stderr.decode()
+        yield user
+        _fail_on_leftovers(user.root)
 
 
 def _user_session_containers() -> dict[str, str]:

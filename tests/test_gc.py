@@ -47,6 +47,13 @@ def test_gc_accounts_and_plans_but_removes_nothing_without_yes(home: Path) -> No
     live = _project(home, "live", snapshots=12)
     gone = _project(home, "gone")
     (gone / "keep-me").write_text("user file")
+    digest = ok("box", "get", "project_hash", cwd=gone).strip()
+    (home / ".local/share/kanibako/helper-logs").mkdir(parents=True)
+    logs = [
+        home / f".local/share/kanibako/helper-logs/{digest}.{n}" for n in ("jsonl", "helpers.json")
+    ]
+    for log in logs:
+        log.write_text("{}\n")
     import shutil
 
     shutil.rmtree(gone)
@@ -84,6 +91,7 @@ def test_gc_accounts_and_plans_but_removes_nothing_without_yes(home: Path) -> No
     assert after["live"]["snapshot_count"] == 10
     assert (live / "vault" / "share-rw" / "f").is_file()  # a workspace is never touched
     assert sorted(p.name for p in bundles.iterdir()) == ["fingerprint", "kanibako-new.pyz"]
+    assert not any(log.exists() for log in logs)  # the orphan's helper log and registry too
     assert _gc()["plan"] == []
 
 

@@ -15,22 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.launch_helpers import CLEANUP_DIRECTOR
 from tests.rootless_fixtures import RootlessUser
 
 pytestmark = pytest.mark.integration
-
-_DIRECTOR = r"""
-set -e
-kb="python3 $HOME/.local/bin/kanibako"
-$kb helper spawn
-n=0
-until $kb helper list | grep -q running; do
-  n=$((n + 1)); [ "$n" -lt 200 ] || { echo "helper 1 never ran" >&2; exit 3; }
-  sleep 0.1
-done
-$kb helper cleanup 1
-echo cleaned
-"""
 
 
 def test_rootless_helper_cleanup_removes_the_engines_stubs(
@@ -44,7 +32,7 @@ def test_rootless_helper_cleanup_removes_the_engines_stubs(
                        capture_output=True)  # fmt: skip
     project = rootless.root / "projects" / "cleanup"
     project.mkdir(parents=True)
-    (project / "director.sh").write_text(_DIRECTOR)
+    (project / "director.sh").write_text(CLEANUP_DIRECTOR)
     subprocess.run(["chown", "-R", f"{rootless.uid}:{rootless.uid}", str(project)], check=True)
     user = replace(rootless, env={**rootless.env, "PATH": "/usr/local/bin:/usr/bin:/bin"})
     done = user.kanibako(

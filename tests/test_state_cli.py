@@ -141,6 +141,31 @@ def test_box_list_orphan_and_purge(project: Path, tmp_path: Path) -> None:
     assert [e["name"] for e in json.loads(ok("box", "list", "--json"))] == ["other"]
 
 
+def _helper_logs(isolated_home: Path, cwd: Path) -> list[Path]:
+    """The hub's message log and registry for the project at ``cwd``, written as the hub does."""
+    digest = ok("box", "get", "project_hash", cwd=cwd).strip()
+    logs = isolated_home / ".local/share/kanibako/helper-logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    made = [logs / f"{digest}.jsonl", logs / f"{digest}.helpers.json"]
+    for path in made:
+        path.write_text("{}\n")
+    return made
+
+
+def test_box_purge_removes_the_projects_helper_log_and_registry(
+    isolated_home: Path, project: Path, tmp_path: Path
+) -> None:
+    ok("init", cwd=project)
+    other = tmp_path / "other"
+    other.mkdir()
+    ok("init", cwd=other)
+    mine, theirs = _helper_logs(isolated_home, project), _helper_logs(isolated_home, other)
+    out = ok("box", "purge", "--yes", cwd=project)
+    assert not any(p.exists() for p in mine)
+    assert all(f"Removed {p}" in out for p in mine)
+    assert all(p.exists() for p in theirs)  # another project's record stays
+
+
 def test_box_migrate_between_modes_and_duplicate(project: Path, tmp_path: Path) -> None:
     ok("env", "set", "MARK", "carried", cwd=project)
     ok("workset", "create", "ws", str(tmp_path / "ws"))

@@ -25,6 +25,7 @@ from kanibako_runtime.spec import ContainerSpec
 from kanibako_runtime.stderr_tail import StderrTail
 
 STOP_TIMEOUT = 2  # seconds the container gets to exit on SIGTERM before SIGKILL
+_REMOVAL_WAIT = 30  # seconds a removal the engine already started may take
 
 
 @dataclass(frozen=True)
@@ -310,7 +311,23 @@ def remove(engine: Engine, name: str) -> bool:
         return True
     if done.returncode == 0 or _no_such(done):
         return False
+    if "already in progress" in (done.stderr or ""):
+        # Docker's own --rm is removing it (it has just stopped): wait until it is gone.
+        return _gone_within(engine, name, _REMOVAL_WAIT)
     raise EngineCommandError(f"could not remove {name}: {last_line(done)}")
+
+
+def _gone_within(engine: Engine, name: str, seconds: float) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while inspect(engine, name) is not None:
+        if time.monotonic() > deadline:
+            raise EngineCommandError(
+                f"could not remove {name}: still being removed after {seconds} s"
+            )
+        time.sleep(0.05)
+    return True
 
 
 def _no_such(done: subprocess.CompletedProcess[str]) -> bool:

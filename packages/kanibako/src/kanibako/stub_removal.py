@@ -11,11 +11,14 @@ stops half-way. The fallback removes through the engine's own user namespace:
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 _TIMEOUT = 120
+_MAX_IMAGES = 3  # images without ``rm`` (scratch-based) are skipped, but not endlessly
 
 
 def remove_tree(path: Path) -> None:
@@ -39,17 +42,28 @@ def _remove_through_engine(path: Path) -> bool:
         return False
     target = str(path.resolve())
     if engine.kind == "podman" and engine.rootless:
-        argv = [*engine.base_argv(), "unshare", "rm", "-rf", "--", target]
-    elif engine.kind == "docker" and not engine.remote:
-        image = _local_image(engine.base_argv())
-        if image is None:
-            return False
-        parent = str(Path(target).parent)
-        argv = [*engine.base_argv(), "run", "--rm", "--network", "none", "--user", "0:0",
-                "--entrypoint", "rm", "-v", f"{parent}:/kanibako-parent", image,
-                "-rf", f"/kanibako-parent/{Path(target).name}"]  # fmt: skip
-    else:
+        return _run([*engine.base_argv(), "unshare", "rm", "-rf", "--", target], path)
+    if engine.kind != "docker" or not _docker_on_this_host():
         return False
+    parent, name = str(Path(target).parent), Path(target).name
+    # The first image that has an ``rm`` does it; never a pull (there may be no registry).
+    for image in _local_images(engine.base_argv()):
+        argv = [*engine.base_argv(), "run", "--rm", "--pull", "never", "--network", "none",
+                "--user", "0:0", "--entrypoint", "rm", "-v", f"{parent}:/kanibako-parent",
+                image, "-rf", f"/kanibako-parent/{name}"]  # fmt: skip
+        if _run(argv, path):
+            return True
+    return False
+
+
+def _docker_on_this_host() -> bool:
+    # DOCKER_HOST marks Docker remote, but a unix socket is a daemon on this machine,
+    # whose mounts are this machine's paths (a Docker-group user's usual setup).
+    host = os.environ.get("DOCKER_HOST", "")
+    return not host or host.startswith("unix://")
+
+
+def _run(argv: list[str], path: Path) -> bool:
     try:
         subprocess.run(argv, capture_output=True, timeout=_TIMEOUT, check=False)
     except (OSError, subprocess.TimeoutExpired):
@@ -57,8 +71,8 @@ def _remove_through_engine(path: Path) -> bool:
     return not path.exists()
 
 
-def _local_image(base: list[str]) -> str | None:
-    """Any local image with ``rm`` in it: the one Kanibako launches, else the first listed."""
+def _local_images(base: list[str]) -> Iterator[str]:
+    """Local images to remove with: the one Kanibako launches first, then the others listed."""
     from kanibako_paths import load_paths, resolve_config
 
     try:
@@ -69,11 +83,14 @@ def _local_image(base: list[str]) -> str | None:
     try:
         listed = subprocess.run([*base, "images", "--format", "{{.Repository}}:{{.Tag}}"],
                                 capture_output=True, text=True, timeout=30, check=False)  # fmt: skip
-        candidates += [n for n in listed.stdout.split() if not n.startswith("<none>")]
+        candidates += [n for n in listed.stdout.split() if "<none>" not in n]
     except (OSError, subprocess.TimeoutExpired):
         pass
-    for image in candidates:
+    tried = 0
+    for image in dict.fromkeys(candidates):
+        if tried == _MAX_IMAGES:
+            return
         done = subprocess.run([*base, "image", "inspect", image], capture_output=True, check=False)
         if done.returncode == 0:
-            return image
-    return None
+            tried += 1
+            yield image

@@ -23,6 +23,14 @@ HELPER_LOGS_DIR = "helper-logs"
 STOPPED_STATES = frozenset({"exited", "created", "dead", "stopped", "configured"})
 
 
+def helper_log_files(paths: KanibakoPaths, project: Project) -> list[Path]:
+    """The hub's message log and helper registry for ``project`` (outside its box), if present."""
+    from kanibako_helpers import registry_path
+
+    log = paths.data_dir / HELPER_LOGS_DIR / f"{project.project_hash}.jsonl"
+    return [p for p in (log, registry_path(log)) if p.exists() or p.is_symlink()]
+
+
 @dataclass
 class ProjectHolding:
     """One project's parts and their sizes; ``running`` when its session lock is held."""

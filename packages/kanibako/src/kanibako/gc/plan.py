@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kanibako.display import safe_line
-from kanibako.gc.holdings import HELPER_LOGS_DIR, Holdings, ProjectHolding
+from kanibako.gc.holdings import Holdings, ProjectHolding, helper_log_files
 from kanibako.gc.sizes import tree_size
 
 if TYPE_CHECKING:
@@ -36,8 +36,9 @@ class PlanItem:
 
 
 def _orphan(paths: KanibakoPaths, holding: ProjectHolding) -> PlanItem:
-    log = paths.data_dir / HELPER_LOGS_DIR / f"{holding.project.project_hash}.jsonl"
-    extra = tuple(str(p) for p in (holding.snapshot_store, log) if p is not None and p.exists())
+    logs = helper_log_files(paths, holding.project)
+    store = [holding.snapshot_store] if holding.snapshot_store is not None else []
+    extra = tuple(str(p) for p in [*store, *logs] if p.exists() or p.is_symlink())
     return PlanItem(
         "orphaned project", str(holding.project.workspace), holding.total, holding, extra
     )

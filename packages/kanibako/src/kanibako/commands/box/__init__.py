@@ -260,11 +260,19 @@ def purge(app: App, path: Path | None, orphans: bool, yes: bool, project: Path |
         from kanibako.confirm import confirm_or_refuse
 
         confirm_or_refuse("Delete this state?")
+    from kanibako.gc.holdings import helper_log_files
     from kanibako.stub_removal import remove_tree
 
     for target in targets:
+        logs = helper_log_files(paths, target)  # named by the project's hash: find them first
         for removed in purge_project(paths, target, remove_tree):
             click.echo(f"Removed {removed}")
+        for log in logs:
+            if log.is_dir() and not log.is_symlink():
+                remove_tree(log)
+            else:
+                log.unlink(missing_ok=True)
+            click.echo(f"Removed {log}")
 
 
 def _orphaned_workset_members(paths: KanibakoPaths) -> list[Project]:
