@@ -65,13 +65,33 @@ class RootlessUser:
     launcher: Path
     env: dict[str, str]
 
-    def kanibako(self, project: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    def command(self, project: Path, *args: str) -> str:
+        """The shell line running ``kanibako ARGS`` in ``project`` as this user."""
         assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in self.env.items())
-        command = (
-            f"cd {shlex.quote(str(project))} && env {assignments} {self.launcher} "
-            + " ".join(shlex.quote(a) for a in args)
+        return f"cd {shlex.quote(str(project))} && env {assignments} {self.launcher} " + " ".join(
+            shlex.quote(a) for a in args
         )
-        return _as_user(command)
+
+    def kanibako(self, project: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+        return _as_user(self.command(project, *args))
+
+    def start(self, project: Path, *args: str) -> subprocess.Popen[str]:
+        """``kanibako ARGS`` as this user in the background (its own process group)."""
+        return subprocess.Popen(
+            ["su", self.name, "-s", "/bin/bash", "-c", self.command(project, *args)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+    def load_image(self, image: str) -> None:
+        """Copy ``image`` from root's Podman into this user's storage (once)."""
+        if not _user_can(f"podman image exists {shlex.quote(image)}"):
+            saved = subprocess.run(["podman", "save", image], capture_output=True, check=True)
+            loaded = _as_user("cd /tmp && podman load", input_bytes=saved.stdout)
+            assert loaded.returncode == 0, loaded.stderr.decode()
 
 
 @pytest.fixture(scope="module")
