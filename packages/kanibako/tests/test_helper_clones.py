@@ -271,4 +271,4 @@ def test_an_abandoned_spawn_stops_the_checkout(repo: Path, tmp_path: Path) -> No
     workspace.mkdir(parents=True)
     pending = HelperClones(repo).begin(1, workspace)
     pending.abandon()
-    assert pending.checkout is None
+    assert pending.worker is None
