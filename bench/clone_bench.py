@@ -3,9 +3,9 @@
 The large repository (20,000 files in the working tree, about 1 GB of packed
 history) is generated once with ``git fast-import`` into a cache directory
 and reused. Each round makes helper clones exactly as a session's spawner
-does (:meth:`HelperClones.begin`: the director's tree as a commit, ``git
-clone --local``, Kanibako's config, the checkout started; ``finish`` waits
-for it) in both repositories, alternately, and the fastest of each is
+does (:meth:`HelperClones.begin`: the protected ``.git`` skeleton, then in
+the background the director's tree as a commit, ``git clone --local`` and the
+checkout; ``finish`` waits for them) in both repositories, alternately, and the fastest of each is
 compared. ``--engine`` also starts a container on the clone while the
 checkout runs (a bare ``podman run`` of a small image standing for the
 helper's), so the ratio is that of the whole spawn. Goal (issue 15): at most

@@ -85,6 +85,24 @@ class RootlessUser:
         running = _user_session_containers()
         return [name for name, where in running.items() if where == str(workspace)]
 
+    def start(self, project: Path, *args: str) -> subprocess.Popen[str]:
+        """``kanibako ARGS`` as this user in the background (its own process group)."""
+        return subprocess.Popen(
+            self.argv(project, *args),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+    def load_image(self, image: str) -> None:
+        """Copy ``image`` from root's Podman into this user's storage (once)."""
+        if not _user_can(f"podman image exists {shlex.quote(image)}", self.name):
+            saved = subprocess.run(["podman", "save", image], capture_output=True, check=True)
+            loaded = _as_user("cd /tmp && podman load", input_bytes=saved.stdout, user=self.name)
+            assert loaded.returncode == 0, loaded.stderr.decode()
+
 
 @contextmanager
 def user_sandbox(user: str, what: str, env: dict[str, str]) -> Iterator[RootlessUser]:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import shlex
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -34,13 +32,6 @@ def _with_python_image(rootless: RootlessUser, python_image: str) -> None:
                        capture_output=True)  # fmt: skip
 
 
-def _user_command(rootless: RootlessUser, project: Path, *args: str) -> str:
-    assignments = " ".join(f"{k}={shlex.quote(v)}" for k, v in rootless.env.items())
-    return f"cd {shlex.quote(str(project))} && env {assignments} {rootless.launcher} " + shlex.join(
-        args
-    )
-
-
 def test_rootless_allowlist_holds(rootless: RootlessUser, python_image: str, remote: int) -> None:
     _with_python_image(rootless, python_image)
     project = rootless.root / "projects" / "egress"
@@ -50,19 +41,10 @@ def test_rootless_allowlist_holds(rootless: RootlessUser, python_image: str, rem
     probe = f"{PROBE_IN_BOX} {remote} {' '.join(host_addresses())}"
 
     def start() -> subprocess.Popen[str]:
-        command = _user_command(rootless, project, "shell", "--no-helpers", "-i", python_image,
-                                "-c", probe)  # fmt: skip
-        return subprocess.Popen(
-            ["su", rootless.name, "-s", "/bin/bash", "-c", command],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
+        return rootless.start(project, "shell", "--no-helpers", "-i", python_image, "-c", probe)
 
     def net(*args: str) -> subprocess.CompletedProcess[str]:
-        command = _user_command(rootless, project, "net", *args)
+        command = rootless.command(project, "net", *args)
         return subprocess.run(
             ["su", rootless.name, "-s", "/bin/bash", "-c", command],
             capture_output=True,

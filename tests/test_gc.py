@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -146,3 +147,36 @@ def test_a_bad_vault_keep_is_one_line(home: Path) -> None:
     result = run("gc")
     assert result.exit_code == 2
     assert result.output.count("\n") == 1 and "vault_keep" in result.output
+
+
+def test_gc_counts_a_helper_clone_and_never_removes_a_live_projects_clone(home: Path) -> None:
+    from kanibako.gc.sizes import tree_size
+    from kanibako.session.helper_clones import HelperClones
+
+    project = home / "cloned"
+    project.mkdir()
+    (project / "big.bin").write_bytes(os.urandom(300_000))
+    script = "git init -q -b main && git add big.bin && git commit -qm one"
+    identity = {"GIT_AUTHOR_NAME": "U", "GIT_AUTHOR_EMAIL": "u@x"}
+    identity |= {"GIT_COMMITTER_NAME": "U", "GIT_COMMITTER_EMAIL": "u@x"}
+    subprocess.run(["sh", "-c", script], cwd=project, env={**os.environ, **identity}, check=True)
+    ok("init", cwd=project)
+    shell = Path(json.loads(ok("box", "info", "--json", cwd=project))["shell"])
+    before = _gc()["projects"][0]["helpers"]
+    clone = shell / "helpers" / "1" / "workspace"
+    clone.mkdir(parents=True)
+    HelperClones(project).prepare(1, clone)
+    (clone / "work.bin").write_bytes(b"w" * 200_000)
+    subprocess.run(["git", "add", "work.bin"], cwd=clone, check=True)
+    subprocess.run(
+        ["git", "commit", "-qm", "helper work"],
+        cwd=clone,
+        env={**os.environ, **identity},
+        check=True,
+    )
+    counted = _gc()["projects"][0]["helpers"] - before
+    # The checkout (300 KB), the helper's commit (200 KB file) and the objects.
+    assert counted == tree_size(shell / "helpers").bytes and counted >= 500_000
+    kept = tree_snapshot(shell / "helpers")
+    assert _gc("--yes")["plan"] == []
+    assert tree_snapshot(shell / "helpers") == kept

@@ -15,7 +15,12 @@ from kanibako.session.helper_clones import (
     helper_ref,
     parse_helper_copy,
 )
-from kanibako.session.helper_git import CloneError, director_start_commit, repository_root
+from kanibako.session.helper_git import (
+    CloneError,
+    CloneFailure,
+    director_start_commit,
+    repository_root,
+)
 from kanibako.session.helper_work import Review
 from kanibako_paths import ConfigError
 
@@ -271,4 +276,17 @@ def test_an_abandoned_spawn_stops_the_checkout(repo: Path, tmp_path: Path) -> No
     workspace.mkdir(parents=True)
     pending = HelperClones(repo).begin(1, workspace)
     pending.abandon()
-    assert pending.checkout is None
+    assert pending.worker is None
+
+
+def test_a_background_failure_is_one_line_at_finish_and_the_marker_stays(tmp_path: Path) -> None:
+    not_a_repo = tmp_path / "plain"
+    not_a_repo.mkdir()
+    workspace = tmp_path / "helpers" / "1" / "workspace"
+    workspace.mkdir(parents=True)
+    pending = HelperClones(not_a_repo).begin(1, workspace)
+    with pytest.raises(CloneFailure, match="not a git repository") as failed:
+        pending.finish()
+    assert "\n" not in str(failed.value)
+    # helper-init.sh keeps waiting: the helper never runs in a half-made clone.
+    assert (workspace.parent / CHECKOUT_PENDING).exists()

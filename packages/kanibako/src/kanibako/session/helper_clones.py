@@ -19,7 +19,9 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
-from dataclasses import dataclass
+import tempfile
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -74,33 +76,52 @@ def parse_helper_copy(table: dict[str, Any], source: Path) -> tuple[str, ...]:
 
 @dataclass
 class PendingClone:
-    """A clone whose checkout may still be running (:meth:`HelperClones.begin`)."""
+    """A clone still being made in the background (:meth:`HelperClones.begin`)."""
 
     repo: Path
     workspace: Path
     mounts: list[Mount]
-    checkout: subprocess.Popen[bytes] | None
     marker: Path
     copy: tuple[str, ...]
+    worker: threading.Thread | None = None
+    failure: list[CloneError] = field(default_factory=list)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+    _process: subprocess.Popen[bytes] | None = None
+    _abandoned: bool = False
+
+    def run(self, what: str, args: list[str], cwd: Path | None = None) -> None:
+        """Run step ``what`` of the background work (stopped by :meth:`abandon`)."""
+        with self._guard:
+            if self._abandoned:
+                raise CloneFailure("the spawn was abandoned")
+            self._process = subprocess.Popen(
+                args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+        _, errors = self._process.communicate()
+        if self._process.returncode != 0:
+            reason = (errors.decode(errors="replace").strip().splitlines() or ["failed"])[-1]
+            raise CloneFailure(f"{what} in {self.workspace} failed: {reason}")
 
     def finish(self) -> None:
-        """Wait for the checkout, copy ``helper_copy`` files, let helper-init.sh go on."""
-        if self.checkout is not None:
-            _, errors = self.checkout.communicate()
-            if self.checkout.returncode != 0:
-                reason = (errors.decode(errors="replace").strip().splitlines() or ["failed"])[-1]
-                raise CloneFailure(f"git checkout in {self.workspace} failed: {reason}")
+        """Wait for the clone, copy ``helper_copy`` files, let helper-init.sh go on."""
+        if self.worker is not None:
+            self.worker.join()
+            self.worker = None
+            if self.failure:
+                raise self.failure[0]
             for entry in self.copy:
                 _copy_untracked(self.repo, self.workspace, entry)
-            self.checkout = None
         self.marker.unlink(missing_ok=True)
 
     def abandon(self) -> None:
-        """The container did not start: stop the checkout."""
-        if self.checkout is not None:
-            self.checkout.kill()
-            self.checkout.communicate()
-            self.checkout = None
+        """The container did not start: stop the background work."""
+        with self._guard:
+            self._abandoned = True
+            if self._process is not None and self._process.poll() is None:
+                self._process.kill()
+        if self.worker is not None:
+            self.worker.join()
+            self.worker = None
 
 
 @dataclass(frozen=True)
@@ -127,53 +148,62 @@ class HelperClones:
         return pending.mounts
 
     def begin(self, number: int, workspace: Path) -> PendingClone:
-        """Start making helper ``number``'s clone: everything but the checkout, which runs on.
+        """Start making helper ``number``'s clone: its protected files now, the rest in the background.
 
-        The caller starts the container meanwhile and then calls
-        :meth:`PendingClone.finish`; until then ``<helper dir>/.checkout-pending``
-        exists and helper-init.sh waits for it to go before running anything.
+        ``.git`` with Kanibako's config and empty ``hooks`` and ``info`` (the
+        container's mount sources) exists when this returns; the director's
+        tree as a commit, the hardlinked objects and the checkout are made
+        while the caller starts the container, then :meth:`PendingClone.finish`
+        waits for them. Until then ``<helper dir>/.checkout-pending`` exists
+        and helper-init.sh runs nothing.
         """
         git_dir = workspace / ".git"
-        checkout: subprocess.Popen[bytes] | None = None
         marker = workspace.parent / CHECKOUT_PENDING
-        if not git_dir.is_dir() or git_dir.is_symlink():
-            start = self._clone(number, workspace)
-            marker.touch()
-            checkout = subprocess.Popen(
-                [
-                    *_PARALLEL_CHECKOUT,
-                    "checkout",
-                    "--quiet",
-                    "-b",
-                    f"{BRANCH_PREFIX}{number}",
-                    start,
-                ],
-                cwd=workspace,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-            )
-        else:
-            self._write_config(number, git_dir)
+        fresh = not git_dir.is_dir() or git_dir.is_symlink()
+        if fresh:
+            if workspace.is_symlink() or (workspace.exists() and any(workspace.iterdir())):
+                raise CloneError(
+                    f"helper {number}'s workspace {workspace} is not empty; not cloning"
+                )
+            git(["init", "--quiet", "--template=", str(workspace)])
+        self._write_config(number, git_dir)
         for name in ("hooks", "info"):
             _fresh_empty_dir(git_dir / name)
         mounts = [
             Mount(git_dir / name, f"{CONTAINER_WORKSPACE}/.git/{name}", read_only=True)
             for name in _PROTECTED
         ]
-        copy = self.copy if checkout is not None else ()
-        return PendingClone(self.repo, workspace, mounts, checkout, marker, copy)
+        pending = PendingClone(self.repo, workspace, mounts, marker, self.copy if fresh else ())
+        if fresh:
+            marker.touch()
+            pending.worker = threading.Thread(target=self._populate, args=(number, pending))
+            pending.worker.start()
+        return pending
 
-    def _clone(self, number: int, workspace: Path) -> str:
-        """The start commit, pinned by a ref, and a clone with no checkout yet; the start."""
-        if workspace.is_symlink() or (workspace.exists() and any(workspace.iterdir())):
-            raise CloneError(f"helper {number}'s workspace {workspace} is not empty; not cloning")
-        start = director_start_commit(self.repo)
-        # The ref records where the helper started and keeps a temporary commit from gc.
-        git(["update-ref", helper_ref(number, "start"), start], cwd=self.repo)
-        clone = ["clone", "--quiet", "--local", "--no-checkout", "--template="]
-        git([*clone, "--", str(self.repo), str(workspace)])
-        self._write_config(number, workspace / ".git")
-        return start
+    def _populate(self, number: int, pending: PendingClone) -> None:
+        """The background part of a new clone; a failure is kept for ``finish``."""
+        try:
+            start = director_start_commit(self.repo)
+            # The ref records where the helper started and keeps a temporary commit from gc.
+            git(["update-ref", helper_ref(number, "start"), start], cwd=self.repo)
+            git_dir = pending.workspace / ".git"
+            # Cloned beside, then its objects and refs moved in: the config and the
+            # mount sources already in place are never replaced.
+            with tempfile.TemporaryDirectory(prefix=".clone-", dir=pending.workspace.parent) as tmp:
+                staged = Path(tmp) / "clone"
+                clone = ["git", "clone", "--quiet", "--local", "--no-checkout", "--template="]
+                pending.run("git clone", [*clone, "--", str(self.repo), str(staged)])
+                for name in ("objects", "refs", "packed-refs", "shallow"):
+                    if (staged / ".git" / name).exists():
+                        _remove_if_present(git_dir / name)
+                        (staged / ".git" / name).rename(git_dir / name)
+            branch = f"{BRANCH_PREFIX}{number}"
+            checkout = [*_PARALLEL_CHECKOUT, "checkout", "--quiet", "-b", branch, start]
+            pending.run("git checkout", checkout, cwd=pending.workspace)
+        except CloneError as exc:
+            pending.failure.append(exc)
+        except OSError as exc:
+            pending.failure.append(CloneFailure(f"making {pending.workspace}: {exc}"))
 
     def _write_config(self, number: int, git_dir: Path) -> None:
         """Kanibako's own config for the clone, replacing whatever is there (never followed)."""
@@ -201,6 +231,15 @@ def _config_value(value: str) -> str:
     """A git config value quoted, with nothing that could open a new line or section."""
     clean = "".join(ch for ch in value if ch.isprintable())
     return '"' + clean.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _remove_if_present(path: Path) -> None:
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def _fresh_empty_dir(path: Path) -> None:
