@@ -217,3 +217,18 @@ def test_snapshots_follow_a_project_through_box_migrate(
     assert _resolved(workspace).mode.value == "account-centric"
     assert _names(workspace) == names
     ok("vault", "restore", names[0], "-p", str(workspace))
+
+
+@pytest.mark.parametrize("parked_as", ["unsynced-" + "0" * 32 + "-12345678", "old-1234abcd"])
+def test_pre_launch_snapshot_puts_back_a_share_rw_parked_by_a_killed_restore(
+    workspace: Path, parked_as: str
+) -> None:
+    paths = load_paths()
+    project = _resolved(workspace)
+    snapshot_before_launch(paths, project)
+    share = project.vault_rw
+    # Killed between the two renames of a restore's swap: share-rw is parked, not there.
+    share.rename(share.parent / f".{share.name}.{parked_as}")
+    snapshot_before_launch(paths, project)
+    assert (share / "notes.txt").read_text() == "first notes\n"
+    assert [p.name for p in share.parent.iterdir() if p.name.startswith(f".{share.name}.")] == []

@@ -98,5 +98,9 @@ def no_leftovers(tmp_path: Path) -> Iterator[None]:
     before = {p.name for p in tmp_path.parent.iterdir()}
     yield
     assert {p.name for p in tmp_path.parent.iterdir()} == before
-    strays = [p for p in tmp_path.rglob(".*") if ".restore-" in p.name or ".old-" in p.name]
+    strays = [
+        p
+        for p in tmp_path.rglob(".*")
+        if any(s in p.name for s in (".restore-", ".old-", ".unsynced-"))
+    ]
     assert strays == []

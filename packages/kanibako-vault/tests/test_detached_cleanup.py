@@ -41,10 +41,11 @@ def test_the_deleting_process_holds_the_store_lock_until_the_tree_is_gone(
     script = (
         "import sys\n"
         "from pathlib import Path\n"
+        "from kanibako_vault.detached import run_detached\n"
         "from kanibako_vault.store import locked_store\n"
-        "from kanibako_vault.tree_ops import remove_tree_detached\n"
+        "from kanibako_vault.tree_ops import remove_tree\n"
         "with locked_store(Path(sys.argv[1])) as fd:\n"
-        "    sys.exit(0 if remove_tree_detached(Path(sys.argv[2]), fd) else 3)\n"
+        "    sys.exit(0 if run_detached(lambda: remove_tree(Path(sys.argv[2])), fd) else 3)\n"
     )
     started = subprocess.run([sys.executable, "-c", script, str(store), str(doomed)], check=False)
     assert started.returncode == 0

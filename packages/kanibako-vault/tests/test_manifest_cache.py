@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from kanibako_vault import snapshot
-from kanibako_vault.manifest_cache import CACHE_NAME
+from kanibako_vault.manifest_cache import CACHE_NAME, cached_matches
+from kanibako_vault.scan import scan_tree
 
 
 def _altered_cache(store: Path) -> None:
@@ -76,3 +77,21 @@ def test_a_cache_that_is_a_link_is_not_followed(vault: tuple[Path, Path], tmp_pa
     (store / CACHE_NAME).symlink_to(elsewhere)
     _altered_cache(store)  # writes through the link: the target now lies
     assert snapshot(share, store).unchanged_since == info.name
+
+
+def test_the_fast_comparison_answers_yes_only_for_the_scanned_tree_itself(
+    vault: tuple[Path, Path],
+) -> None:
+    share, store = vault
+    taken = snapshot(share, store).snapshot
+    assert taken is not None
+    archive = taken.path
+    scan = scan_tree(share)
+    assert cached_matches(store, archive, taken.name, scan.root_mode, scan.entries)
+    assert not cached_matches(store, archive, taken.name, 0o700, scan.entries)
+    assert not cached_matches(store, archive, taken.name, scan.root_mode, scan.entries[1:])
+    (share / "top.txt").write_text("changed\n")
+    changed = scan_tree(share)
+    assert not cached_matches(store, archive, taken.name, changed.root_mode, changed.entries)
+    _altered_cache(store)  # the cache no longer says what the tree holds
+    assert not cached_matches(store, archive, taken.name, scan.root_mode, scan.entries)

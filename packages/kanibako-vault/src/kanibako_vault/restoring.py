@@ -8,43 +8,33 @@ archive, a full disk or an interrupted restore leaves it exactly as it was. Afte
 the swap, a manifest-only snapshot records the restored tree, so the next snapshot
 finds it unchanged instead of storing everything again.
 
-Before the swap the new tree is made durable with one ``syncfs`` of its filesystem
-(never a global ``sync``). With ``detach_cleanup`` the replaced tree, already renamed
-out of the way, is deleted by a detached process holding the store's lock, so the
-caller does not wait for it; the next operation on the store does, if it is not done.
+The replaced tree stays parked beside the target until one ``syncfs`` of the
+filesystem (never a global ``sync``) has made the restored tree durable; then it is
+deleted (see ``replacing``: after a crash before that sync, the parked tree is put
+back). With ``detach_cleanup`` the sync and the deletion run in a detached process
+holding the store's lock, so the caller waits for neither; the next operation on the
+store does, if they are not done.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from kanibako_vault.chain import copy_files, plan_chain
 from kanibako_vault.compress import DEFAULT_COMPRESSION, check_compression
+from kanibako_vault.detached import run_detached
 from kanibako_vault.errors import CorruptArchiveError, VaultError, VaultUsageError
 from kanibako_vault.manifest import Manifest
 from kanibako_vault.names import next_name
 from kanibako_vault.progress import ByteCounter, Progress
 from kanibako_vault.recovery import recover_interrupted_restore
+from kanibako_vault.replacing import settle, swap_in
 from kanibako_vault.scan import Scan, scan_tree
 from kanibako_vault.snapshotting import snapshot_locked, write_archive
-from kanibako_vault.store import (
-    check_apart,
-    fsync_dir,
-    locked_store,
-    resolve_name,
-    snapshot_names,
-    sync_filesystem,
-)
-from kanibako_vault.tree_ops import (
-    create_skeleton,
-    finish_tree,
-    remove_tree,
-    remove_tree_detached,
-    write_file,
-)
+from kanibako_vault.store import check_apart, locked_store, resolve_name, snapshot_names
+from kanibako_vault.tree_ops import create_skeleton, finish_tree, remove_tree, write_file
 
 
 @dataclass(frozen=True)
@@ -76,7 +66,8 @@ def restore(
     """Replace ``directory`` with snapshot ``name`` from ``store`` (a name ``list`` shows).
 
     The snapshot of the replaced state is written with ``compression``.
-    ``detach_cleanup``: delete the replaced tree in a detached process (see above).
+    ``detach_cleanup``: sync the restored tree and delete the replaced one in a
+    detached process (see above).
     """
     check_compression(compression)
     directory = directory.absolute()
@@ -104,10 +95,7 @@ def restore(
             )
             finish_tree(temp, target)
             built = _verify(temp, target)
-            # One syncfs for the whole tree: cheaper than an fsync per file, and the
-            # swap must never expose files whose data is not on disk yet.
-            sync_filesystem(temp)
-            replaced = _swap(temp, directory)
+            replaced = swap_in(temp, directory)
         except BaseException:
             if temp.exists():
                 remove_tree(temp)
@@ -121,8 +109,8 @@ def restore(
             current = None
             warnings += (f"restored, but could not record the restored state: {exc}",)
         if replaced is not None:
-            # Last, so the store's lock passes to the deleting process only when done.
-            warnings += _remove_replaced(replaced, lock_fd if detach_cleanup else None)
+            # Last, so the store's lock passes to the detached process only when done.
+            warnings += _finish(replaced, directory, lock_fd if detach_cleanup else None)
     return RestoreResult(name, before, current, warnings)
 
 
@@ -138,30 +126,19 @@ def _verify(root: Path, target: Manifest) -> Scan:
     return built
 
 
-def _swap(temp: Path, directory: Path) -> Path | None:
-    """Put ``temp`` in place of ``directory``; the replaced tree's new path, if any."""
-    if not os.path.lexists(directory):
-        temp.rename(directory)
-        fsync_dir(directory.parent)
-        return None
-    old = directory.parent / f".{directory.name}.old-{os.urandom(4).hex()}"
-    directory.rename(old)
-    try:
-        temp.rename(directory)
-    except BaseException:
-        old.rename(directory)
-        raise
-    fsync_dir(directory.parent)
-    return old
+def _finish(replaced: Path, directory: Path, lock_fd: int | None) -> tuple[str, ...]:
+    """Sync the restored tree, then delete the one it replaced (detached if it can be)."""
 
+    def settle_and_remove() -> None:
+        remove_tree(settle(replaced, directory))
 
-def _remove_replaced(old: Path, lock_fd: int | None) -> tuple[str, ...]:
-    if lock_fd is not None and remove_tree_detached(old, lock_fd):
+    if lock_fd is not None and run_detached(settle_and_remove, lock_fd):
         return ()
     try:
-        remove_tree(old)
+        settle_and_remove()
     except OSError as exc:
-        return (f"could not remove the replaced tree {old}: {exc.strerror}",)
+        # The next vault operation on this directory finishes it (see recovery).
+        return (f"could not remove the replaced tree {replaced}: {exc.strerror}",)
     return ()
 
 

@@ -28,7 +28,7 @@ from kanibako_vault.compress import (
 from kanibako_vault.display import display_name
 from kanibako_vault.errors import CorruptArchiveError, VaultError, VaultUsageError
 from kanibako_vault.manifest import FILE, Entry, Manifest, dump_manifest
-from kanibako_vault.manifest_cache import recall, remember
+from kanibako_vault.manifest_cache import cached_matches, recall, remember
 from kanibako_vault.names import next_name
 from kanibako_vault.progress import ByteCounter, Progress
 from kanibako_vault.recovery import recover_interrupted_restore
@@ -100,6 +100,14 @@ def snapshot_locked(
     recover_interrupted_restore(directory)
     scan = scan_tree(directory)
     names = snapshot_names(store)
+    if (
+        not full
+        and names
+        and cached_matches(
+            store, archive_path(store, names[-1]), names[-1], scan.root_mode, scan.entries
+        )
+    ):
+        return SnapshotResult(None, names[-1], scan.skipped)
     previous = None if full or not names else _readable(store, names[-1])
     entries, unreadable = _plan(directory, scan, previous)
     if previous is not None and _unchanged(scan, entries, previous):

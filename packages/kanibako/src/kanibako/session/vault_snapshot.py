@@ -65,9 +65,12 @@ def snapshot_before_launch(
         return
     adopt_migrated_snapshots(paths, project)
     share_rw = project.vault_rw
-    # A restore killed between its two renames leaves share-rw parked beside itself;
-    # snapshot() puts it back (under the store's lock) before looking at it.
-    parked = share_rw.parent.is_dir() and any(share_rw.parent.glob(f".{share_rw.name}.old-*"))
+    # A restore killed between its two renames leaves share-rw parked beside itself
+    # (as .share-rw.unsynced-*, or .old-* by an older version); snapshot() puts it
+    # back (under the store's lock) before looking at it.
+    parked = share_rw.parent.is_dir() and any(
+        any(share_rw.parent.glob(f".{share_rw.name}.{state}-*")) for state in ("unsynced", "old")
+    )
     if not share_rw.is_dir() and not parked:
         return
     from kanibako_vault import snapshot
