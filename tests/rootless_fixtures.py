@@ -73,6 +73,18 @@ class RootlessUser:
         )
         return _as_user(command)
 
+    def ensure_image(self, image: str) -> None:
+        """Copy ``image`` from root's engine into the user's, unless it is there already."""
+        load_into_user_engine(image)
+
+
+def load_into_user_engine(image: str) -> None:
+    """``image`` in the test user's own image store (copied from root's when missing)."""
+    if not _user_can(f"podman image exists {shlex.quote(image)}"):
+        saved = subprocess.run(["podman", "save", image], capture_output=True, check=True).stdout
+        loaded = _as_user("cd /tmp && podman load", input_bytes=saved)
+        assert loaded.returncode == 0, loaded.stderr.decode()
+
 
 @pytest.fixture(scope="module")
 def rootless(busybox_image: str) -> Iterator[RootlessUser]:
@@ -113,12 +125,7 @@ def rootless(busybox_image: str) -> Iterator[RootlessUser]:
         for sub in ("data", "cache", "projects"):
             (root / sub).mkdir()
         subprocess.run(["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(root)], check=True)
-        if not _user_can(f"podman image exists {busybox_image}"):
-            saved = subprocess.run(
-                ["podman", "save", busybox_image], capture_output=True, check=True
-            ).stdout
-            loaded = _as_user("cd /tmp && podman load", input_bytes=saved)
-            assert loaded.returncode == 0, loaded.stderr.decode()
+        load_into_user_engine(busybox_image)
         env = {
             "XDG_CONFIG_HOME": str(config),
             "KANIBAKO_KEEP_WARM": "0",  # standbys only where a test asks (--keep-warm)
