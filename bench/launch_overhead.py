@@ -3,9 +3,9 @@
 All commands run the same local image, alternately in one run (so machine load
 affects them alike); the medians are compared. The project has an empty vault.
 Goals: with helpers on (the default users get) at most 1.35x the bare run;
-with --no-helpers at most 1.2x. ``--warm`` adds the warm re-launch (a session
-execs into the project's standby container; goal at most 0.8x) when the
-kanibako under test has standbys.
+with --no-helpers at most 1.2x. ``--warm`` adds the warm re-launch with the
+defaults (a session execs into the project's standby container; goal at most
+0.8x) when the kanibako under test has standbys.
 
     .venv/bin/python bench/launch_overhead.py [--rounds N] [--image IMAGE] [--engine podman] [--warm]
 
@@ -67,9 +67,8 @@ def _commands(engine: str, image: str, kanibako: str, warm: bool) -> dict[str, l
     }
     if warm:
         # Each run serves from the standby the previous one left, and leaves the
-        # next. (Sessions with helpers are not kept warm: the hub's socket is
-        # made anew for each session.)
-        commands["warm re-launch"] = [*shell, "--no-helpers"]
+        # next: the defaults (helpers on, the allowlist proxy), as users get them.
+        commands["warm re-launch"] = shell
     return commands
 
 

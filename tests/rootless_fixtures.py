@@ -169,12 +169,7 @@ def rootless(busybox_image: str) -> Iterator[RootlessUser]:
                 copied = user.root / "config" / "containers" / conf
                 shutil.copy(own / conf, copied)
                 os.chown(copied, user.uid, -1)
-        if not _user_can(f"podman image exists {busybox_image}"):
-            saved = subprocess.run(
-                ["podman", "save", busybox_image], capture_output=True, check=True
-            ).stdout
-            loaded = _as_user("cd /tmp && podman load", input_bytes=saved)
-            assert loaded.returncode == 0, loaded.stderr.decode()
+        user.load_image(busybox_image)
         yield user
         _fail_on_leftovers(user.root)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from kanibako_helpers.session_dir import hub_dir
 from tests.state_cli import installed, ok
 
 
@@ -20,8 +21,8 @@ def test_damaged_director_token_file_is_named(
     project.mkdir()
     ok("init", "--local", cwd=project)
     digest = ok("box", "get", "project_hash", cwd=project).strip()
-    token = isolated_home / "run/kanibako" / digest[:16] / "tokens/0.toml"
-    token.parent.mkdir(parents=True)
+    # Where the CLI looks (a deep test runtime dir falls back to a short one).
+    token = hub_dir(digest) / "director.toml"
     if kind == "fifo":
         os.mkfifo(token)
     else:

@@ -47,7 +47,8 @@ def test_the_hub_files_in_the_directors_home_are_read_only(
     project: Path, isolated_home: Path, busybox_image: str
 ) -> None:
     script = (
-        "for f in .local/bin/kanibako .kanibako/helper-messages.jsonl .kanibako/spawn.toml; do "
+        "for f in .local/bin/kanibako .kanibako/helper-messages.jsonl .kanibako/hub/director.toml "
+        ".kanibako/hub/hub.sock; do "
         "test -e $HOME/$f || echo missing $f; "
         "echo x >> $HOME/$f 2>/dev/null && echo wrote $f; "
         "rm -f $HOME/$f 2>/dev/null; test -e $HOME/$f || echo removed $f; "
@@ -90,8 +91,10 @@ def test_links_planted_where_the_hub_mounts_its_files_do_not_reach_the_host(
     status, _, err = _sh(project, busybox_image, plant)
     assert status == 0, err
     status, out, err = _sh(
-        project, busybox_image, "ls $HOME/.kanibako/spawn.toml; echo x > $HOME/.kanibako/new; true"
+        project,
+        busybox_image,
+        "ls $HOME/.kanibako/hub/director.toml; echo x > $HOME/.kanibako/new; true",
     )
     assert status == 0, err
-    assert "spawn.toml" in out  # the hub's files are still mounted, inside the container
+    assert "director.toml" in out  # the hub's files are still mounted, inside the container
     assert list(victim.iterdir()) == []

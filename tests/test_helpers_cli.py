@@ -84,9 +84,10 @@ def run(project: Path, *args: str, code: int = 0) -> str:
 def test_session_gives_the_director_socket_token_log_and_cli(session: Any) -> None:
     handle, _ = session
     targets = {m.target: m for m in handle.mounts}
+    sock = handle.locations.socket_path
     assert set(targets) == {
-        "/home/agent/.kanibako/helper.sock",
-        "/home/agent/.kanibako/spawn.toml",
+        # The socket and the director's token, as their directory (the same every session).
+        "/home/agent/.kanibako/hub",
         "/home/agent/.kanibako/helper-messages.jsonl",
         "/home/agent/.local/bin/kanibako",
         # Also on the PATH of images that do not put ~/.local/bin there.
@@ -98,10 +99,14 @@ def test_session_gives_the_director_socket_token_log_and_cli(session: Any) -> No
     assert targets["/usr/local/bin/kanibako"].read_only
     assert targets["/home/agent/helpers"].read_only
     assert not targets["/home/agent/helpers/all/ro"].read_only
-    assert targets["/home/agent/.kanibako/spawn.toml"].read_only
+    assert targets["/home/agent/.kanibako/hub"].read_only
+    assert targets["/home/agent/.kanibako/hub"].source == handle.locations.socket_path.parent
+    assert handle.env["KANIBAKO_HUB_SOCKET"] == "/home/agent/.kanibako/hub/hub.sock"
+    assert handle.env["KANIBAKO_HELPER_CONFIG"] == "/home/agent/.kanibako/hub/director.toml"
+    token = handle.locations.director_token_file
+    assert token.parent == sock.parent and stat.S_IMODE(token.stat().st_mode) == 0o600
     assert targets["/home/agent/.kanibako/helper-messages.jsonl"].read_only
     assert handle.env["KANIBAKO_HELPER"] == "0"
-    sock = handle.locations.socket_path
     assert len(os.fsencode(sock)) <= 107
     assert stat.S_IMODE(sock.stat().st_mode) == 0o600
     assert stat.S_IMODE(sock.parent.stat().st_mode) == 0o700

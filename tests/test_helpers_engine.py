@@ -111,14 +111,7 @@ def test_rootless_director_and_helper_talk_through_the_hub(
     python_image: str,
 ) -> None:
     """The same conversation as an ordinary user with rootless Podman (keep-id)."""
-    as_user = ["su", rootless.name, "-s", "/bin/sh", "-c"]
-    has_image = subprocess.run(
-        [*as_user, f"cd /tmp && podman image exists {python_image}"], check=False
-    )
-    if has_image.returncode != 0:
-        saved = subprocess.run(["podman", "save", python_image], capture_output=True, check=True)
-        subprocess.run([*as_user, "cd /tmp && podman load"], input=saved.stdout, check=True,
-                       capture_output=True)  # fmt: skip
+    rootless.load_image(python_image)
     project = rootless.root / "projects" / "helpers"
     project.mkdir()
     (project / "startup.sh").write_text(_STARTUP)

@@ -19,8 +19,10 @@ def test_socket_path_uses_runtime_dir_when_short(
     runtime.mkdir(exist_ok=True)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     path = socket_path("abcdef0123456789ffff")
-    assert path == runtime / "kanibako" / "abcdef0123456789" / "hub.sock"
+    # In a directory of its own: the director's container binds the directory.
+    assert path == runtime / "kanibako" / "abcdef0123456789" / "hub" / "hub.sock"
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.parent.parent.stat().st_mode) == 0o700
 
 
 def test_long_runtime_dir_falls_back_to_a_short_one(
@@ -57,11 +59,12 @@ def test_a_running_session_is_found_from_another_runtime_dir(
 
     monkeypatch.setenv("XDG_RUNTIME_DIR", "/nonexistent")
     started = socket_path("c0ffee00c0ffee00")  # a session started without a runtime dir
+    started.unlink(missing_ok=True)  # left by an interrupted run
     runtime = Path("/tmp") / f"kbrt3-{os.getpid()}"
     runtime.mkdir(exist_ok=True)
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     with socket.socket(socket.AF_UNIX) as server:
         server.bind(str(started))
-        assert session_dir("c0ffee00c0ffee00", find_running=True) == started.parent
+        assert session_dir("c0ffee00c0ffee00", find_running=True) == started.parent.parent
         assert session_dir("c0ffee00c0ffee00") == runtime / "kanibako" / "c0ffee00c0ffee00"
     started.unlink()

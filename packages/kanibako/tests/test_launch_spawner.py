@@ -108,7 +108,7 @@ def test_a_stopped_helper_s_egress_socket_is_closed_and_a_restart_reopens_it(
     def reachable() -> bool:
         with socket.socket(socket.AF_UNIX) as client:
             try:
-                client.connect(str(sockets / "e3.sock"))
+                client.connect(str(sockets / "e3" / "egress.sock"))
             except OSError:
                 return False
             return True
@@ -118,7 +118,7 @@ def test_a_stopped_helper_s_egress_socket_is_closed_and_a_restart_reopens_it(
         assert reachable()
         # Real podman: stopping a container that does not exist is "no such", not an error.
         spawner.track(request).stop()
-        assert not reachable() and not (sockets / "e3.sock").exists()
+        assert not reachable() and not (sockets / "e3" / "egress.sock").exists()
         egress.helper(3)
         assert reachable()
         egress.release(4)  # never listened: nothing to do

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -77,9 +78,21 @@ def test_the_standby_sleeps_for_keep_warm_under_init_and_is_labelled() -> None:
     assert standby.spec_key(ENGINE, waiting) == key  # the standby serves the spec it came from
 
 
-def _record(project: Project, *, key: str, expires: float) -> Path:
+def _record(
+    project: Project,
+    *,
+    key: str,
+    expires: float,
+    sources: tuple[tuple[str, int, int], ...] = (),
+) -> Path:
     state = project.metadata_dir / standby.STATE_FILE
-    record = {"name": "c1", "key": key, "expires": expires, "engine": ENGINE.binary}
+    record = {
+        "name": "c1",
+        "key": key,
+        "expires": expires,
+        "engine": ENGINE.binary,
+        "sources": [list(s) for s in sources],
+    }
     state.write_text(json.dumps(record))
     return state
 
@@ -99,6 +112,56 @@ def test_another_spec_or_a_near_expiry_discards_the_standby(project: Project) ->
     assert not state.exists()  # discarded, not left for a later launch
     _record(project, key=key, expires=time.time() + standby.MARGIN / 2)
     assert standby.claim(project, ENGINE, key) is None
+
+
+def test_a_bind_source_replaced_since_the_standby_started_discards_it(
+    project: Project, tmp_path: Path
+) -> None:
+    control = tmp_path / "CLAUDE.md"
+    control.write_text("first\n")
+    held = tmp_path / "held"
+    held.mkdir()
+    spec = replace(
+        SPEC,
+        mounts=(
+            Mount(held, "/home/agent/workspace"),
+            Mount(control, "/home/agent/workspace/CLAUDE.md", read_only=True),
+        ),
+    )
+    key = standby.spec_key(ENGINE, spec)
+    sources = standby.source_identities(spec)
+    assert [s[0] for s in sources] == [str(held), str(control)]
+    control.write_text("edited in place\n")  # the same inode: the standby sees the edit
+    _record(project, key=key, expires=time.time() + 600, sources=sources)
+    assert standby.claim(project, ENGINE, key) == "c1"
+    # An editor's save: a new file renamed over the old one (a new inode).
+    fresh = tmp_path / "CLAUDE.md.tmp"
+    fresh.write_text("replaced\n")
+    fresh.replace(control)
+    state = _record(project, key=key, expires=time.time() + 600, sources=sources)
+    assert standby.claim(project, ENGINE, key) is None
+    assert not state.exists()
+    # A directory made again is another inode too. The standby's bind pins the old
+    # one, so its number cannot be reused meanwhile: an open descriptor stands in.
+    _record(project, key=key, expires=time.time() + 600, sources=standby.source_identities(spec))
+    pinned = os.open(held, os.O_RDONLY)
+    try:
+        held.rmdir()
+        held.mkdir()
+        assert standby.claim(project, ENGINE, key) is None
+    finally:
+        os.close(pinned)
+
+
+def test_every_overlay_path_is_part_of_the_identity(tmp_path: Path) -> None:
+    from kanibako_runtime import OverlayMount
+
+    for name in ("lower", "upper", "work"):
+        (tmp_path / name).mkdir()
+    layered = OverlayMount(tmp_path / "lower", "/x", tmp_path / "upper", tmp_path / "work")
+    found = standby.source_identities(replace(SPEC, mounts=(), overlays=(layered,)))
+    assert [Path(path).name for path, _, _ in found] == ["lower", "upper", "work"]
+    assert all(dev >= 0 and ino > 0 for _, dev, ino in found)
 
 
 def test_a_damaged_record_is_no_standby(project: Project) -> None:

@@ -61,6 +61,9 @@ class HubConfig:
     """The message log's cap: past it, the older half is dropped (see ``log_writer``)."""
     registry_path: Path | None = None
     """The hub's record of the helpers it spawned; None: beside the log (``registry_path``)."""
+    director_config: Path | None = None
+    """Where the director's spawn.toml (its token) is written; None: ``token_dir/0.toml``.
+    The CLI puts it beside the socket, in the one directory the director's container binds."""
 
     @property
     def registry(self) -> Path:
@@ -167,6 +170,8 @@ class HubState:
 
     def token_file(self, number: int) -> Path:
         """The private spawn.toml of helper ``number`` (holds its token)."""
+        if number == DIRECTOR and self.config.director_config is not None:
+            return self.config.director_config
         return self.config.token_dir / f"{number}.toml"
 
     def _write_token(self, record: HelperRecord) -> None:

@@ -4,6 +4,11 @@ AF_UNIX socket paths are limited to 107 bytes, so the socket cannot live under
 a project's metadata (which may be deep). ``$XDG_RUNTIME_DIR/kanibako`` is used
 when the resulting socket path fits, else ``/tmp/kanibako-<uid>``; either must
 be owned by the current user, not a symlink, and mode 0700.
+
+The hub's socket sits in a directory of its own (``hub/``), one per project and
+the same for every session: the director's container binds the directory, not
+the socket, so a container started before the hub (a warm standby) still sees
+the socket each new session's hub makes there.
 """
 
 from __future__ import annotations
@@ -17,7 +22,11 @@ from pathlib import Path
 from kanibako_helpers.errors import HelperError
 
 SOCKET_NAME = "hub.sock"
+HUB_DIR = "hub"
 MAX_SOCKET_PATH = 107
+# Room for the longest socket name placed in a session directory (the egress
+# proxy's ``e<helper>/egress.sock``), so that every one of them fits AF_UNIX.
+_LONGEST_ENTRY = "e99999/egress.sock"
 _KEY_LENGTH = 16
 
 
@@ -54,7 +63,7 @@ def _fitting(key: str) -> list[Path]:
     return [
         base / short
         for base in _candidates()
-        if len(os.fsencode(base / short / SOCKET_NAME)) <= MAX_SOCKET_PATH
+        if len(os.fsencode(base / short / _LONGEST_ENTRY)) <= MAX_SOCKET_PATH
     ]
 
 
@@ -70,13 +79,23 @@ def session_dir(key: str, *, find_running: bool = False) -> Path:
     if find_running:
         for candidate in fitting:
             with contextlib.suppress(OSError):
-                if stat.S_ISSOCK((candidate / SOCKET_NAME).lstat().st_mode):
+                if stat.S_ISSOCK((candidate / HUB_DIR / SOCKET_NAME).lstat().st_mode):
                     _private_dir(candidate.parent)
                     return _private_dir(candidate)
     _private_dir(fitting[0].parent)
     return _private_dir(fitting[0])
 
 
+def private_subdir(parent: Path, name: str) -> Path:
+    """``parent/name``, created mode 0700 or proved to be ours and private (not a symlink)."""
+    return _private_dir(parent / name)
+
+
+def hub_dir(key: str, *, find_running: bool = False) -> Path:
+    """The directory holding the hub socket of the session ``key`` (created, private)."""
+    return private_subdir(session_dir(key, find_running=find_running), HUB_DIR)
+
+
 def socket_path(key: str) -> Path:
-    """The hub socket path of the session ``key`` (creating its private directory)."""
-    return session_dir(key) / SOCKET_NAME
+    """The hub socket path of the session ``key`` (creating its private directories)."""
+    return hub_dir(key) / SOCKET_NAME

@@ -6,13 +6,19 @@ by :func:`session_locations` (``kanibako helper ...`` run outside containers).
 
 ```
 host                                           director container
-<runtime>/kanibako/<hash16>/hub.sock       ->  ~/.kanibako/helper.sock
-<runtime>/kanibako/<hash16>/tokens/0.toml  ->  ~/.kanibako/spawn.toml          (ro)
+<runtime>/kanibako/<hash16>/hub/           ->  ~/.kanibako/hub/               (ro)
+    hub.sock, director.toml (its token)          (the same directory every session)
 <data>/helper-logs/<hash>.jsonl            ->  ~/.kanibako/helper-messages.jsonl (ro)
 <cache>/bundle/kanibako-<content>.pyz      ->  ~/.local/bin/kanibako           (ro)
 <shell>/helpers/                           ->  ~/helpers/                      (ro)
 <shell>/helpers/all/ro, all/rw             ->  ~/helpers/all/ro, all/rw       (rw: broadcasts)
 ```
+
+The socket and the director's token are bound as their directory, which is the
+project's for every session: the spec stays the same from one session to the
+next, and a container started before this session's hub (a warm standby) sees
+the socket and token this hub makes. Helpers' tokens stay in ``tokens/``, out
+of the director's sight.
 """
 
 from __future__ import annotations
@@ -28,7 +34,6 @@ from kanibako_helpers import (
     CONTAINER_CLI,
     CONTAINER_HELPERS,
     CONTAINER_LOG,
-    CONTAINER_SOCKET,
     BindMount,
     HelperTree,
     HubConfig,
@@ -37,11 +42,14 @@ from kanibako_helpers import (
     Spawner,
 )
 from kanibako_helpers.layout import CONTAINER_KANIBAKO_DIR
-from kanibako_helpers.session_dir import SOCKET_NAME, session_dir
+from kanibako_helpers.session_dir import HUB_DIR, SOCKET_NAME, private_subdir, session_dir
 from kanibako_paths import KanibakoPaths, Project
 from kanibako_runtime import Mount
 
-CONTAINER_DIRECTOR_CONFIG = f"{CONTAINER_KANIBAKO_DIR}/spawn.toml"
+CONTAINER_HUB_DIR = f"{CONTAINER_KANIBAKO_DIR}/{HUB_DIR}"
+DIRECTOR_CONFIG_NAME = "director.toml"
+CONTAINER_DIRECTOR_CONFIG = f"{CONTAINER_HUB_DIR}/{DIRECTOR_CONFIG_NAME}"
+CONTAINER_DIRECTOR_SOCKET = f"{CONTAINER_HUB_DIR}/{SOCKET_NAME}"
 
 
 @dataclass(frozen=True)
@@ -54,8 +62,13 @@ class SessionLocations:
     helpers_root: Path
 
     @property
+    def hub_dir(self) -> Path:
+        """The directory the director's container binds: the socket and its token."""
+        return self.socket_path.parent
+
+    @property
     def director_token_file(self) -> Path:
-        return self.token_dir / "0.toml"
+        return self.hub_dir / DIRECTOR_CONFIG_NAME
 
 
 @dataclass(frozen=True)
@@ -78,7 +91,7 @@ def session_locations(
     """
     private = session_dir(project.project_hash, find_running=find_running)
     return SessionLocations(
-        socket_path=private / SOCKET_NAME,
+        socket_path=private_subdir(private, HUB_DIR) / SOCKET_NAME,
         token_dir=private / "tokens",
         log_path=helper_log_path(paths, project),
         helpers_root=project.shell_dir / "helpers",
@@ -128,6 +141,7 @@ def hub_session(
         log_path=where.log_path,
         tree=HelperTree(where.helpers_root),
         token_dir=where.token_dir,
+        director_config=where.director_token_file,
         root_budget=budget or SpawnBudget(),
         container_prefix=f"kanibako-helper-{project.project_hash[:8]}",
         init_script=init_script(),
@@ -144,8 +158,8 @@ def hub_session(
         for moved in config.tree.ensure_common():
             print(moved, file=sys.stderr)
         mounts = [
-            Mount(where.socket_path, CONTAINER_SOCKET),
-            Mount(where.director_token_file, CONTAINER_DIRECTOR_CONFIG, read_only=True),
+            # Read-only: the box cannot plant anything where the next hub binds.
+            Mount(where.hub_dir, CONTAINER_HUB_DIR, read_only=True),
             Mount(where.log_path, CONTAINER_LOG, read_only=True),
             *(Mount(bundle, target, read_only=True) for target in cli_targets(CONTAINER_CLI)),
             # The director reads the helpers' trees but writes only the broadcast
@@ -158,7 +172,7 @@ def hub_session(
         env = {
             "KANIBAKO_HELPER": "0",
             "KANIBAKO_HELPER_CONFIG": CONTAINER_DIRECTOR_CONFIG,
-            "KANIBAKO_HUB_SOCKET": CONTAINER_SOCKET,
+            "KANIBAKO_HUB_SOCKET": CONTAINER_DIRECTOR_SOCKET,
             "KANIBAKO_HELPER_LOG": CONTAINER_LOG,
         }
         yield HubHandle(mounts=mounts, env=env, locations=where, runner=runner)
@@ -167,3 +181,4 @@ def hub_session(
         # The tokens die with the session: a later session issues new ones.
         for token_file in where.token_dir.glob("*.toml"):
             token_file.unlink(missing_ok=True)
+        where.director_token_file.unlink(missing_ok=True)

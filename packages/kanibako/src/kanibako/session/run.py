@@ -133,15 +133,8 @@ def _locked_session(resolved: ResolvedSession, echo: Echo, after: list[Callable[
             user_env=session.user_env,
             name=resolved.name,
         )
-        hardened = rules.apply(spec)
-        # A standby holds the binds of the moment it was made: the box rules' binds of
-        # single control files (a file replaced on the host would stay the old one) and
-        # the egress socket are this session's, so a session with either launches cold
-        # and leaves no standby (README, Warm standby). Overlays and directories keep.
-        added = [m for m in hardened.mounts if m not in spec.mounts]
-        per_session = egress.mode == "allowlist" or any(not m.source.is_dir() for m in added)
-        spec = egress.director().apply(hardened)
-        warm = Warm.for_session(resolved, spec, additions, per_session=per_session)
+        spec = egress.director().apply(rules.apply(spec))
+        warm = Warm.for_session(resolved, spec)
         agent.session_started()
         status = warm.run(debug) if warm.name else None
         if status is None:
@@ -161,20 +154,12 @@ class Warm:
         self.name: str | None = None
 
     @classmethod
-    def for_session(
-        cls,
-        resolved: ResolvedSession,
-        spec: ContainerSpec,
-        additions: list[SpecAdditions],
-        *,
-        per_session: bool = False,
-    ) -> Warm:
-        # Mounts a feature made for this session (the hub's socket) cannot be
-        # handed on to the next: such sessions launch cold and leave no standby.
-        cold = per_session or any(a.mounts for a in additions)
-        keep = 0 if cold else resolved.keep_warm
-        warm = cls(resolved, spec, keep)
-        if keep:
+    def for_session(cls, resolved: ResolvedSession, spec: ContainerSpec) -> Warm:
+        # Every socket the session serves (hub, egress) is bound as its project's
+        # directory, so the spec of one session equals the next's; whatever a
+        # standby could hold stale (a bind source replaced since) is checked by claim.
+        warm = cls(resolved, spec, resolved.keep_warm)
+        if warm.keep_warm:
             from kanibako.session import standby
 
             key = standby.spec_key(resolved.engine, spec)

@@ -10,9 +10,14 @@ discards it and launches cold. Preparing the next standby, and removing the
 used one, happens in a process forked off after the session, so neither is on
 the critical path of a launch.
 
-A spec with bind mounts made by a session feature (the hub's socket and
-token file) is never kept warm: those host files are made anew for each
-session, and a standby would hold the previous session's.
+A container holds the host files and directories it binds as the inodes they
+were when it started: the sockets each session serves (the hub's, the egress
+proxy's) are therefore bound as their project's directories, the same for
+every session, and made anew inside them. A bind source replaced on the host
+since the standby started (a control file saved by an editor that renames, a
+directory made again) would stay the old one in it: the standby records the
+(device, inode) of every host path it mounts, and a claim that finds any of
+them changed discards it.
 """
 
 from __future__ import annotations
@@ -51,6 +56,27 @@ class Standby:
     key: str
     expires: float
     engine: str
+    sources: tuple[tuple[str, int, int], ...] = ()
+    """(path, st_dev, st_ino) of each host path the standby mounts, as it started."""
+
+
+def source_identities(spec: ContainerSpec) -> tuple[tuple[str, int, int], ...]:
+    """(path, st_dev, st_ino) of every host path ``spec`` binds or layers (-1s: missing)."""
+    paths = [m.source for m in spec.mounts]
+    paths += [p for o in spec.overlays for p in (o.lower, o.upper, o.work)]
+    return tuple(_identity(str(path)) for path in dict.fromkeys(paths))
+
+
+def _identity(path: str) -> tuple[str, int, int]:
+    try:
+        found = Path(path).stat()  # followed, as the engine follows a link it binds
+    except OSError:
+        return (path, -1, -1)
+    return (path, found.st_dev, found.st_ino)
+
+
+def _unchanged(sources: tuple[tuple[str, int, int], ...]) -> bool:
+    return all(_identity(path) == (path, dev, ino) for path, dev, ino in sources)
 
 
 def keep_warm_seconds(config: ResolvedConfig) -> int:
@@ -112,8 +138,13 @@ def _read(path: Path) -> Standby | None:
 
     try:
         record = json.loads(read_regular_file(path, KanibakoPathsError))
+        sources = tuple((str(p), int(d), int(i)) for p, d, i in record["sources"])
         return Standby(
-            str(record["name"]), str(record["key"]), float(record["expires"]), str(record["engine"])
+            str(record["name"]),
+            str(record["key"]),
+            float(record["expires"]),
+            str(record["engine"]),
+            sources,
         )
     except (OSError, KanibakoPathsError, ValueError, KeyError, TypeError):
         return None
@@ -122,7 +153,8 @@ def _read(path: Path) -> Standby | None:
 def claim(project: Project, engine: Engine, key: str) -> str | None:
     """The name of the project's standby when it fits ``key`` (now claimed), else None.
 
-    A standby that does not fit is discarded (removed in the background).
+    A standby that does not fit, or one whose bind sources changed identity
+    since it started, is discarded (removed in the background).
     """
     state = _state_file(project)
     claimed = state.with_name(f"{STATE_FILE}.claimed-{os.getpid()}")
@@ -135,7 +167,7 @@ def claim(project: Project, engine: Engine, key: str) -> str | None:
     if standby is None:
         return None
     fits = standby.key == key and standby.engine == engine.binary
-    if fits and standby.expires - time.time() > MARGIN:
+    if fits and standby.expires - time.time() > MARGIN and _unchanged(standby.sources):
         return standby.name
     remove_in_background(engine, standby.name)
     return None
@@ -213,8 +245,14 @@ def _prepare(
     standby = standby_spec(spec, key, keep_warm)
     assert standby.name is not None  # noqa: S101 - standby_spec always names it
     started = time.time()
+    # Taken before the start and checked after it: a source replaced in between
+    # could be either inode in the container, so such a standby is not kept.
+    sources = source_identities(standby)
     run_detached(engine, standby)
-    record = Standby(standby.name, key, started + keep_warm, engine.binary)
+    if source_identities(standby) != sources:
+        remove(engine, standby.name)
+        return
+    record = Standby(standby.name, key, started + keep_warm, engine.binary, sources)
     state = _state_file(project)
     earlier = _read(state)  # another session's standby, prepared meanwhile
     atomic_write_bytes(state, json.dumps(asdict(record)).encode())

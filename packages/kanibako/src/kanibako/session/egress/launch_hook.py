@@ -7,10 +7,17 @@ ContainerSpec (mounts, env, ``network``, the command wrapped by the forwarder);
 
 ```
 host                                            container (--network none)
-<runtime>/kanibako/<hash16>/e<N>.sock       ->  /run/kanibako-egress/egress.sock
+<runtime>/kanibako/<hash16>/e<N>/           ->  /run/kanibako-egress/sock/       (ro)
+    egress.sock                                     egress.sock
 <cache>/bundle/kanibako-<content>.pyz       ->  /run/kanibako-egress/kanibako.pyz (ro)
 <metadata>/egress-log.jsonl                     (the decision log, host only)
 ```
+
+The socket is bound as its directory, the same for every session of the
+project (helper N's is ``e<N>/``): the director's spec is then equal from one
+session to the next, and a container started before this session's proxy (a
+warm standby) reaches the socket this proxy listens on. Read-only: a socket
+connects on a read-only mount, and the box can plant nothing there.
 """
 
 from __future__ import annotations
@@ -30,7 +37,9 @@ if TYPE_CHECKING:
 Mode = Literal["allowlist", "open", "none"]
 FORWARD_PORT = 3128
 CONTAINER_DIR = "/run/kanibako-egress"
-CONTAINER_SOCKET = f"{CONTAINER_DIR}/egress.sock"
+CONTAINER_SOCKET_DIR = f"{CONTAINER_DIR}/sock"
+SOCKET_NAME = "egress.sock"
+CONTAINER_SOCKET = f"{CONTAINER_SOCKET_DIR}/{SOCKET_NAME}"
 CONTAINER_BUNDLE = f"{CONTAINER_DIR}/kanibako.pyz"
 NO_PYTHON = "kanibako: this image has no python3: the session has no network at all"
 # Runs before the agent: the forwarder when python3 is there, else one line and
@@ -138,12 +147,14 @@ class EgressSession:
             return ContainerAdditions()
         if self.proxy is None or self.socket_dir is None or self.bundle is None:
             return ContainerAdditions(network="none")
-        host_socket = self.socket_dir / f"e{number}.sock"
+        from kanibako_helpers.session_dir import private_subdir
+
+        host_dir = private_subdir(self.socket_dir, f"e{number}")
         if number not in self._listening:
-            self.proxy.listen(host_socket, number)
+            self.proxy.listen(host_dir / SOCKET_NAME, number)
             self._listening.add(number)
         mounts = (
-            Mount(host_socket, CONTAINER_SOCKET),
+            Mount(host_dir, CONTAINER_SOCKET_DIR, read_only=True),
             Mount(self.bundle, CONTAINER_BUNDLE, read_only=True),
         )
         return ContainerAdditions(mounts, proxy_env(), "none", forwarder=True)
