@@ -30,7 +30,12 @@ CHECKS = (
 
 
 def _remove_images() -> None:
-    _as_user(f"cd /tmp && podman rmi {DEFAULT_IMAGE} {BOOTSTRAP_IMAGE}")
+    # Any current Kanibako build in the user's store would be reused by setup
+    # (another test may have loaded the test base image there): remove them all.
+    _as_user(
+        f"cd /tmp && podman rmi {DEFAULT_IMAGE} {BOOTSTRAP_IMAGE};"
+        " podman images -q --filter label=io.kanibako.recipe | xargs -r podman rmi -f"
+    )
 
 
 def test_a_rootless_user_sets_up_from_nothing_on_a_trimmed_bootstrapped_debian(
