@@ -59,9 +59,9 @@ def load_entry_point(entry: PluginEntry) -> type[Target]:
     return loaded
 
 
-def load_target_class(name: str) -> type[Target]:
-    """The target class registered as ``name``."""
-    entries = _entry_points()
+def load_target_class(name: str, entries: dict[str, PluginEntry] | None = None) -> type[Target]:
+    """The target class registered as ``name`` (among ``entries``, else those installed)."""
+    entries = _entry_points() if entries is None else entries
     entry = entries.get(name)
     if entry is None:
         known = ", ".join(sorted(entries)) or "none"
@@ -90,14 +90,15 @@ def resolve_target(name: str | None, host: HostEnvironment | None = None) -> Res
     ``install=None``: the caller decides whether that is an error.
     """
     host = host if host is not None else HostEnvironment.current()
-    if name:
-        target = load_target_class(name)(host)
-        return ResolvedTarget(target, target.detect())
+    # One scan of sys.path for the whole resolution: it is most of its cost.
     entries = _entry_points()
+    if name:
+        target = load_target_class(name, entries)(host)
+        return ResolvedTarget(target, target.detect())
     for candidate in _detection_order(list(entries)):
         target = load_entry_point(entries[candidate])(host)
         install = target.detect()
         if install is not None:
             return ResolvedTarget(target, install)
-    fallback = load_target_class(NO_AGENT)(host)
+    fallback = load_target_class(NO_AGENT, entries)(host)
     return ResolvedTarget(fallback, fallback.detect())

@@ -7,6 +7,7 @@ module is imported when that command runs.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ import click
 
 from kanibako.__about__ import __version__
 from kanibako.app import App, LaunchOptions
-from kanibako.errors import as_cli_error
+from kanibako.errors import SessionEnded, as_cli_error
 from kanibako.lazy_group import LazyGroup
 from kanibako.options import add_common_flags, launch_options, project_option
 
@@ -119,3 +120,28 @@ def main() -> None:
         # `kanibako box list | head` must not end in a traceback.
         sys.stderr.close()
         sys.exit(1)
+    except SessionEnded as ended:
+        _exit_at_once(ended.code if isinstance(ended.code, int) else 1)
+
+
+def _exit_at_once(status: int) -> None:
+    """End the process after a session without the interpreter's teardown.
+
+    Freeing every module's objects took 40-60 ms after each session here, on
+    the launch's critical path. What the interpreter must still do first is
+    done: non-daemon threads finish (the hub's last registry write), atexit
+    handlers run, and the standard streams are flushed.
+    """
+    import atexit
+    import os
+    import threading
+
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is None:  # not CPython: the ordinary exit
+        sys.exit(status)
+    shutdown()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(status)

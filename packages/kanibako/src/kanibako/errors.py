@@ -30,6 +30,13 @@ class CliFailure(CliError):
     exit_code = 1
 
 
+class SessionEnded(SystemExit):
+    """A foreground session is over and torn down; ``code`` is its exit status.
+
+    The console script ends the process on it at once (see ``kanibako.cli.main``).
+    """
+
+
 def cli_error(message: str, exit_code: int) -> CliError:
     """A CliError for a user mistake (2) or anything else (a runtime failure, 1)."""
     return CliError(message) if exit_code == 2 else CliFailure(message)

@@ -23,7 +23,7 @@ detach_option = click.option(
 
 
 def _run(app: App, mode: str, project: Path | None, given: dict[str, Any]) -> None:
-    from kanibako.errors import CliError
+    from kanibako.errors import CliError, SessionEnded
     from kanibako.session.run import SessionRequest, echo_stderr, run_session
 
     project_dir = app.project_dir(project)
@@ -43,6 +43,9 @@ def _run(app: App, mode: str, project: Path | None, given: dict[str, Any]) -> No
         status = start_detached(request, echo_stderr)
     else:
         status = run_session(request, echo_stderr)
+        # Everything the session held is released: nothing is left for the
+        # interpreter's teardown to do (see kanibako.cli.main).
+        raise SessionEnded(status)
     if status:
         raise SystemExit(status)
 
