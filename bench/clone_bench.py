@@ -128,13 +128,23 @@ def history_bytes(repo: Path) -> int:
     return sum(p.stat().st_size for p in (repo / ".git" / "objects").rglob("*") if p.is_file())
 
 
+def _default_image(engine: str) -> str:
+    """The test suite's busybox image, built when missing (a fresh machine has none)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests import engine_images
+
+    return engine_images.ensure_busybox(engine)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--engine", default="")
-    parser.add_argument("--image", default="localhost/kanibako-test-busybox:latest")
+    parser.add_argument("--image", default="", help="default: the test suite's busybox image")
     args = parser.parse_args()
     engine = [args.engine, "run", "--rm", "--pull=never"] if args.engine else []
+    if args.engine and not args.image:
+        args.image = _default_image(args.engine)
     large = large_repo()
     with tempfile.TemporaryDirectory(prefix="kanibako-clone-bench-", dir=large.parent) as tmp:
         scratch = Path(tmp)
