@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 from kanibako.cli import cli
 from kanibako.self_bundle import ensure_bundle
-from kanibako.session.hub import HubHandle, hub_session
+from kanibako.session.hub import HubHandle, hub_session, wait_recorded
 from kanibako_helpers import SpawnBudget, SpawnRequest
 from kanibako_paths import ensure_initialized, load_paths, resolve_project
 
@@ -372,6 +372,9 @@ def test_list_without_a_session_ignores_planted_trees_and_state(project: Path) -
     resolved = ensure_initialized(paths, resolve_project(paths, project))
     with hub_session(paths, resolved, RecordingSpawner()):
         run(project, "spawn")
+    # As a session does before it releases the lock: the hub records its
+    # helpers stopped beside its stop, and that write would land on the fifo.
+    wait_recorded(paths, resolved)
     helpers = resolved.shell_dir / "helpers"
     (helpers / "1" / "state.json").unlink()
     os.mkfifo(helpers / "1" / "state.json")  # would hang a plain open()
