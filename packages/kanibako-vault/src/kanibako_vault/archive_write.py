@@ -26,6 +26,7 @@ from kanibako_vault.compress import (
     compressed_writer,
 )
 from kanibako_vault.errors import VaultError
+from kanibako_vault.kernel_copy import Counted, ShortCopy, copy_range
 from kanibako_vault.manifest import (
     DATA_PREFIX,
     DIR,
@@ -123,6 +124,40 @@ class ArchiveWriter:
             info.size = entry.stored_size
             self._tar.addfile(info, content)
 
+    @property
+    def copies_in_kernel(self) -> bool:
+        """True when ``add_copied`` can move a file's bytes without reading them here:
+        a plain tar, whose members are the files' bytes as they are."""
+        return self.compression == "none"
+
+    def add_copied(self, entry: Entry, src_fd: int, counted: Counted | None = None) -> None:
+        """Add a dense file read from ``src_fd``, copied by the kernel (``copies_in_kernel``).
+
+        The member is byte for byte what ``add`` writes; a source that ends early raises
+        tarfile's own "unexpected end of data" error.
+        """
+        tar, target = self._tar, self._gate.target
+        if tar is None or target is None or not self.copies_in_kernel:
+            raise RuntimeError("ArchiveWriter.add_copied needs an open plain tar")
+        mtime = entry.mtime_ns // 1_000_000_000
+        info = self._info(member_name(entry.path), tarfile.REGTYPE, entry.mode, mtime, entry)
+        info.size = entry.size
+        header = info.tobuf(tar.format, tar.encoding, tar.errors)
+        self._gate.write(header)
+        # The header sits in the buffered stream; the kernel writes to the fd behind it.
+        target.flush()
+        try:
+            copy_range(src_fd, self._fd, info.size, counted)
+        except ShortCopy as exc:
+            raise OSError("unexpected end of data") from exc
+        self._gate.skip(info.size)
+        padding = -info.size % tarfile.BLOCKSIZE
+        if padding:
+            self._gate.write(tarfile.NUL * padding)
+        # What TarFile.addfile keeps for itself, so the trailer and later members fit.
+        tar.offset += len(header) + info.size + padding
+        tar.members.append(info)  # type: ignore[attr-defined]  # not in typeshed
+
     @staticmethod
     def _info(
         name: str, kind: bytes, mode: int, mtime: int, entry: Entry | None = None
@@ -199,6 +234,10 @@ class _Gate:
             self.target.write(data)
         self._written += len(data)
         return len(data)
+
+    def skip(self, count: int) -> None:
+        """Account for ``count`` bytes written to the file behind the compressor's back."""
+        self._written += count
 
     def tell(self) -> int:
         """Bytes written so far (tarfile asks once, at the start)."""

@@ -203,7 +203,10 @@ def write_archive(
                 if entry.extents is not None:
                     content = cast(IO[bytes], ExtentReader(opened.fileno(), entry.extents))
                 try:
-                    writer.add(entry, counter.reading(content))
+                    if writer.copies_in_kernel and entry.extents is None:
+                        writer.add_copied(entry, opened.fileno(), counter.add)
+                    else:
+                        writer.add(entry, counter.reading(content))
                 except OSError as exc:
                     if exc.errno is not None:
                         raise
