@@ -180,3 +180,22 @@ def test_gc_counts_a_helper_clone_and_never_removes_a_live_projects_clone(home: 
     kept = tree_snapshot(shell / "helpers")
     assert _gc("--yes")["plan"] == []
     assert tree_snapshot(shell / "helpers") == kept
+
+
+def test_gc_pruning_a_project_whose_session_died_keeps_it_resumable(home: Path) -> None:
+    import sys
+
+    from kanibako_runtime import stale_holder
+
+    project = _project(home, "crashed", snapshots=12)
+    lock = Path(json.loads(ok("box", "info", "--json", cwd=project))["metadata"]) / "session.lock"
+    code = (
+        "import os; from pathlib import Path; from kanibako_runtime import ProjectLock;"
+        f"ProjectLock(Path({str(lock)!r})).acquire(container='kanibako-c-1'); os.kill(os.getpid(), 9)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == -9
+    before = stale_holder(lock)
+    assert before is not None
+    _gc("--yes")
+    assert _gc()["projects"][0]["snapshot_count"] == 10  # it did prune, under the lock
+    assert stale_holder(lock) == before

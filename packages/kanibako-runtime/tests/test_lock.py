@@ -99,3 +99,30 @@ def test_a_holder_that_died_leaves_a_stale_record_that_never_blocks_the_next(
     again.acquire()
     assert again.stale is None
     again.release()
+
+
+def test_a_keep_stale_holder_puts_the_dead_sessions_record_back(tmp_path: Path) -> None:
+    path = tmp_path / "session.lock"
+    code = (
+        "from pathlib import Path; from kanibako_runtime import ProjectLock;"
+        f"ProjectLock(Path({str(path)!r})).acquire(container='kanibako-dead'); import os;"
+        "os.kill(os.getpid(), 9)"
+    )
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == -9
+    stale = stale_holder(path)
+    assert stale is not None
+    housekeeper = ProjectLock(path, keep_stale=True)
+    housekeeper.acquire()
+    holder = lock_holder(path)
+    assert holder is not None and holder.container == ""  # held, and by the housekeeper
+    housekeeper.release()
+    assert stale_holder(path) == stale  # still resumable
+    session = ProjectLock(path)
+    session.acquire(container="kanibako-next")
+    assert session.stale == stale
+    session.release()
+    assert stale_holder(path) is None
+    clean = ProjectLock(path, keep_stale=True)
+    clean.acquire()
+    clean.release()
+    assert path.read_bytes() == b""  # nothing stale to keep: emptied as ever

@@ -6,7 +6,10 @@ start time), written after the lock is taken, so a refused second session can
 name the running one. A release empties the file: a record left in a file
 nobody holds is what a holder that died (SIGKILL, a reboot) leaves behind
 (:func:`stale_holder`), and the next :meth:`ProjectLock.acquire` takes the
-lock all the same and keeps that record as ``ProjectLock.stale``.
+lock all the same and keeps that record as ``ProjectLock.stale``. A holder that
+is not a session (``gc`` pruning a project's snapshots) takes it with
+``keep_stale=True``: its release puts the dead session's record back, so the
+project stays resumable.
 """
 
 from __future__ import annotations
@@ -111,10 +114,12 @@ class ProjectLock:
     ``label`` names the project in the refusal message.
     """
 
-    def __init__(self, path: Path, *, label: str = "") -> None:
+    def __init__(self, path: Path, *, label: str = "", keep_stale: bool = False) -> None:
         self.path = path
         self.label = label or str(path.parent)
+        self.keep_stale = keep_stale
         self._fd: int | None = None
+        self._left_behind = b""
         self.stale: LockHolder | None = None
         """Set by ``acquire``: the record a holder that died left in the file, if any."""
 
@@ -141,6 +146,8 @@ class ProjectLock:
         self._fd = fd
         # Taken: whoever the file still names died holding it (never a reason to refuse).
         self.stale = _recorded(self.path, fd)
+        if self.keep_stale and self.stale is not None:
+            self._left_behind = os.pread(fd, _RECORD_MAX, 0)
         self.note(container=container)
 
     def note(self, *, container: str) -> None:
@@ -153,12 +160,17 @@ class ProjectLock:
         os.pwrite(self._fd, payload, 0)
 
     def release(self) -> None:
-        """Drop the lock (idempotent). The file stays; only the lock means 'running'."""
+        """Drop the lock (idempotent). The file stays; only the lock means 'running'.
+
+        It is left empty, or with the dead session's record when ``keep_stale``.
+        """
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
         try:
             os.ftruncate(fd, 0)
+            if self._left_behind:
+                os.pwrite(fd, self._left_behind, 0)
         finally:
             os.close(fd)
 

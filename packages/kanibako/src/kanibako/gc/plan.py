@@ -127,7 +127,8 @@ def _with_project_lock(holding: ProjectHolding, action: Callable[[], None]) -> b
     if not meta.is_dir():
         action()
         return True
-    lock = ProjectLock(meta / LOCK_FILE_NAME, label=str(holding.project.workspace))
+    # keep_stale: pruning must not make a project whose session died stop being resumable.
+    lock = ProjectLock(meta / LOCK_FILE_NAME, label=str(holding.project.workspace), keep_stale=True)
     try:
         lock.acquire()
     except ProjectLockedError:
