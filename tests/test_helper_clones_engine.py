@@ -2,7 +2,8 @@
 
 One session (batched, to keep the engine time short): the director spawns
 four helpers with ``-c`` in a git workspace; each works in its own clone and
-tries to plant a hook. After the session the host reviews them: diff,
+tries to plant a hook, and one tries to write through the packs its clone
+shares with the user's repository. After the session the host reviews them: diff,
 conflicts, merge, squash and the refused merges, checking the user's
 checkout at every step.
 """
@@ -31,7 +32,18 @@ me="$HOME/helpers/$KANIBAKO_HELPER"
 } > "$me/report"
 case "$1" in
   -) echo g1 > g.txt; git add g.txt; git commit -qm g1; echo g2 >> g.txt; git commit -qam g2 ;;
-  none) ;;
+  none)
+    # Its packs are the user's own files (hardlinked): chmod, write, plant, remove.
+    shared=$(find .git/objects -type f -links +1)
+    hit=
+    for f in $shared; do
+      chmod u+w "$f" 2>/dev/null
+      printf x >> "$f" 2>/dev/null && hit=1
+    done
+    touch .git/objects/pack/planted 2>/dev/null && hit=1
+    echo "attacked $(echo "$shared" | grep -c .) shared object files" >> "$me/report"
+    if [ -n "$hit" ]; then echo "shared objects writable"; else echo "shared objects read-only"; fi >> "$me/report"
+    git fsck --no-dangling >/dev/null 2>&1 && echo "own clone intact" >> "$me/report" ;;
   *) printf 'a\n%s\nc\n' "$1" > f.txt; git commit -qam "$1" ;;
 esac
 [ "$1" = ONE ] && echo draft > draft.txt
@@ -84,8 +96,14 @@ def checkout_state(repo: Path) -> tuple[str, str, str]:
 _INIT_REPO = (
     "git init -q -b main && git config user.name User && git config user.email user@example.com"
     " && printf 'a\\nb\\nc\\n' > f.txt && printf 'director.sh\\nhelper.sh\\n' > .gitignore"
-    " && git add -A && git commit -qm first"
+    " && git add -A && git commit -qm first && git gc -q"
+    " && echo h > h.txt && git add h.txt && git commit -qm second"  # loose objects beside the pack
 )
+
+
+def object_files(repo: Path) -> dict[str, bytes]:
+    objects = repo / ".git" / "objects"
+    return {str(p.relative_to(objects)): p.read_bytes() for p in objects.rglob("*") if p.is_file()}
 
 
 @pytest.fixture
@@ -103,6 +121,7 @@ def test_helpers_work_in_clones_and_the_host_reviews_them(repo: Path, engine: st
         'cp "$HOME/workspace/helper.sh" "$HOME/helpers/all/ro/helper.sh"\n' + _DIRECTOR
     )
     (repo / "helper.sh").write_text(_HELPER)
+    objects_before = object_files(repo)
     done = kanibako(
         "-p", str(repo), "shell", "-i", image, "-c", "sh /home/agent/workspace/director.sh", timeout=180
     )  # fmt: skip
@@ -114,6 +133,11 @@ def test_helpers_work_in_clones_and_the_host_reviews_them(repo: Path, engine: st
     assert "helper trees read-only" in out and "helper trees readable" in out
     assert session_containers(repo) == []
     assert not Path("/tmp/owned").exists()
+    assert "shared objects read-only" in out and "own clone intact" in out, out
+    assert "attacked 0 shared" not in out, out  # the pack was there to attack
+    after = object_files(repo)
+    assert {k: after.get(k) for k in objects_before} == objects_before  # none changed
+    git(repo, "fsck", "--strict")
 
     def helper(*args: str, code: int = 0) -> str:
         result = kanibako("-p", str(repo), "helper", *args)

@@ -57,10 +57,11 @@ def spawn(repo: Path, tmp_path: Path, number: int, copy: tuple[str, ...] = ()) -
     workspace = tmp_path / "helpers" / str(number) / "workspace"
     workspace.mkdir(parents=True)
     mounts = HelperClones(repo, copy).prepare(number, workspace)
-    assert {m.target.rsplit("/", 1)[1] for m in mounts if m.read_only} == {
+    assert {m.target.split("/.git/", 1)[1] for m in mounts if m.read_only} == {
         "config",
         "hooks",
         "info",
+        "objects/pack",
     }
     return workspace
 
@@ -99,7 +100,8 @@ def test_the_clone_has_no_hooks_no_remote_and_hardlinked_objects(
     assert run(clone, "remote") == ""
     assert list((clone / ".git" / "hooks").iterdir()) == []
     pack = next((clone / ".git" / "objects" / "pack").glob("*.pack"))
-    assert pack.stat().st_nlink == 2
+    assert pack.stat().st_nlink == 2  # read-only in the container (see the engine test)
+    assert run(clone, "config", "gc.auto").strip() == "0"  # a repack there would fail
     (clone / "x").write_text("x\n")
     run(clone, "add", "x")
     run(clone, "commit", "-qm", "x")  # no hook of the user's ran
@@ -290,3 +292,43 @@ def test_a_background_failure_is_one_line_at_finish_and_the_marker_stays(tmp_pat
     assert "\n" not in str(failed.value)
     # helper-init.sh keeps waiting: the helper never runs in a half-made clone.
     assert (workspace.parent / CHECKOUT_PENDING).exists()
+
+
+def test_loose_objects_and_commit_graphs_are_the_clones_own_copies(
+    repo: Path, tmp_path: Path
+) -> None:
+    # A helper owns the files it sees: a file shared with the user's repository
+    # (one inode) would let it rewrite the user's history by chmod and a write.
+    run(repo, "gc", "-q")
+    run(repo, "commit-graph", "write", "--reachable")
+    (repo / "loose.txt").write_text("loose\n")
+    run(repo, "add", "loose.txt")
+    run(repo, "commit", "-qm", "loose")  # loose objects beside the pack
+    clone = spawn(repo, tmp_path, 1)
+    objects = clone / ".git" / "objects"
+    shared = [
+        str(p.relative_to(objects))
+        for p in objects.rglob("*")
+        if p.is_file() and p.stat().st_nlink > 1
+    ]
+    assert shared and all(name.startswith("pack/") for name in shared)
+    assert (objects / "info" / "commit-graph").stat().st_nlink == 1
+    assert run(clone, "fsck", "--strict") == ""
+    assert run(clone, "log", "--format=%s") == "loose\nfirst\n"
+
+
+def test_a_link_planted_for_the_pack_mount_is_replaced_not_followed(
+    repo: Path, tmp_path: Path
+) -> None:
+    clone = spawn(repo, tmp_path, 1)
+    secret = tmp_path / "secret-dir"
+    secret.mkdir()
+    pack = clone / ".git" / "objects" / "pack"
+    import shutil
+
+    shutil.rmtree(pack)
+    pack.symlink_to(secret)
+    mounts = HelperClones(repo).prepare(1, clone)
+    source = next(m.source for m in mounts if m.target.endswith("/objects/pack"))
+    assert source == pack and not pack.is_symlink() and pack.is_dir()
+    assert secret.is_dir()  # what the link pointed at is left alone

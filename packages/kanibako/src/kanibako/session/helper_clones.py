@@ -3,12 +3,14 @@
 ```
 user's repo (the director's workspace)          helper N's tree
   refs/kanibako/helpers/N/start  ── clone ──►   ~/helpers/N/workspace   branch kanibako/helper-N
-  (the director's tree when N was spawned)        .git/config .git/hooks .git/info  read-only inside
+  (the director's tree when N was spawned)        .git/config .git/hooks .git/info
+                                                  .git/objects/pack  read-only inside
 ```
 
-The clone is ``git clone --local`` (objects hardlinked, so a large history
-costs little), not a linked worktree, which would share the user's hooks and
-config. Its ``.git/config`` is Kanibako's own, rewritten before every start
+The clone is ``git clone --local`` (packs hardlinked and read-only in the
+container, so a large history costs little and stays the user's; see
+helper_objects), not a linked worktree, which would share the user's hooks
+and config. Its ``.git/config`` is Kanibako's own, rewritten before every start
 (``core.hooksPath=/dev/null``, no remote), and mounted read-only together
 with an empty ``hooks`` and ``info``. Untracked files the helpers need come
 from the project's ``[helper] copy`` list (``helper_copy``).
@@ -31,7 +33,13 @@ from kanibako.session.helper_git import (
     director_start_commit,
     git,
     identity_of,
+    quiet_git_env,
     repository_root,
+)
+from kanibako.session.helper_objects import (
+    move_objects_in,
+    protected_pack_dir,
+    unshare_loose_files,
 )
 from kanibako_helpers.layout import CONTAINER_WORKSPACE
 from kanibako_runtime import Mount
@@ -95,7 +103,11 @@ class PendingClone:
             if self._abandoned:
                 raise CloneFailure("the spawn was abandoned")
             self._process = subprocess.Popen(
-                args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+                args,
+                cwd=cwd,
+                env=quiet_git_env(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
             )
         _, errors = self._process.communicate()
         if self._process.returncode != 0:
@@ -173,6 +185,9 @@ class HelperClones:
             Mount(git_dir / name, f"{CONTAINER_WORKSPACE}/.git/{name}", read_only=True)
             for name in _PROTECTED
         ]
+        # The packs are hardlinked from the user's repository (see helper_objects).
+        pack = protected_pack_dir(git_dir)
+        mounts.append(Mount(pack, f"{CONTAINER_WORKSPACE}/.git/objects/pack", read_only=True))
         pending = PendingClone(self.repo, workspace, mounts, marker, self.copy if fresh else ())
         if fresh:
             marker.touch()
@@ -193,7 +208,9 @@ class HelperClones:
                 staged = Path(tmp) / "clone"
                 clone = ["git", "clone", "--quiet", "--local", "--no-checkout", "--template="]
                 pending.run("git clone", [*clone, "--", str(self.repo), str(staged)])
-                for name in ("objects", "refs", "packed-refs", "shallow"):
+                unshare_loose_files(staged / ".git" / "objects")
+                move_objects_in(staged / ".git" / "objects", git_dir / "objects")
+                for name in ("refs", "packed-refs", "shallow"):
                     if (staged / ".git" / name).exists():
                         _remove_if_present(git_dir / name)
                         (staged / ".git" / name).rename(git_dir / name)
@@ -211,6 +228,8 @@ class HelperClones:
         text = (
             "[core]\n\trepositoryformatversion = 0\n\tfilemode = true\n\tbare = false\n"
             "\tlogallrefupdates = true\n\thooksPath = /dev/null\n\tfsmonitor = false\n"
+            # Its packs are read-only in the container: a repack there could only fail.
+            "[gc]\n\tauto = 0\n[maintenance]\n\tauto = false\n"
             f"[user]\n\tname = {_config_value(name or f'kanibako helper {number}')}\n"
             f"\temail = {_config_value(email or f'helper-{number}@kanibako.invalid')}\n"
         )

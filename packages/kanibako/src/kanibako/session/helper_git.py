@@ -53,11 +53,7 @@ def git(
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
     """Run git quietly (no prompt, no pager, C locale); CloneFailure naming the command."""
-    full_env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"}
-    full_env.pop("GIT_INDEX_FILE", None)
-    full_env.pop("GIT_DIR", None)
-    full_env.pop("GIT_WORK_TREE", None)
-    full_env |= dict(env or {})
+    full_env = quiet_git_env(env)
     try:
         done = subprocess.run(
             ["git", *args], cwd=cwd, env=full_env, capture_output=True, text=True, check=False
@@ -68,6 +64,15 @@ def git(
         reason = (done.stderr.strip().splitlines() or ["failed"])[-1]
         raise CloneFailure(f"git {args[0]} failed: {reason}")
     return done
+
+
+def quiet_git_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a git we run: no prompt, no pager, C locale, and none of the
+    caller's GIT_DIR/GIT_WORK_TREE/GIT_INDEX_FILE (kanibako run from a git hook)."""
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_PAGER": "cat", "LC_ALL": "C"}
+    for name in ("GIT_INDEX_FILE", "GIT_DIR", "GIT_WORK_TREE"):
+        env.pop(name, None)
+    return env | dict(extra or {})
 
 
 def git_version() -> tuple[int, int]:
