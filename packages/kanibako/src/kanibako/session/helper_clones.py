@@ -41,6 +41,7 @@ from kanibako.session.helper_objects import (
     protected_pack_dir,
     unshare_loose_files,
 )
+from kanibako.session.helper_spare import SpareRefill, claim_spare
 from kanibako_helpers.layout import CONTAINER_WORKSPACE
 from kanibako_runtime import Mount
 
@@ -172,12 +173,15 @@ class HelperClones:
         git_dir = workspace / ".git"
         marker = workspace.parent / CHECKOUT_PENDING
         fresh = not git_dir.is_dir() or git_dir.is_symlink()
+        spare_at = None
         if fresh:
             if workspace.is_symlink() or (workspace.exists() and any(workspace.iterdir())):
                 raise CloneError(
                     f"helper {number}'s workspace {workspace} is not empty; not cloning"
                 )
-            git(["init", "--quiet", "--template=", str(workspace)])
+            spare_at = claim_spare(workspace)
+            if spare_at is None:
+                git(["init", "--quiet", "--template=", str(workspace)])
         self._write_config(number, git_dir)
         for name in ("hooks", "info"):
             _fresh_empty_dir(git_dir / name)
@@ -191,7 +195,10 @@ class HelperClones:
         pending = PendingClone(self.repo, workspace, mounts, marker, self.copy if fresh else ())
         if fresh:
             marker.touch()
-            pending.worker = threading.Thread(target=self._populate, args=(number, pending))
+            pending.worker = threading.Thread(
+                target=self._populate if spare_at is None else self._move_spare,
+                args=(number, pending) if spare_at is None else (number, pending, spare_at),
+            )
             pending.worker.start()
         return pending
 
@@ -221,6 +228,34 @@ class HelperClones:
             pending.failure.append(exc)
         except OSError as exc:
             pending.failure.append(CloneFailure(f"making {pending.workspace}: {exc}"))
+
+    def _move_spare(self, number: int, pending: PendingClone, spare_at: str) -> None:
+        """The background part of a claimed spare: bring it to the director's tree."""
+        try:
+            start = director_start_commit(self.repo)
+            git(["update-ref", helper_ref(number, "start"), start], cwd=self.repo)
+            have = git(
+                ["cat-file", "-e", f"{start}^{{commit}}"], cwd=pending.workspace, check=False
+            )
+            if have.returncode != 0:
+                # Commits made since the spare was cloned (or the temporary one).
+                fetch = ["git", "fetch", "--quiet", "--no-tags", "--no-write-fetch-head"]
+                pending.run("git fetch", [*fetch, "--", str(self.repo), helper_ref(number, "start")],
+                            cwd=pending.workspace)  # fmt: skip
+            branch = f"{BRANCH_PREFIX}{number}"
+            # From a clean checkout of spare_at: only the files that differ are written.
+            checkout = [*_PARALLEL_CHECKOUT, "checkout", "--quiet", "-f", "-B", branch, start]
+            pending.run("git checkout", checkout, cwd=pending.workspace)
+        except CloneError as exc:
+            pending.failure.append(exc)
+        except OSError as exc:
+            pending.failure.append(CloneFailure(f"making {pending.workspace}: {exc}"))
+
+    def refill_spare(self, helpers_root: Path) -> SpareRefill:
+        """Start preparing the next spawn's clone in the background (see helper_spare)."""
+        refill = SpareRefill(self.repo, helpers_root)
+        refill.start()
+        return refill
 
     def _write_config(self, number: int, git_dir: Path) -> None:
         """Kanibako's own config for the clone, replacing whatever is there (never followed)."""

@@ -92,6 +92,9 @@ class HelperHubFeature:
                 hub.hub_session(session.paths, session.project, spawner)
             )
             self._running = starting.pop_all()
+        # A spare clone the last session used (or did not finish) is made again, in the
+        # background and below the session's priority (see helper_spare).
+        spawner.refill_spare(project.shell_dir / "helpers", if_used=True)
         return SpecAdditions(mounts=tuple(handle.mounts), env=dict(handle.env))
 
     def teardown(self) -> None:

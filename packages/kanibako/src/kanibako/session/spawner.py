@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kanibako.session import layout
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from kanibako.session.agent import HelperCommand
     from kanibako.session.egress.launch_hook import EgressSession
     from kanibako.session.helper_clones import HelperClones
+    from kanibako.session.helper_spare import SpareRefill
     from kanibako_helpers import SpawnRequest
 
 
@@ -97,6 +99,7 @@ class HelperSpawner:
     started: list[HelperContainer] = field(default_factory=list)
     # The session's egress: a helper goes out through the same proxy (its own socket).
     egress: EgressSession | None = None
+    _spare: SpareRefill | None = field(default=None, repr=False)
 
     def spec_for(self, request: SpawnRequest, extra: tuple[Mount, ...] = ()) -> ContainerSpec:
         """The helper's container (pure; tested without an engine)."""
@@ -158,9 +161,22 @@ class HelperSpawner:
             except BaseException:
                 self.track(request, reaper).stop()
                 raise
+            self.refill_spare(workspace.parent.parent)
         helper = self.track(request, reaper)
         self.started.append(helper)
         return helper
+
+    def refill_spare(self, helpers_root: Path, *, if_used: bool = False) -> None:
+        """Prepare the next spawn's clone in ``helpers_root`` in the background (one at a time).
+
+        ``if_used``: only in a project that has had a helper clone (a session's start:
+        a project that never spawns a helper is not given a copy of its tree).
+        """
+        if self.clones is None or (self._spare is not None and self._spare.running):
+            return
+        if if_used and not any(helpers_root.glob("*/workspace/.git")):
+            return
+        self._spare = self.clones.refill_spare(helpers_root)
 
     def _run(self, spec: ContainerSpec) -> None:
         """Start the helper; a container of its name that a dead session left is removed first.
@@ -184,6 +200,8 @@ class HelperSpawner:
 
     def stop_all(self) -> None:
         """Stop every helper still running (the session is over)."""
+        if self._spare is not None:
+            self._spare.abandon()  # a half-built spare is removed; the next session refills
         errors = []
         for helper in self.started:
             try:
