@@ -49,6 +49,7 @@ from kanibako_vault.store import (
 
 _STORE_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 _WRITE_BUFFER = 1024 * 1024
+_WRITEBACK_EVERY = 4 * 1024 * 1024
 
 
 class ArchiveWriter:
@@ -76,6 +77,7 @@ class ArchiveWriter:
         self._gate = _Gate(None)
         self._committed = False
         self._manifest_bytes = b""
+        self._written_back = 0  # the archive's bytes whose writeback has been started
 
     def __enter__(self) -> Self:
         try:
@@ -157,6 +159,21 @@ class ArchiveWriter:
         # What TarFile.addfile keeps for itself, so the trailer and later members fit.
         tar.offset += len(header) + info.size + padding
         tar.members.append(info)  # type: ignore[attr-defined]  # not in typeshed
+        self._start_writeback(tar.offset)
+
+    def _start_writeback(self, end: int) -> None:
+        """Have the kernel start writing out what was copied, so commit's fsync waits less.
+
+        POSIX_FADV_DONTNEED starts writeback of a dirty range without waiting for
+        it: measured on 50 MiB copied into one file, copy + fsync took 54-62 ms,
+        and 32-38 ms with a kick every 2-8 MiB (the disk writes while we copy).
+        """
+        if end - self._written_back < _WRITEBACK_EVERY or not hasattr(os, "posix_fadvise"):
+            return
+        with contextlib.suppress(OSError):
+            os.posix_fadvise(self._fd, self._written_back, end - self._written_back,
+                             os.POSIX_FADV_DONTNEED)  # fmt: skip
+        self._written_back = end
 
     @staticmethod
     def _info(

@@ -34,7 +34,15 @@ def split_archive_name(filename: str) -> tuple[str, str] | None:
 
 def name_time(name: str) -> datetime:
     """The UTC time a well-formed snapshot name encodes."""
-    return datetime.strptime(name, _FORMAT).replace(tzinfo=UTC)
+    # Sliced, not strptime: its first call imports _strptime and compiles its
+    # patterns, 6 ms of every snapshot command (measured with cProfile).
+    if not is_snapshot_name(name):
+        raise ValueError(f"not a snapshot name: {name!r}")
+    return datetime(
+        int(name[0:4]), int(name[4:6]), int(name[6:8]),
+        int(name[9:11]), int(name[11:13]), int(name[13:15]), int(name[16:22]),
+        tzinfo=UTC,
+    )  # fmt: skip
 
 
 def next_name(existing: list[str], now: datetime | None = None) -> str:
