@@ -47,12 +47,12 @@ class Recorder:
         self.events.append(f"write-back (container running: {running}, lock: {self.lock_held()})")
 
     @contextmanager
-    def hub_session(self, paths: Any, project: Any, spawner: Any) -> Iterator[Any]:
+    def hub_session(self, paths: Any, project: Any, spawner: Any, **_: Any) -> Iterator[Any]:
         if self.fail_hub:
             raise OSError(28, "No space left on device", "/run/hub.sock")
         self.events.append("hub start")
         try:
-            yield SimpleNamespace(mounts=[], env={"HUB": "1"})
+            yield SimpleNamespace(mounts=[], env={"HUB": "1"}, serve=lambda: None)
         finally:
             self.events.append(f"hub stop (lock: {self.lock_held()})")
 

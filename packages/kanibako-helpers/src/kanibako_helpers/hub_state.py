@@ -64,6 +64,9 @@ class HubConfig:
     director_config: Path | None = None
     """Where the director's spawn.toml (its token) is written; None: ``token_dir/0.toml``.
     The CLI puts it beside the socket, in the one directory the director's container binds."""
+    director_token: str = ""
+    """The director's token when the caller made it (and wrote its file) before the hub
+    existed; empty: the hub makes one."""
 
     @property
     def registry(self) -> Path:
@@ -148,7 +151,7 @@ class HubState:
             parent=None,
             budget=config.root_budget,
             model=None,
-            token=secrets.token_hex(32),
+            token=config.director_token or secrets.token_hex(32),
             status="director",
         )
         self._add(director)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import socket
 import threading
 from pathlib import Path
 
@@ -23,8 +24,16 @@ from kanibako_helpers.spawn import RunningHelper, Spawner
 class HubRunner:
     """A hub serving on ``config.socket_path`` from a daemon thread."""
 
-    def __init__(self, config: HubConfig, spawner: Spawner | None = None) -> None:
+    def __init__(
+        self,
+        config: HubConfig,
+        spawner: Spawner | None = None,
+        listener: socket.socket | None = None,
+    ) -> None:
+        """``listener``: the socket at ``config.socket_path``, bound and listening already
+        (connections made before the hub serves wait in its backlog)."""
         self.config = config
+        self._listener = listener
         self.hub = Hub(config, spawner)
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -63,8 +72,13 @@ class HubRunner:
         loop = asyncio.get_running_loop()
         self._loop, self._stop = loop, asyncio.Event()
         path = self.config.socket_path
-        path.unlink(missing_ok=True)
-        server = await loop.create_unix_server(lambda: Connection(self.hub), str(path))
+        if self._listener is not None:
+            server = await loop.create_unix_server(
+                lambda: Connection(self.hub), sock=self._listener
+            )
+        else:
+            path.unlink(missing_ok=True)
+            server = await loop.create_unix_server(lambda: Connection(self.hub), str(path))
         try:
             path.chmod(0o600)
             # Everything alive now (the CLI's modules, the config) lives as

@@ -33,8 +33,12 @@ def exec_foreground(
     *,
     workdir: str | None = None,
     announce: Callable[[list[str]], None] | None = None,
+    started: Callable[[], None] | None = None,
 ) -> int:
     """Run ``argv`` in the running container ``name`` to its end; its exit status.
+
+    ``started`` runs once the engine client does (the caller's own work that
+    can overlap with the engine's, such as starting its servers).
 
     Should this process be interrupted (a signal turned into an exception, an
     error), the whole container is removed before the exception goes on: an
@@ -53,6 +57,8 @@ def exec_foreground(
     except FileNotFoundError as exc:
         raise EngineNotFoundError(f"container engine {engine.binary!r} is gone") from exc
     try:
+        if started is not None:
+            started()
         return process.wait()
     except BaseException:
         with suppress(EngineCommandError, EngineNotFoundError):

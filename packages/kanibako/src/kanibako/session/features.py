@@ -50,6 +50,11 @@ class SessionFeature(Protocol):
         """Start what runs on the host and say what the container needs (may raise)."""
         ...
 
+    def serve(self) -> None:
+        """Start what can wait until the container's engine client runs (its servers,
+        whose sockets ``contribute`` bound): that work then overlaps the engine's."""
+        ...
+
     def teardown(self) -> None:
         """Stop what ``contribute`` started (called once, also after a failed run)."""
         ...

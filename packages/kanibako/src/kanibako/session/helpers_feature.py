@@ -8,8 +8,6 @@ with the agent's helper command (:class:`kanibako.session.agent.HelperCommand`).
 
 from __future__ import annotations
 
-import contextlib
-import threading
 from collections.abc import Callable
 from contextlib import ExitStack
 
@@ -21,29 +19,6 @@ from kanibako_runtime import ContainerSpec
 
 Harden = Callable[[ContainerSpec, int], ContainerSpec]
 
-# The one preloading thread of this process (a list: no `global` statement).
-_preloading: list[threading.Thread] = []
-
-
-def _preload() -> None:
-    # Only imports: they are idempotent, and a failure here is raised again,
-    # where it can be reported, by the same import in contribute().
-    with contextlib.suppress(Exception):
-        from kanibako.session import hub, spawner  # noqa: F401
-
-
-def preload_in_background() -> None:
-    """Import the hub's modules (asyncio, the hub, the spawner) in a thread, while the session prepares.
-
-    The imports are most of the hub's cost on a launch; started at the top of
-    the session they overlap with preparing the project and agent (file reads
-    and stats, which release the interpreter lock) instead of adding to it.
-    """
-    if not _preloading:
-        thread = threading.Thread(target=_preload, name="kanibako-hub-preload", daemon=True)
-        _preloading.append(thread)
-        thread.start()
-
 
 class HelperHubFeature:
     """``kanibako helper ...`` inside the session (off with ``--no-helpers``)."""
@@ -54,15 +29,17 @@ class HelperHubFeature:
         self, harden: Harden = lambda spec, running: spec, egress: EgressSession | None = None
     ) -> None:
         self._running = ExitStack()
+        self._serve: Callable[[], None] = lambda: None
         # The box's rules for each helper (privileges, limits, the fleet's size).
         self._harden = harden
         # Helpers go out through the session's proxy, each on its own socket.
         self._egress = egress
 
     def contribute(self, session: PreparedSession) -> SpecAdditions:
-        for thread in _preloading:
-            thread.join()
-        # Imported here: a session with --no-helpers never loads the hub.
+        # Imported here: a session with --no-helpers never loads the hub. Not in a
+        # thread ahead of time either: such a thread took the interpreter lock from
+        # the launch's file reads (each waits up to the 5 ms switch interval to get it
+        # back), and the launch reached its container 20-40 ms later (bench/launch_overhead.py).
         from kanibako.session import hub
         from kanibako.session.helper_clones import HelperClones
         from kanibako.session.spawner import HelperSpawner
@@ -89,13 +66,18 @@ class HelperHubFeature:
             starting.callback(hub.wait_recorded, session.paths, session.project)
             starting.callback(spawner.stop_all)
             handle = starting.enter_context(
-                hub.hub_session(session.paths, session.project, spawner)
+                hub.hub_session(session.paths, session.project, spawner, serve_later=True)
             )
+            self._serve = handle.serve
             self._running = starting.pop_all()
         # A spare clone the last session used (or did not finish) is made again, in the
         # background and below the session's priority (see helper_spare).
         spawner.refill_spare(project.shell_dir / "helpers", if_used=True)
         return SpecAdditions(mounts=tuple(handle.mounts), env=dict(handle.env))
+
+    def serve(self) -> None:
+        """Start the hub on its bound socket: the launch calls this once the engine client runs."""
+        self._serve()
 
     def teardown(self) -> None:
         self._running.close()

@@ -23,28 +23,30 @@ of the director's sight.
 
 from __future__ import annotations
 
+import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kanibako_helpers import (
+from kanibako_helpers.budget import SpawnBudget
+from kanibako_helpers.layout import (
     CONTAINER_CLI,
     CONTAINER_HELPERS,
+    CONTAINER_KANIBAKO_DIR,
     CONTAINER_LOG,
-    BindMount,
     HelperTree,
-    HubConfig,
-    HubRunner,
-    SpawnBudget,
-    Spawner,
 )
-from kanibako_helpers.layout import CONTAINER_KANIBAKO_DIR
 from kanibako_helpers.session_dir import HUB_DIR, SOCKET_NAME, private_subdir, session_dir
+from kanibako_helpers.spawn import BindMount, Spawner
 from kanibako_paths import KanibakoPaths, Project
 from kanibako_runtime import Mount
+
+if TYPE_CHECKING:
+    from kanibako_helpers.runner import HubRunner
 
 CONTAINER_HUB_DIR = f"{CONTAINER_KANIBAKO_DIR}/{HUB_DIR}"
 DIRECTOR_CONFIG_NAME = "director.toml"
@@ -73,12 +75,19 @@ class SessionLocations:
 
 @dataclass(frozen=True)
 class HubHandle:
-    """What the director's container needs to reach the hub, and the running hub."""
+    """What the director's container needs to reach the hub, and the hub once it serves."""
 
     mounts: list[Mount]
     env: dict[str, str]
     locations: SessionLocations
-    runner: HubRunner
+    serve: Callable[[], None]
+    """Start the hub on the bound socket (idempotent; see ``hub_session``)."""
+    running: list[HubRunner]
+
+    @property
+    def runner(self) -> HubRunner:
+        """The serving hub (after ``serve``)."""
+        return self.running[0]
 
 
 def session_locations(
@@ -129,34 +138,62 @@ def hub_session(
     spawner: Spawner | None,
     *,
     budget: SpawnBudget | None = None,
+    serve_later: bool = False,
 ) -> Iterator[HubHandle]:
-    """Run the hub for the length of the ``with`` block; it stops within milliseconds after."""
+    """Run the hub for the length of the ``with`` block; it stops within milliseconds after.
+
+    ``serve_later``: only what the director's container needs exists when the
+    block starts (its token file, the message log, the helpers' tree, the
+    socket bound and listening); the hub itself (asyncio, the router: the
+    larger part of its cost) starts at ``HubHandle.serve()``, which the launch
+    calls once the engine client runs. A request made before waits in the
+    socket's backlog.
+    """
     from kanibako.self_bundle import cli_targets, ensure_bundle
-    from kanibako.stub_removal import remove_tree
+    from kanibako.session.egress.launch_hook import bind_listener
 
     where = session_locations(paths, project)
     bundle = ensure_bundle(_bundle_cache())
-    config = HubConfig(
-        socket_path=where.socket_path,
-        log_path=where.log_path,
-        tree=HelperTree(where.helpers_root),
-        token_dir=where.token_dir,
-        director_config=where.director_token_file,
-        root_budget=budget or SpawnBudget(),
-        container_prefix=f"kanibako-helper-{project.project_hash[:8]}",
-        init_script=init_script(),
-        common_mounts=tuple(
-            BindMount(bundle, target, read_only=True) for target in cli_targets(CONTAINER_CLI)
-        ),
-        homes_root=project.metadata_dir / "helper-homes",
-        remove_tree=remove_tree,
-    )
-    runner = HubRunner(config, spawner).start()
+    root_budget = budget or SpawnBudget()
+    token = secrets.token_hex(32)
+    _write_director_token(where.director_token_file, root_budget, token)
+    where.log_path.parent.mkdir(parents=True, exist_ok=True)
+    where.log_path.touch()  # a bind mount's source must exist before the container
+    tree = HelperTree(where.helpers_root)
+    listener = bind_listener(where.socket_path)
+    running: list[HubRunner] = []
+
+    def serve() -> None:
+        if running:
+            return
+        from kanibako.stub_removal import remove_tree
+        from kanibako_helpers import HubConfig, HubRunner
+
+        config = HubConfig(
+            socket_path=where.socket_path,
+            log_path=where.log_path,
+            tree=tree,
+            token_dir=where.token_dir,
+            director_config=where.director_token_file,
+            director_token=token,
+            root_budget=root_budget,
+            container_prefix=f"kanibako-helper-{project.project_hash[:8]}",
+            init_script=init_script(),
+            common_mounts=tuple(
+                BindMount(bundle, target, read_only=True) for target in cli_targets(CONTAINER_CLI)
+            ),
+            homes_root=project.metadata_dir / "helper-homes",
+            remove_tree=remove_tree,
+        )
+        running.append(HubRunner(config, spawner, listener=listener).start())
+
     try:
         # ensure_common makes the root itself and moves aside whatever the box
         # planted there (a link, a file); the user hears what was moved.
-        for moved in config.tree.ensure_common():
+        for moved in tree.ensure_common():
             print(moved, file=sys.stderr)
+        if not serve_later:
+            serve()
         mounts = [
             # Read-only: the box cannot plant anything where the next hub binds.
             Mount(where.hub_dir, CONTAINER_HUB_DIR, read_only=True),
@@ -175,10 +212,24 @@ def hub_session(
             "KANIBAKO_HUB_SOCKET": CONTAINER_DIRECTOR_SOCKET,
             "KANIBAKO_HELPER_LOG": CONTAINER_LOG,
         }
-        yield HubHandle(mounts=mounts, env=env, locations=where, runner=runner)
+        yield HubHandle(mounts=mounts, env=env, locations=where, serve=serve, running=running)
     finally:
-        runner.stop()
+        if running:
+            running[0].stop()
+        else:  # never served: nobody else closes it
+            listener.close()
+            where.socket_path.unlink(missing_ok=True)
         # The tokens die with the session: a later session issues new ones.
         for token_file in where.token_dir.glob("*.toml"):
             token_file.unlink(missing_ok=True)
         where.director_token_file.unlink(missing_ok=True)
+
+
+def _write_director_token(path: Path, budget: SpawnBudget, token: str) -> None:
+    """The director's spawn.toml, as the hub writes it (it rewrites the same at start)."""
+    from kanibako_helpers.helper_config import HelperConfig, write_helper_config
+
+    config = HelperConfig(
+        helper=0, parent=-1, depth=budget.depth, breadth=budget.breadth, model="", token=token
+    )
+    write_helper_config(path, config)

@@ -45,11 +45,6 @@ def run_session(request: SessionRequest, echo: Echo) -> int:
 
     ``echo`` prints one diagnostic line to stderr (used for ``-v`` and hints).
     """
-    if not request.launch.no_helpers:
-        # First of all: the hub's imports then overlap with resolving and preparing.
-        from kanibako.session.helpers_feature import preload_in_background
-
-        preload_in_background()
     resolved = resolve(request)
     project = resolved.project
     lock = ProjectLock(project.metadata_dir / LOCK_FILE_NAME, label=str(project.workspace))
@@ -118,7 +113,8 @@ def _locked_session(resolved: ResolvedSession, echo: Echo, after: list[Callable[
         )
         stack.callback(egress.close)
         additions: list[SpecAdditions] = []
-        for feature in session_features(session, rules, egress):
+        features = session_features(session, rules, egress)
+        for feature in features:
             additions.append(feature.contribute(session))
             stack.callback(feature.teardown)
             debug(f"session feature started: {feature.name}")
@@ -136,11 +132,20 @@ def _locked_session(resolved: ResolvedSession, echo: Echo, after: list[Callable[
         spec = egress.director().apply(rules.apply(spec))
         warm = Warm.for_session(resolved, spec)
         agent.session_started()
-        status = warm.run(debug) if warm.name else None
+
+        def serve() -> None:
+            # The proxy's and the hub's sockets are bound already: their servers
+            # start while the engine starts the container (the proxy first: the
+            # hub's spawns use it).
+            egress.serve()
+            for feature in features:
+                feature.serve()
+
+        status = warm.run(debug, serve) if warm.name else None
         if status is None:
-            status = _run_container(engine, spec, debug)
+            status = _run_container(engine, spec, debug, serve)
             if launch_image.recover(status) or _removed_stale(engine, spec, status, echo):
-                status = _run_container(engine, spec, debug)
+                status = _run_container(engine, spec, debug, serve)
         agent.session_ended(status)
     after.append(lambda: warm.prepare_next(status))
     return status
@@ -166,7 +171,7 @@ class Warm:
             warm.name = standby.claim(resolved.project, resolved.engine, key)
         return warm
 
-    def run(self, debug: Echo) -> int | None:
+    def run(self, debug: Echo, started: Callable[[], None]) -> int | None:
         """The session's command in the standby; None when the standby turned out gone."""
         from kanibako_runtime import exec_foreground, inspect
 
@@ -179,6 +184,7 @@ class Warm:
             argv,
             workdir=self.spec.workdir,
             announce=lambda cmd: debug("$ " + shlex.join(cmd)),
+            started=started,
         )
         if status == 125 and inspect(self.resolved.engine, self.name) is None:
             # Said always: the engine has just printed its own "no such container".
@@ -225,8 +231,11 @@ def _removed_stale(engine: Engine, spec: ContainerSpec, status: int, echo: Echo)
     return True
 
 
-def _run_container(engine: Engine, spec: ContainerSpec, debug: Echo) -> int:
+def _run_container(
+    engine: Engine, spec: ContainerSpec, debug: Echo, started: Callable[[], None]
+) -> int:
     with foreground(engine, spec, announce=lambda argv: _announce(argv, spec, debug)) as container:
+        started()  # while the engine starts the container
         status = container.wait()
     if status in (125, 126, 127):
         debug(f"the engine ended with status {status} (125: engine error, 126/127: command)")

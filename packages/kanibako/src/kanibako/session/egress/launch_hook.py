@@ -22,6 +22,8 @@ connects on a read-only mount, and the box can plant nothing there.
 
 from __future__ import annotations
 
+import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -128,14 +130,33 @@ def policy_files(paths: KanibakoPaths, project: Project) -> list[tuple[str, Path
 
 @dataclass
 class EgressSession:
-    """One session's egress: the mode, and in allowlist mode the running proxy."""
+    """One session's egress: the mode, and in allowlist mode the proxy.
+
+    With ``start_proxy`` the proxy itself (asyncio and its modules: 30-40 ms)
+    starts in :meth:`serve`, which the launch calls once the container's engine
+    client runs: until then each socket is bound and listening already, so a
+    connection waits in its backlog, never refused.
+    """
 
     mode: Mode
     socket_dir: Path | None = None
     bundle: Path | None = None
     proxy: EgressProxy | None = None
     echo: Callable[[str], None] = print
+    start_proxy: Callable[[], EgressProxy] | None = None
     _listening: set[int] = field(default_factory=set)
+    _prebound: dict[int, tuple[socket.socket, Path]] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def serve(self) -> None:
+        """Start the proxy and hand it the sockets bound so far (idempotent)."""
+        with self._guard:
+            if self.proxy is not None or self.start_proxy is None:
+                return
+            self.proxy = self.start_proxy()
+            for number, (listener, path) in self._prebound.items():
+                self.proxy.adopt(listener, path, number)
+            self._prebound.clear()
 
     def director(self) -> ContainerAdditions:
         """The director container's additions (its requests are logged as helper 0)."""
@@ -145,14 +166,22 @@ class EgressSession:
         """Helper ``number``'s additions; starts serving its socket on first use."""
         if self.mode == "open":
             return ContainerAdditions()
-        if self.proxy is None or self.socket_dir is None or self.bundle is None:
+        serving = self.proxy is not None or self.start_proxy is not None
+        if not serving or self.socket_dir is None or self.bundle is None:
             return ContainerAdditions(network="none")
         from kanibako_helpers.session_dir import private_subdir
 
+        if number:  # a helper: spawned through the hub, so the session runs; serve now
+            self.serve()
         host_dir = private_subdir(self.socket_dir, f"e{number}")
-        if number not in self._listening:
-            self.proxy.listen(host_dir / SOCKET_NAME, number)
-            self._listening.add(number)
+        with self._guard:
+            if number not in self._listening:
+                if self.proxy is None:
+                    path = host_dir / SOCKET_NAME
+                    self._prebound[number] = (bind_listener(path), path)
+                else:
+                    self.proxy.listen(host_dir / SOCKET_NAME, number)
+                self._listening.add(number)
         mounts = (
             Mount(host_dir, CONTAINER_SOCKET_DIR, read_only=True),
             Mount(self.bundle, CONTAINER_BUNDLE, read_only=True),
@@ -161,13 +190,21 @@ class EgressSession:
 
     def release(self, number: int) -> None:
         """Helper ``number`` stopped: close its socket (a restart listens anew)."""
-        if self.proxy is not None and number in self._listening:
+        with self._guard:
+            if number not in self._listening:
+                return
             self._listening.discard(number)
-            self.proxy.unlisten(number)
+            if self.proxy is not None:
+                self.proxy.unlisten(number)
+            elif number in self._prebound:
+                _close_bound(*self._prebound.pop(number))
 
     def close(self) -> None:
         """Stop the proxy, write the log, and name what was denied (one stderr line)."""
         if self.proxy is None:
+            for listener, path in self._prebound.values():
+                _close_bound(listener, path)
+            self._prebound.clear()
             return
         proxy, self.proxy = self.proxy, None
         proxy.stop()
@@ -200,15 +237,39 @@ def start_egress(
     from platformdirs import user_cache_dir
 
     from kanibako.self_bundle import ensure_bundle
-    from kanibako.session.egress.decision_log import DecisionLog
     from kanibako.session.egress.policy import Policy, builtin_rules
-    from kanibako.session.egress.proxy import EgressProxy
     from kanibako_helpers.session_dir import session_dir
 
     name, hosts = target or target_network_hosts(paths, project)
+    # Read now: a bad rule fails the launch before anything starts.
     policy = Policy(builtin_rules(name, hosts), policy_files(paths, project))
     bundle = ensure_bundle(Path(user_cache_dir("kanibako")) / "bundle")
-    proxy = EgressProxy(policy, DecisionLog(log_path(project))).start()
+
+    def start_proxy() -> EgressProxy:
+        from kanibako.session.egress.decision_log import DecisionLog
+        from kanibako.session.egress.proxy import EgressProxy
+
+        return EgressProxy(policy, DecisionLog(log_path(project))).start()
+
     return EgressSession(
-        mode, session_dir(project.project_hash), bundle=bundle, proxy=proxy, echo=echo
+        mode, session_dir(project.project_hash), bundle=bundle, echo=echo, start_proxy=start_proxy
     )
+
+
+def bind_listener(path: Path) -> socket.socket:
+    """A listening Unix socket at ``path`` (owner only), replacing what is there."""
+    path.unlink(missing_ok=True)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(str(path))
+        path.chmod(0o600)
+        listener.listen(1024)
+    except OSError:
+        listener.close()
+        raise
+    return listener
+
+
+def _close_bound(listener: socket.socket, path: Path) -> None:
+    listener.close()
+    path.unlink(missing_ok=True)

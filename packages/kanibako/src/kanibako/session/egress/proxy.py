@@ -112,12 +112,19 @@ class EgressProxy:
         if self._pipes is not None:
             self._pipes.close()
 
+    def adopt(self, listener: socket.socket, path: Path, helper: int) -> None:
+        """Serve ``listener``, bound and listening at ``path`` already, as helper ``helper``'s."""
+        future = asyncio.run_coroutine_threadsafe(
+            self._serve_listener(listener, path, helper), self._loop
+        )
+        future.result(timeout=10)
+
     async def _listen(self, path: Path, helper: int) -> None:
-        path.unlink(missing_ok=True)
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(str(path))
-        path.chmod(0o600)
-        listener.listen(1024)
+        from kanibako.session.egress.launch_hook import bind_listener
+
+        await self._serve_listener(bind_listener(path), path, helper)
+
+    async def _serve_listener(self, listener: socket.socket, path: Path, helper: int) -> None:
         listener.setblocking(False)
         self._servers[helper] = (listener, path)
         self._accepting(listener, helper)
