@@ -1,8 +1,9 @@
 """Helper clones on Docker and on rootless Podman: a helper commits, the host takes its work.
 
 One session per engine runs in the background: the director spawns a
-scripted helper, which commits in its clone (and leaves a directory of its
-own there), then waits. Meanwhile the host runs ``helper diff`` and
+scripted helper, which tries to write through the packs its clone shares
+with the user's repository, commits in its clone (and leaves a directory of
+its own there), then waits. Meanwhile the host runs ``helper diff`` and
 ``helper merge`` against the user's repository and ``helper cleanup``
 through the session's hub, which must remove the whole clone (as the
 rootless user, whatever uid the engine gave the files), and then lets the
@@ -28,6 +29,11 @@ pytestmark = pytest.mark.integration
 
 _HELPER = r"""
 cd "$HOME/workspace"
+# The packs it shares with the user's repository: chmod and write, remount, plant.
+for f in $(find .git/objects -type f -links +1); do
+  chmod u+w "$f" 2>/dev/null; printf x >> "$f" 2>/dev/null
+done
+mount -o remount,rw .git/objects/pack 2>/dev/null; touch .git/objects/pack/planted 2>/dev/null
 echo from-helper > helper.txt
 mkdir -p build/deep && echo out > build/deep/out.txt
 git add helper.txt && git commit -qm "helper work"
@@ -57,7 +63,7 @@ echo director done
 _INIT_REPO = (
     "git init -q -b main && git config user.name User && git config user.email user@example.com"
     " && echo first > f.txt && printf 'director.sh\\nhelper.sh\\nready\\ngo\\n' > .gitignore"
-    " && git add -A && git commit -qm first"
+    " && git add -A && git commit -qm first && git gc -q"
 )
 _SESSION = ("shell", "-c", "sh /home/agent/workspace/director.sh")
 
@@ -80,12 +86,17 @@ def _take_the_helpers_work(
     foreign_uid: int | None = None,
 ) -> None:
     """While the session waits: diff, merge and cleanup from the host; then let it end."""
+    objects = repo / ".git" / "objects"
+    before = {p: p.read_bytes() for p in objects.rglob("*") if p.is_file()}
+    assert any(p.suffix == ".pack" for p in before)  # there is a shared pack to attack
     try:
         wait_for(lambda: (repo / "ready").exists() or session.poll() is not None, 240, "helper 1")
         assert session.poll() is None, finish(session)
         clone = clone_root() / "1" / "workspace"
         assert (clone / "build" / "deep" / "out.txt").is_file()
         assert not (repo / "helper.txt").exists()  # nothing reaches the checkout before a merge
+        assert {p: p.read_bytes() for p in before} == before  # the user's objects as they were
+        assert not (clone / ".git" / "objects" / "pack" / "planted").exists()
         if foreign_uid is not None:
             _plant_foreign_tree(clone / "build", foreign_uid)
         code, out = helper("diff", "1", "--stat")
