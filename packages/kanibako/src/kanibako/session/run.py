@@ -16,6 +16,7 @@ the features down (the hub stops), release the lock.
 
 from __future__ import annotations
 
+import gc
 import shlex
 import sys
 from collections.abc import Callable
@@ -61,6 +62,7 @@ def run_session(request: SessionRequest, echo: Echo) -> int:
         except SessionInterrupted as interrupted:
             echo(f"session ended: {interrupted}")
             return interrupted.exit_code
+    gc.enable()  # a session that never reached its container (see serve)
     # After the lock is released: a forked child must not inherit it.
     for job in after:
         job()
@@ -140,6 +142,7 @@ def _locked_session(resolved: ResolvedSession, echo: Echo, after: list[Callable[
             egress.serve()
             for feature in features:
                 feature.serve()
+            gc.enable()  # off while the launch loaded its modules (kanibako.cli.main)
 
         status = warm.run(debug, serve) if warm.name else None
         if status is None:
