@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 from kanibako_helpers.errors import HelperError
@@ -52,6 +51,10 @@ def _candidates() -> list[Path]:
     systemd = Path("/run/user") / str(os.getuid())
     if systemd.is_dir() and systemd / "kanibako" not in found:
         found.append(systemd / "kanibako")  # where $XDG_RUNTIME_DIR usually points
+    # Imported here: tempfile brings shutil and random (3 ms), and every launch
+    # finds its runtime directory above.
+    import tempfile
+
     found.append(Path(tempfile.gettempdir()) / f"kanibako-{os.getuid()}")
     found.append(Path("/tmp") / f"kanibako-{os.getuid()}")  # noqa: S108 - short on purpose
     return found

@@ -23,12 +23,11 @@ of the director's sight.
 
 from __future__ import annotations
 
-import secrets
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -122,6 +121,10 @@ def helper_log_path(paths: KanibakoPaths, project: Project) -> Path:
 
 def init_script() -> bytes:
     """The bundled helper-init.sh."""
+    # Imported here: importlib.resources costs several ms, and only the hub's
+    # start (after the container's) reads the script.
+    from importlib import resources
+
     return resources.files("kanibako").joinpath("scripts/helper-init.sh").read_bytes()
 
 
@@ -155,7 +158,7 @@ def hub_session(
     where = session_locations(paths, project)
     bundle = ensure_bundle(_bundle_cache())
     root_budget = budget or SpawnBudget()
-    token = secrets.token_hex(32)
+    token = os.urandom(32).hex()  # secrets.token_hex's own source, without its imports
     _write_director_token(where.director_token_file, root_budget, token)
     where.log_path.parent.mkdir(parents=True, exist_ok=True)
     where.log_path.touch()  # a bind mount's source must exist before the container
