@@ -18,6 +18,7 @@ from kanibako_helpers.errors import HelperError
 from kanibako_helpers.hub import Hub
 from kanibako_helpers.hub_connection import Connection
 from kanibako_helpers.hub_state import HubConfig
+from kanibako_helpers.session_dir import bind_listener
 from kanibako_helpers.spawn import RunningHelper, Spawner
 
 
@@ -72,15 +73,9 @@ class HubRunner:
         loop = asyncio.get_running_loop()
         self._loop, self._stop = loop, asyncio.Event()
         path = self.config.socket_path
-        if self._listener is not None:
-            server = await loop.create_unix_server(
-                lambda: Connection(self.hub), sock=self._listener
-            )
-        else:
-            path.unlink(missing_ok=True)
-            server = await loop.create_unix_server(lambda: Connection(self.hub), str(path))
+        listener = self._listener or bind_listener(path)
+        server = await loop.create_unix_server(lambda: Connection(self.hub), sock=listener)
         try:
-            path.chmod(0o600)
             # Everything alive now (the CLI's modules, the config) lives as
             # long as the session: out of the collector's sight, a full
             # collection later scans only what came after, not the whole

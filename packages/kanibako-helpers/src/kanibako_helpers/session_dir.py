@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import socket
 import stat
 from pathlib import Path
 
@@ -27,6 +28,24 @@ MAX_SOCKET_PATH = 107
 # proxy's ``e<helper>/egress.sock``), so that every one of them fits AF_UNIX.
 _LONGEST_ENTRY = "e99999/egress.sock"
 _KEY_LENGTH = 16
+
+
+def bind_listener(path: Path) -> socket.socket:
+    """A listening Unix socket at ``path`` (owner only), replacing what is there.
+
+    Bound before the server that will serve it exists (the hub, the egress
+    proxy): a connection made in between waits in its backlog.
+    """
+    path.unlink(missing_ok=True)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        listener.bind(str(path))
+        path.chmod(0o600)
+        listener.listen(1024)
+    except OSError:
+        listener.close()
+        raise
+    return listener
 
 
 def _private_dir(path: Path) -> Path:

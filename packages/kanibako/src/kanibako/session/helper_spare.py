@@ -27,7 +27,7 @@ import subprocess
 import threading
 from pathlib import Path
 
-from kanibako.session.helper_git import git, quiet_git_env
+from kanibako.session.helper_git import PARALLEL_CHECKOUT, git, quiet_git_env
 from kanibako.session.helper_objects import unshare_loose_files
 
 SPARE = ".spare"
@@ -36,7 +36,6 @@ _CLAIMED = ".spare-claimed-"
 _COMMIT = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
 # Below the session's own work: the spare is for later, the running agents are now.
 _NICE = ("nice", "-n", "10")
-_CHECKOUT = ("-c", "checkout.workers=8", "-c", "checkout.thresholdForParallelism=100")
 
 
 def claim_spare(workspace: Path) -> str | None:
@@ -123,7 +122,7 @@ class SpareRefill:
             if head is None:
                 return  # a repository without commits: nothing to check out ahead
             unshare_loose_files(staged / ".git" / "objects")
-            if not self._run(["git", *_CHECKOUT, "checkout", "-q", "-f", head], cwd=staged):
+            if not self._run([*PARALLEL_CHECKOUT, "checkout", "-q", "-f", head], cwd=staged):
                 return
             (build / "at").write_text(head + "\n", encoding="ascii")
             build.rename(self.root / SPARE)

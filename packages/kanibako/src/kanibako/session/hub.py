@@ -39,7 +39,13 @@ from kanibako_helpers.layout import (
     CONTAINER_LOG,
     HelperTree,
 )
-from kanibako_helpers.session_dir import HUB_DIR, SOCKET_NAME, private_subdir, session_dir
+from kanibako_helpers.session_dir import (
+    HUB_DIR,
+    SOCKET_NAME,
+    bind_listener,
+    private_subdir,
+    session_dir,
+)
 from kanibako_helpers.spawn import BindMount, Spawner
 from kanibako_paths import KanibakoPaths, Project
 from kanibako_runtime import Mount
@@ -153,7 +159,6 @@ def hub_session(
     socket's backlog.
     """
     from kanibako.self_bundle import cli_targets, ensure_bundle
-    from kanibako.session.egress.launch_hook import bind_listener
 
     where = session_locations(paths, project)
     bundle = ensure_bundle(_bundle_cache())

@@ -169,7 +169,7 @@ class EgressSession:
         serving = self.proxy is not None or self.start_proxy is not None
         if not serving or self.socket_dir is None or self.bundle is None:
             return ContainerAdditions(network="none")
-        from kanibako_helpers.session_dir import private_subdir
+        from kanibako_helpers.session_dir import bind_listener, private_subdir
 
         if number:  # a helper: spawned through the hub, so the session runs; serve now
             self.serve()
@@ -254,20 +254,6 @@ def start_egress(
     return EgressSession(
         mode, session_dir(project.project_hash), bundle=bundle, echo=echo, start_proxy=start_proxy
     )
-
-
-def bind_listener(path: Path) -> socket.socket:
-    """A listening Unix socket at ``path`` (owner only), replacing what is there."""
-    path.unlink(missing_ok=True)
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        listener.bind(str(path))
-        path.chmod(0o600)
-        listener.listen(1024)
-    except OSError:
-        listener.close()
-        raise
-    return listener
 
 
 def _close_bound(listener: socket.socket, path: Path) -> None:

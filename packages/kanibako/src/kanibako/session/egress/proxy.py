@@ -120,7 +120,7 @@ class EgressProxy:
         future.result(timeout=10)
 
     async def _listen(self, path: Path, helper: int) -> None:
-        from kanibako.session.egress.launch_hook import bind_listener
+        from kanibako_helpers.session_dir import bind_listener
 
         await self._serve_listener(bind_listener(path), path, helper)
 
