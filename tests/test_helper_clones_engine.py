@@ -53,10 +53,18 @@ touch "$me/done"
 _DIRECTOR = r"""
 set -e
 kb="python3 $HOME/.local/bin/kanibako"
+# After each spawn the session builds a spare clone: the next spawn claims it.
+spare() {
+  i=0
+  until [ -e "$HOME/helpers/.spare/at" ]; do
+    i=$((i + 1)); [ "$i" -lt 600 ] || { echo "no spare clone was made" >&2; exit 5; }
+    sleep 0.1
+  done
+}
 $kb helper spawn -c 'sh /home/agent/helpers/all/ro/helper.sh ONE'
-$kb helper spawn -c 'sh /home/agent/helpers/all/ro/helper.sh TWO'
-$kb helper spawn -c 'sh /home/agent/helpers/all/ro/helper.sh -'
-$kb helper spawn -c 'sh /home/agent/helpers/all/ro/helper.sh none'
+spare; $kb helper spawn -c 'sh /home/agent/helpers/all/ro/helper.sh TWO'
+spare; $kb helper spawn -c 'sh /home/agent/helpers/all/ro/helper.sh -'
+spare; $kb helper spawn -c 'sh /home/agent/helpers/all/ro/helper.sh none'
 for n in 1 2 3 4; do
   i=0
   until [ -e "$HOME/helpers/$n/done" ]; do
@@ -134,6 +142,20 @@ def test_helpers_work_in_clones_and_the_host_reviews_them(repo: Path, engine: st
     assert session_containers(repo) == []
     assert not Path("/tmp/owned").exists()
     assert "shared objects read-only" in out and "own clone intact" in out, out
+    # Helpers 2-4 worked in claimed spares: each clone was moved from the spare's
+    # detached commit to its branch (helper 1's from an empty, new repository).
+    info = json.loads(kanibako("-p", str(repo), "box", "info", "--json").stdout)
+    clones = Path(info["shell"]) / "helpers"
+    moves = [
+        next(
+            line.split()[3]
+            for line in git(clones / str(n) / "workspace", "reflog", "--format=%gs").splitlines()
+            if line.startswith("checkout: moving from ")
+        )
+        for n in (1, 2, 3, 4)
+    ]
+    head = git(repo, "rev-parse", "HEAD").strip()
+    assert moves[0] != head and moves[1:] == [head] * 3, moves
     assert "attacked 0 shared" not in out, out  # the pack was there to attack
     after = object_files(repo)
     assert {k: after.get(k) for k in objects_before} == objects_before  # none changed
