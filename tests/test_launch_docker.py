@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 
 from kanibako_paths import load_paths, resolve_project
-from kanibako_runtime import Engine, list_containers
+from kanibako_runtime import LOCK_FILE_NAME, Engine, list_containers
 from tests import session_rules_checks
+from tests.detached_checks import kill_supervisor
 from tests.docker_fixtures import docker_client
 from tests.launch_helpers import (
     ensure_user_image,
@@ -99,14 +100,16 @@ def test_docker_sigterm_cleans_up(project: Path, busybox_image: str) -> None:
     assert not _running(project)
 
 
-def test_docker_session_killed_outright_takes_its_container_with_it(
+def test_docker_supervisor_killed_outright_takes_its_container_with_it(
     project: Path, busybox_image: str
 ) -> None:
     killed = start_session(
         "-p", str(project), "shell", "--no-helpers", "-i", busybox_image, "-c", "sleep 60"
     )
     wait_for(lambda: _running(project), what="the Docker session")
-    killed.kill()
+    # SIGKILL of the session's supervisor: none of its cleanup runs (a killed CLI
+    # only detaches).
+    kill_supervisor(resolve_project(load_paths(), project).metadata_dir / LOCK_FILE_NAME)
     reap(killed)
     wait_for(lambda: not _running(project), what="the orphaned container to end")
     done = _shell(project, busybox_image, "echo again")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -43,6 +44,18 @@ def _lock_free(project: Path) -> bool:
     return lock_holder(box / LOCK_FILE_NAME) is None
 
 
+def _supervisor(project: Path) -> int:
+    box = resolve_project(load_paths(), project).metadata_dir
+    holder = lock_holder(box / LOCK_FILE_NAME)
+    assert holder is not None and holder.pid is not None
+    return holder.pid
+
+
+def _parent(pid: int) -> int:
+    # /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, not ")".
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
 def _running(project: Path) -> bool:
     return bool(session_containers(project))
 
@@ -59,11 +72,14 @@ def test_second_session_is_refused_at_once_and_the_first_carries_on(
         elapsed = time.monotonic() - started
         assert second.returncode == 1
         assert "already running" in second.stderr
-        assert f"pid {first.pid}" in second.stderr
+        # The lock is held by the session's supervisor, the CLI's child.
+        supervisor = _supervisor(project)
+        assert _parent(supervisor) == first.pid
+        assert f"pid {supervisor}" in second.stderr
         assert session_containers(project)[0] in second.stderr
         assert elapsed < 1.0, f"refusal took {elapsed:.2f}s"
         shown = kanibako("-p", str(project), "status").stdout
-        assert f"held (pid {first.pid}" in shown
+        assert f"held (pid {supervisor}" in shown
         assert session_containers(project)[0] in shown
         status, _, err = finish(first)
     finally:
@@ -121,14 +137,34 @@ def test_signals_stop_the_container_and_release_the_lock(
     assert _lock_free(project)
 
 
-def test_a_session_killed_outright_takes_its_container_with_it(
+def test_a_killed_cli_leaves_the_session_whole(isolated_home: Path, busybox_image: str) -> None:
+    project = _project(isolated_home, "proj")
+    killed = _background(project, busybox_image, "sleep 4; echo finished > done.txt")
+    wait_for(lambda: _running(project), what="the session's container")
+    supervisor = _supervisor(project)
+    killed.kill()  # SIGKILL: the CLI is gone, its supervisor is not
+    reap(killed)
+    assert _running(project) and _supervisor(project) == supervisor
+    wait_for((project / "done.txt").exists, what="the session to finish its work")
+    wait_for(lambda: _lock_free(project) and not _running(project), what="the session's end")
+    assert (project / "done.txt").read_text() == "finished\n"
+
+
+def test_a_killed_supervisor_takes_its_container_with_it(
     isolated_home: Path, busybox_image: str
 ) -> None:
     project = _project(isolated_home, "proj")
-    killed = _background(project, busybox_image, "sleep 60")
-    wait_for(lambda: _running(project), what="the session's container")
-    killed.kill()  # SIGKILL: none of kanibako's own cleanup runs
-    reap(killed)
+    session = _background(project, busybox_image, "sleep 60")
+    try:
+        wait_for(lambda: _running(project), what="the session's container")
+        os.kill(_supervisor(project), signal.SIGKILL)  # none of kanibako's own cleanup runs
+        status, _, err = finish(session, timeout=20)
+    finally:
+        session.kill()
+    assert status == 1
+    last = err.strip().splitlines()[-1]  # after the image's own warnings (no python3)
+    assert "the session's supervisor" in last and "died" in last, err
+    assert "Traceback" not in err
     assert _lock_free(project)  # the kernel released the lock
     # The engine client got the parent-death signal and ended the container.
     wait_for(lambda: not _running(project), what="the orphaned container to end")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import time
 from pathlib import Path
@@ -14,6 +12,7 @@ import pytest
 from kanibako.session.standby import STATE_FILE
 from kanibako_paths import load_paths, resolve_project
 from kanibako_runtime import LOCK_FILE_NAME, lock_holder
+from tests.detached_checks import kill_supervisor
 from tests.launch_helpers import ENGINE, kanibako, session_containers, start_session, wait_for
 
 pytestmark = pytest.mark.integration
@@ -99,7 +98,7 @@ def test_a_change_between_sessions_launches_cold_and_is_seen(
     wait_for(lambda: not session_containers(project), what="stop --all")
 
 
-def test_a_killed_kanibako_leaves_no_container_past_the_expiry_and_no_lock(
+def test_a_killed_supervisor_leaves_no_container_past_the_expiry_and_no_lock(
     project: Path, busybox_image: str
 ) -> None:
     expiry = 20
@@ -114,13 +113,13 @@ def test_a_killed_kanibako_leaves_no_container_past_the_expiry_and_no_lock(
         box = _box(project)
         wait_for(lambda: lock_holder(box / LOCK_FILE_NAME) is not None, what="the session")
         time.sleep(1)
-        os.kill(session.pid, signal.SIGKILL)
+        kill_supervisor(box / LOCK_FILE_NAME)  # SIGKILL: none of its cleanup runs
         session.wait(timeout=10)
     finally:
         for pipe in (session.stdout, session.stderr):
             if pipe is not None:
                 pipe.close()
-    assert lock_holder(box / LOCK_FILE_NAME) is None  # the kernel drops the lock with kanibako
+    assert lock_holder(box / LOCK_FILE_NAME) is None  # the kernel drops it with the supervisor
     assert waiting in session_containers(project)  # the session's container is the standby
     left = expiry - (time.monotonic() - prepared)
     wait_for(

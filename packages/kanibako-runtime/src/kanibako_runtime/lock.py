@@ -159,6 +159,17 @@ class ProjectLock:
         os.ftruncate(self._fd, 0)
         os.pwrite(self._fd, payload, 0)
 
+    def hand_over(self) -> None:
+        """Stop holding the lock in this process without releasing it.
+
+        For the process that took the lock and then forked the one that keeps
+        it (the session's supervisor): the kernel's lock belongs to the open
+        file both share, so closing this copy leaves the child holding it.
+        """
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
     def release(self) -> None:
         """Drop the lock (idempotent). The file stays; only the lock means 'running'.
 

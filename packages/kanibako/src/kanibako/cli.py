@@ -36,7 +36,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "attach": (
         "kanibako.commands.attach:attach",
-        "Connect this terminal to the detached session.",
+        "Connect this terminal to the project's session.",
     ),
     "ps": ("kanibako.commands.ps:ps", "List this user's sessions and warm standbys."),
     "code": (

@@ -24,7 +24,7 @@ detach_option = click.option(
 
 def _run(app: App, mode: str, project: Path | None, given: dict[str, Any]) -> None:
     from kanibako.errors import CliError, SessionEnded
-    from kanibako.session.run import SessionRequest, echo_stderr, run_session
+    from kanibako.session.run import SessionRequest, echo_stderr
 
     project_dir = app.project_dir(project)
     if not project_dir.is_dir():
@@ -42,7 +42,9 @@ def _run(app: App, mode: str, project: Path | None, given: dict[str, Any]) -> No
 
         status = start_detached(request, echo_stderr)
     else:
-        status = run_session(request, echo_stderr)
+        from kanibako.session.foreground import run_foreground
+
+        status = run_foreground(request, echo_stderr)
         # Everything the session held is released: nothing is left for the
         # interpreter's teardown to do (see kanibako.cli.main).
         raise SessionEnded(status)

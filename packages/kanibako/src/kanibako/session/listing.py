@@ -48,7 +48,7 @@ def _since(created: str) -> str:
 
 def _held_state(workspace: str) -> str | None:
     """``detached`` or ``attached`` when a kanibako process holds the project's lock, else None."""
-    from kanibako.session.detached import attach_socket
+    from kanibako.session.terminal_server import attach_socket, is_attached
     from kanibako_paths import KanibakoPathsError, resolve_project
 
     try:
@@ -58,8 +58,10 @@ def _held_state(workspace: str) -> str | None:
     box = project.metadata_dir / LOCK_FILE_NAME
     if not box.exists() or lock_holder(box) is None:
         return None
-    # A supervisor serves its terminal on the socket: the session runs detached.
-    return "detached" if attach_socket(project).exists() else "attached"
+    # A session's terminal is served on the socket; a client connected to it
+    # leaves a marker. No socket: a foreground session on the CLI's own stdio.
+    terminal = attach_socket(project)
+    return "detached" if terminal.exists() and not is_attached(terminal) else "attached"
 
 
 def list_sessions() -> list[SessionRow]:

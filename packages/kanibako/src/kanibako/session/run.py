@@ -2,14 +2,16 @@
 
 1. :func:`~kanibako.session.prepare.resolve`: the project, its config (read
    once), the engine and the container name; then the project lock is taken
-   (a second session is refused at once, before anything slow happens);
+   (a second session is refused at once, before anything slow happens). The
+   CLI does this much itself, then forks the session's supervisor
+   (kanibako.session.supervisor), which runs the rest in :func:`run_locked`;
 2. :func:`~kanibako.session.prepare.prepare`: initialize the project, snapshot
    share-rw, prepare the agent (credentials);
 3. make sure the image exists; each :class:`~kanibako.session.features.SessionFeature`
    contributes (the helper hub starts); build one ContainerSpec and run it in
    the foreground.
 
-Unwinding happens in reverse on every exit path (the container exits, Ctrl-C,
+Unwinding happens in reverse on every exit path (the container exits, SIGINT,
 SIGTERM, SIGHUP, an error): stop the container, write credentials back, tear
 the features down (the hub stops), release the lock.
 """
@@ -38,31 +40,77 @@ from kanibako.session.signals import SessionInterrupted, signals_unwind
 from kanibako.session.spec import build_spec
 from kanibako_runtime import LOCK_FILE_NAME, ContainerSpec, Engine, ProjectLock, foreground
 
-__all__ = ["SessionRequest", "echo_stderr", "run_session", "session_features"]
+__all__ = [
+    "SessionRequest",
+    "echo_stderr",
+    "run_locked",
+    "run_session",
+    "session_features",
+    "take_lock",
+]
 
 
 def run_session(request: SessionRequest, echo: Echo) -> int:
-    """Run one session to its end; the exit status is the container's (128+N on signal N).
+    """Run one session to its end in this process; the exit status is the container's (128+N on signal N).
 
     ``echo`` prints one diagnostic line to stderr (used for ``-v`` and hints).
+    The CLI runs sessions under a supervisor instead (kanibako.session.supervisor),
+    which calls :func:`run_locked` after taking the lock here with :func:`take_lock`.
     """
     resolved = resolve(request)
+    return run_locked(resolved, take_lock(resolved), echo)
+
+
+def take_lock(resolved: ResolvedSession) -> ProjectLock:
+    """The project's session lock, taken at once, or ProjectLockedError naming its holder."""
     project = resolved.project
     lock = ProjectLock(project.metadata_dir / LOCK_FILE_NAME, label=str(project.workspace))
+    lock.acquire(container=resolved.name)
+    return lock
+
+
+def _nothing() -> None:
+    """No hook."""
+
+
+def run_locked(
+    resolved: ResolvedSession,
+    lock: ProjectLock,
+    echo: Echo,
+    *,
+    started: Callable[[], None] = _nothing,
+    closing: Callable[[], None] = _nothing,
+    ended: Callable[[int], None] | None = None,
+) -> int:
+    """The session under ``lock`` (held), to its end; the lock is released before this returns.
+
+    ``started`` is called once the container is starting, ``closing`` after the
+    session's teardown and before the lock is released (what the session's
+    terminal must say goes before another session can take the project),
+    ``ended`` with the exit status once the lock is released, before the
+    session's after-work (preparing the next standby).
+    """
     after: list[Callable[[], None]] = []
     with signals_unwind():
         try:
-            lock.acquire(container=resolved.name)
-            if lock.stale is not None:
-                echo(f"the last session here ({lock.stale.describe()}) died without ending")
             try:
-                status = _locked_session(resolved, echo, after)
+                if lock.stale is not None:
+                    echo(f"the last session here ({lock.stale.describe()}) died without ending")
+                status = _locked_session(resolved, echo, after, started)
+            except SessionInterrupted as interrupted:
+                echo(f"session ended: {interrupted}")
+                status = interrupted.exit_code
+                after.clear()  # whoever stopped it wants nothing left running
             finally:
-                lock.release()
-        except SessionInterrupted as interrupted:
-            echo(f"session ended: {interrupted}")
+                try:
+                    closing()
+                finally:
+                    lock.release()
+        except SessionInterrupted as interrupted:  # a signal during the closing itself
             return interrupted.exit_code
     gc.enable()  # a session that never reached its container (see serve)
+    if ended is not None:
+        ended(status)
     # After the lock is released: a forked child must not inherit it.
     for job in after:
         job()
@@ -85,7 +133,12 @@ def _quiet(message: str) -> None:
     """A no-op echo for diagnostics nobody asked for."""
 
 
-def _locked_session(resolved: ResolvedSession, echo: Echo, after: list[Callable[[], None]]) -> int:
+def _locked_session(
+    resolved: ResolvedSession,
+    echo: Echo,
+    after: list[Callable[[], None]],
+    started: Callable[[], None],
+) -> int:
     verbose = resolved.request.verbose
     debug = echo if verbose else _quiet
     session = prepare(resolved)
@@ -143,6 +196,7 @@ def _locked_session(resolved: ResolvedSession, echo: Echo, after: list[Callable[
             for feature in features:
                 feature.serve()
             gc.enable()  # off while the launch loaded its modules (kanibako.cli.main)
+            started()
 
         status = warm.run(debug, serve) if warm.name else None
         if status is None:

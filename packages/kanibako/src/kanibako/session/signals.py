@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
@@ -41,7 +41,16 @@ def signals_unwind() -> Iterator[None]:
         fired = True
         raise SessionInterrupted(signum)
 
-    previous = {sig: signal.signal(sig, handler) for sig in HANDLED}
+    with handling(HANDLED, handler):
+        yield
+
+
+@contextmanager
+def handling(
+    signals: tuple[signal.Signals, ...], handler: Callable[[int, FrameType | None], None]
+) -> Iterator[None]:
+    """``handler`` for ``signals`` within the block; the previous handlers after it."""
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
     try:
         yield
     finally:
