@@ -4,8 +4,10 @@ All commands run the same local image, alternately in one run (so machine load
 affects them alike); the medians are compared. The project has an empty vault.
 Goals: with helpers on (the default users get) at most 1.35x the bare run;
 with --no-helpers at most 1.2x. ``--warm`` adds the warm re-launch with the
-defaults (a session execs into the project's standby container; goal at most
-0.8x) when the kanibako under test has standbys.
+defaults (a session execs into the project's standby container, and the
+command is handed to the warm launcher: kanibako.session.launcher; goal at
+most 0.8x) when the kanibako under test has standbys. The cold launches run
+with KANIBAKO_NO_LAUNCHER=1: nothing of a previous session helps them.
 
     .venv/bin/python bench/launch_overhead.py [--rounds N] [--image IMAGE] [--engine podman] [--warm]
 
@@ -17,6 +19,7 @@ PYTHONPYCACHEPREFIX; PYTHONDONTWRITEBYTECODE is dropped for the runs).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -27,10 +30,13 @@ import time
 from pathlib import Path
 
 BARE = "bare"
+COLD = "cold:"  # first word of a command that must not use the warm launcher
 GOALS = {"helpers on": 1.35, "--no-helpers": 1.2, "warm re-launch": 0.8}
 
 
 def _time(argv: list[str], env: dict[str, str], cwd: Path) -> float:
+    if argv[0] == COLD:
+        argv, env = argv[1:], {**env, "KANIBAKO_NO_LAUNCHER": "1"}
     start = time.perf_counter()
     subprocess.run(
         argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, check=True
@@ -51,6 +57,15 @@ def _wait_for_standby(home: Path, timeout: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def _stop_launcher(home: Path) -> None:
+    """End the warm launcher the warm runs left in the bench's own runtime directory."""
+    import signal
+
+    with contextlib.suppress(OSError, ValueError, StopIteration):
+        lock = next((home / "run").glob("**/launcher.lock"))
+        os.kill(int(lock.read_text()), signal.SIGTERM)
+
+
 def _default_image(engine: str) -> str:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     from tests import engine_images
@@ -60,10 +75,11 @@ def _default_image(engine: str) -> str:
 
 def _commands(engine: str, image: str, kanibako: str, warm: bool) -> dict[str, list[str]]:
     shell = [kanibako, "shell", "-i", image, "-c", "true"]
+    cold = [COLD, *shell]
     commands = {
         BARE: [engine, "run", "--rm", image, "true"],
-        "helpers on": [*shell, "--keep-warm", "0"] if warm else shell,
-        "--no-helpers": [*shell, "--no-helpers", *(["--keep-warm", "0"] if warm else [])],
+        "helpers on": [*cold, "--keep-warm", "0"] if warm else cold,
+        "--no-helpers": [*cold, "--no-helpers", *(["--keep-warm", "0"] if warm else [])],
     }
     if warm:
         # Each run serves from the standby the previous one left, and leaves the
@@ -115,6 +131,7 @@ def main() -> None:
             if args.warm:
                 # This project only: other sessions of the same user are not the bench's.
                 subprocess.run([kanibako, "stop", str(project)], env=env, cwd=project, check=False)
+                _stop_launcher(home)
     medians = {name: statistics.median(times) for name, times in samples.items()}
     print(f"image: {image}; engine: {engine}; rounds: {args.rounds}; medians:")
     for name, median in medians.items():

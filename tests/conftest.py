@@ -47,6 +47,20 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     # No warm standby outlives a test unless the test asks for one (--keep-warm).
     monkeypatch.setenv("KANIBAKO_KEEP_WARM", "0")
     yield home
+    from kanibako.session import launcher
+
+    launcher.stop()  # a test that kept a standby started one in its runtime directory
+
+
+@pytest.fixture
+def offline_project(isolated_home: Path) -> Path:
+    """A project whose sessions have no network (busybox has no python3 for the egress forwarder)."""
+    from tests.launch_helpers import kanibako
+
+    path = isolated_home / "proj"
+    path.mkdir()
+    assert kanibako("-p", str(path), "config", "network", "none").returncode == 0
+    return path
 
 
 @pytest.fixture(scope="session")

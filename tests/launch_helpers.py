@@ -120,3 +120,8 @@ def ensure_user_image(engine: str, base: str) -> str:
             capture_output=True,
         )
     return USER_IMAGE
+
+
+def parent_pid(pid: int) -> int:
+    """The parent of process ``pid``, from /proc/PID/stat ("pid (comm) state ppid ...")."""
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])

@@ -18,6 +18,7 @@ from tests.launch_helpers import (
     ENGINE,
     finish,
     kanibako,
+    parent_pid,
     reap,
     session_containers,
     start_session,
@@ -51,11 +52,6 @@ def _supervisor(project: Path) -> int:
     return holder.pid
 
 
-def _parent(pid: int) -> int:
-    # /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, not ")".
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-
-
 def _running(project: Path) -> bool:
     return bool(session_containers(project))
 
@@ -74,7 +70,7 @@ def test_second_session_is_refused_at_once_and_the_first_carries_on(
         assert "already running" in second.stderr
         # The lock is held by the session's supervisor, the CLI's child.
         supervisor = _supervisor(project)
-        assert _parent(supervisor) == first.pid
+        assert parent_pid(supervisor) == first.pid
         assert f"pid {supervisor}" in second.stderr
         assert session_containers(project)[0] in second.stderr
         assert elapsed < 1.0, f"refusal took {elapsed:.2f}s"

@@ -45,13 +45,10 @@ def _warm(done: subprocess.CompletedProcess[str]) -> bool:
 
 
 @pytest.fixture
-def project(isolated_home: Path) -> Path:
-    path = isolated_home / "proj"
-    path.mkdir()
-    # busybox has no python3 for the egress forwarder; these tests are about the
-    # container. The defaults (allowlist, helpers): test_launch_standby_defaults.py.
-    assert kanibako("-p", str(path), "config", "network", "none").returncode == 0
-    return path
+def project(offline_project: Path) -> Path:
+    # These tests are about the container. The defaults (allowlist, helpers):
+    # test_launch_standby_defaults.py.
+    return offline_project
 
 
 def test_the_next_launch_runs_in_a_fresh_standby_and_stop_all_ends_it(

@@ -108,6 +108,18 @@ def session_dir(key: str, *, find_running: bool = False) -> Path:
     return _private_dir(fitting[0])
 
 
+def runtime_root() -> Path:
+    """The per-user directory the session directories live in (created, private).
+
+    Kanibako's own host-side sockets that no container may reach (the warm
+    launcher's) live here: containers bind only directories below a session's.
+    """
+    fitting = _fitting("root")
+    if not fitting:
+        raise HelperError("no runtime directory is short enough for the hub socket")
+    return _private_dir(fitting[0].parent)
+
+
 def private_subdir(parent: Path, name: str) -> Path:
     """``parent/name``, created mode 0700 or proved to be ours and private (not a symlink)."""
     return _private_dir(parent / name)

@@ -136,6 +136,37 @@ def main() -> None:
         _exit_at_once(ended.code if isinstance(ended.code, int) else 1)
 
 
+def run_to_status(argv: list[str]) -> int:
+    """Run the CLI on ``argv`` as ``main`` does, and return its exit status (the warm launcher).
+
+    What ``_exit_at_once`` does before it ends the process is done here too;
+    the caller reports the status and ends the process at once.
+    """
+    gc.disable()
+    try:
+        cli.main(args=argv, prog_name="kanibako")
+        status = 0
+    except SystemExit as exc:
+        status = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except BrokenPipeError:
+        status = 1
+    _finish_threads_and_streams()
+    return status
+
+
+def _finish_threads_and_streams() -> None:
+    import atexit
+    import threading
+
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is not None:
+        shutdown()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+
+
 def _exit_at_once(status: int) -> None:
     """End the process after a session without the interpreter's teardown.
 
@@ -144,16 +175,10 @@ def _exit_at_once(status: int) -> None:
     done: non-daemon threads finish (the hub's last registry write), atexit
     handlers run, and the standard streams are flushed.
     """
-    import atexit
     import os
     import threading
 
-    shutdown = getattr(threading, "_shutdown", None)
-    if shutdown is None:  # not CPython: the ordinary exit
+    if getattr(threading, "_shutdown", None) is None:  # not CPython: the ordinary exit
         sys.exit(status)
-    shutdown()
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
+    _finish_threads_and_streams()
     os._exit(status)

@@ -267,6 +267,9 @@ class Warm:
         standby.prepare_next(
             self.resolved.project, self.resolved.engine, self.spec, self.keep_warm, self.name
         )
+        from kanibako.session import launcher
+
+        launcher.keep_warm(self.keep_warm)
 
 
 def _removed_stale(engine: Engine, spec: ContainerSpec, status: int, echo: Echo) -> bool:

@@ -25,7 +25,8 @@ def stop_sessions(project_dir: Path | None) -> list[StoppedContainer]:
     first: their kanibako process then unwinds its own hub. Only this user's
     containers (the owner label): on a shared rootful engine, other users'
     sessions are theirs to stop. Warm standbys are stopped too (the engine
-    removes them: they run with ``--rm``).
+    removes them: they run with ``--rm``), and with every session the warm
+    launcher (kanibako.session.launcher).
     """
     import os
 
@@ -35,6 +36,10 @@ def stop_sessions(project_dir: Path | None) -> list[StoppedContainer]:
         layout.LABEL_OWNER: str(os.getuid()),
     }
     project = None
+    if project_dir is None:
+        from kanibako.session import launcher
+
+        launcher.stop()  # warm state goes with the standbys
     if project_dir is not None:
         project = resolve_project(paths, project_dir)
         wanted = {**wanted, layout.LABEL_SESSION: project.project_hash}

@@ -6,6 +6,7 @@ typed; Ctrl-] detaches (the session goes on); a closed terminal detaches too.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import select
 import signal
@@ -26,12 +27,39 @@ def _winsize(fd: int) -> bytes:
     return frame(b"w", WINSIZE.pack(rows, cols))
 
 
+def _pass_output(connection: socket.socket, stdout: int) -> bool | None:
+    """The session's output to the terminal; True: the session ended, False: the terminal is gone."""
+    try:
+        data = connection.recv(65536)
+    except ConnectionResetError:
+        data = b""
+    if not data:
+        return True
+    try:
+        os.write(stdout, data)
+    except OSError:
+        return False  # the terminal is gone (EIO): the session goes on
+    return None
+
+
+def _pass_input(connection: socket.socket, stdin: int) -> bool:
+    """What was typed, to the session; False: detach (the key, or no more input)."""
+    from kanibako.session.terminal_server import frame
+
+    try:
+        typed = os.read(stdin, 4096)
+    except OSError:
+        typed = b""  # the terminal hung up (EIO)
+    before, key, _ = typed.partition(DETACH_KEY)
+    if before:
+        connection.sendall(frame(b"d", before))
+    return bool(typed) and not key
+
+
 def relay(connection: socket.socket) -> bool:
     """Relay until the user detaches (False) or the session ends (True)."""
     import termios
     import tty
-
-    from kanibako.session.terminal_server import frame
 
     stdin, stdout = sys.stdin.fileno(), sys.stdout.fileno()
     terminal = os.isatty(stdin)
@@ -44,23 +72,13 @@ def relay(connection: socket.socket) -> bool:
         while True:
             ready, _, _ = select.select([connection, stdin], [], [])
             if connection in ready:
-                try:
-                    data = connection.recv(65536)
-                except ConnectionResetError:
-                    data = b""
-                if not data:
-                    return True
-                os.write(stdout, data)
-            if stdin in ready:
-                typed = os.read(stdin, 4096)
-                if not typed:
-                    return False  # no more input: leave the session running
-                before, key, _ = typed.partition(DETACH_KEY)
-                if before:
-                    connection.sendall(frame(b"d", before))
-                if key:
-                    return False
+                ended = _pass_output(connection, stdout)
+                if ended is not None:
+                    return ended
+            if stdin in ready and not _pass_input(connection, stdin):
+                return False
     finally:
         if saved is not None:
-            termios.tcsetattr(stdin, termios.TCSADRAIN, saved)
+            with contextlib.suppress(OSError):  # a terminal that hung up keeps no settings
+                termios.tcsetattr(stdin, termios.TCSADRAIN, saved)
         connection.close()
