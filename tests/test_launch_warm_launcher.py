@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pty
+import signal
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,12 +21,14 @@ import pytest
 from kanibako.session.launcher import LOCK_NAME, SOCKET_NAME
 from kanibako_paths import load_paths, resolve_project
 from kanibako_runtime import LOCK_FILE_NAME, lock_holder
+from tests.detached_checks import read_terminal
 from tests.launch_helpers import (
     ENGINE,
     KANIBAKO,
     finish,
     kanibako,
     parent_pid,
+    session_containers,
     start_session,
     wait_for,
 )
@@ -105,6 +110,14 @@ def test_a_container_given_the_socket_is_refused(
     assert "kanibako, version" not in done.stdout + done.stderr
 
 
+def _kept_session(project: Path, image: str) -> tuple[str, ...]:
+    """After one session that kept a standby (so the launcher runs): the launch arguments."""
+    shell = ("-p", str(project), "shell", "--no-helpers", "-i", image, *WARM)
+    assert kanibako(*shell, "-c", "true").returncode == 0
+    wait_for(_socket().exists, what="the warm launcher's socket")
+    return shell
+
+
 def _holders(pipe: int) -> list[int]:
     """The processes other than this one with the pipe behind descriptor ``pipe`` open."""
     target = Path(f"/proc/self/fd/{pipe}").readlink()
@@ -122,9 +135,7 @@ def test_once_a_launched_command_exits_nothing_holds_its_stdout(
     project: Path, busybox_image: str
 ) -> None:
     # What `$(kanibako shell -c ...)` waits for: every writer of the pipe gone.
-    shell = ("-p", str(project), "shell", "--no-helpers", "-i", busybox_image, *WARM)
-    assert kanibako(*shell, "-c", "true").returncode == 0
-    wait_for(_socket().exists, what="the warm launcher's socket")
+    shell = _kept_session(project, busybox_image)
     read_end, write_end = os.pipe()
     launched = subprocess.Popen(
         [KANIBAKO, *shell, "-c", "echo hi"], stdin=subprocess.DEVNULL, stdout=write_end
@@ -137,3 +148,23 @@ def test_once_a_launched_command_exits_nothing_holds_its_stdout(
         assert os.read(read_end, 100) == b"hi\n"
     finally:
         os.close(read_end)
+
+
+def test_a_killed_command_lets_go_of_the_terminal_at_once(
+    project: Path, busybox_image: str
+) -> None:
+    """What is typed once the command's process is gone belongs to the user's shell, not the box."""
+    shell = _kept_session(project, busybox_image)
+    pid, terminal = pty.fork()
+    if pid == 0:
+        os.execv(KANIBAKO, [KANIBAKO, *shell])  # noqa: S606
+    try:
+        assert b"#" in read_terminal(terminal, 30, until=b"#"), "no shell prompt"
+        os.kill(pid, signal.SIGKILL)  # the command's own process; its launched child lives on
+        os.waitpid(pid, 0)
+        os.write(terminal, b"touch /home/agent/workspace/stolen\r")
+        time.sleep(2)  # ample for the shell in the box to run it, were it passed on
+        assert not (project / "stolen").exists()
+        assert session_containers(project), "the session ended with its terminal's process"
+    finally:
+        os.close(terminal)

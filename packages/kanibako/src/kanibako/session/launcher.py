@@ -159,18 +159,23 @@ def _receive(connection: socket.socket) -> tuple[list[bytes], list[int]]:
     """One request: its NUL-separated fields and the descriptors that came with it."""
     connection.settimeout(5)
     head, fds, _, _ = socket.recv_fds(connection, 4, 3)
-    if len(head) < 4:
-        raise OSError("short request")
-    length = struct.unpack("!I", head)[0]
-    if length > _MAX_REQUEST:
-        raise OSError("request too large")
-    body = b""
-    while len(body) < length:
-        more, extra, _, _ = socket.recv_fds(connection, length - len(body), 3)
-        if not more:
-            raise OSError("request cut short")
-        body += more
-        fds += extra
+    try:
+        if len(head) < 4:
+            raise OSError("short request")
+        length = struct.unpack("!I", head)[0]
+        if length > _MAX_REQUEST:
+            raise OSError("request too large")
+        body = b""
+        while len(body) < length:
+            more, extra, _, _ = socket.recv_fds(connection, length - len(body), 3)
+            fds += extra
+            if not more:
+                raise OSError("request cut short")
+            body += more
+    except BaseException:
+        for fd in fds:
+            os.close(fd)
+        raise
     connection.settimeout(None)
     return body.split(b"\0"), fds
 
@@ -278,6 +283,9 @@ def _become(request: _LaunchRequest, connection: socket.socket, fds: list[int]) 
         sys.argv = ["kanibako", *request.argv]
         connection.sendall(b"ok %d\n" % os.getpid())
         from kanibako.cli import run_to_status
+        from kanibako.session import terminal_client
+
+        terminal_client.caller_fd = connection.fileno()
 
         status = run_to_status(request.argv)
     except BaseException:  # a launch's end must always be reported

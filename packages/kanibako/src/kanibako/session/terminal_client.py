@@ -14,6 +14,11 @@ import socket
 import sys
 
 DETACH_KEY = b"\x1d"  # Ctrl-]
+# Set by the warm launcher's child (kanibako.session.launcher): the connection to
+# the command's own process. It closes when that process dies, and the relay
+# must then let go of the terminal at once: the user's shell has it back, and
+# what is typed there must not go on into the session.
+caller_fd: int | None = None
 
 
 def _winsize(fd: int) -> bytes:
@@ -69,8 +74,11 @@ def relay(connection: socket.socket) -> bool:
             tty.setraw(stdin)
             connection.sendall(_winsize(stdin))
             signal.signal(signal.SIGWINCH, lambda *_: connection.sendall(_winsize(stdin)))
+        watched = [connection, stdin] if caller_fd is None else [connection, stdin, caller_fd]
         while True:
-            ready, _, _ = select.select([connection, stdin], [], [])
+            ready, _, _ = select.select(watched, [], [])
+            if caller_fd in ready:
+                return False  # the command's process is gone: detach
             if connection in ready:
                 ended = _pass_output(connection, stdout)
                 if ended is not None:
