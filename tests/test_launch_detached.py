@@ -24,7 +24,9 @@ def test_a_detached_session_outlives_its_cli_and_is_attached_through_a_pty(
     try:
         assert session_containers(project)  # the CLI is gone; the session is not
         rows = json.loads(kanibako("ps", "--json").stdout)
-        assert [(r["project"], r["state"]) for r in rows] == [(str(project), "detached")]
+        assert [(r["project"], r["mode"], r["state"]) for r in rows] == [
+            (str(project), "shell", "detached")
+        ]
         again = kanibako("-p", str(project), "shell", "--no-helpers", "-i", debian_image, "-d")
         # Refused as a foreground launch is (the same lock, taken by the CLI).
         assert again.returncode == 1 and "already running" in again.stderr

@@ -21,7 +21,9 @@ pytestmark = pytest.mark.integration
 
 
 def _states() -> list[str]:
-    return [row["state"] for row in json.loads(kanibako("ps", "--json").stdout)]
+    rows = json.loads(kanibako("ps", "--json").stdout)
+    assert [row["mode"] for row in rows] == ["shell"] * len(rows)
+    return [row["state"] for row in rows]
 
 
 def _in_terminal(*args: str) -> tuple[int, int]:

@@ -88,7 +88,7 @@ def test_a_crashed_session_is_resumable_and_continues_director_and_helpers(
         wait_for(lambda: not session_containers(workspace), timeout=60, what="every container")
         assert lock_holder(lock) is None
         [row] = _rows(workspace)
-        assert (row["state"], row["helpers"]) == ("resumable", 1), row
+        assert (row["state"], row["mode"], row["helpers"]) == ("resumable", "start", 1), row
         listed = kanibako("-p", str(workspace), "helper", "list", "--json")
         assert [(h["helper"], h["status"]) for h in json.loads(listed.stdout)] == [
             (1, "interrupted")

@@ -174,7 +174,9 @@ def test_ps_shows_attached_and_warm_and_stop_all_spares_other_users(
     try:
         wait_for(lambda: session_containers(project), what="the session")
         rows = json.loads(kanibako("ps", "--json").stdout)
-        assert [(r["project"], r["state"]) for r in rows] == [(str(project), "attached")]
+        assert [(r["project"], r["mode"], r["state"]) for r in rows] == [
+            (str(project), "shell", "attached")
+        ]
         stopped = kanibako("stop", "--all")
         assert others not in stopped.stdout and others in session_containers()
         session.wait(timeout=30)
@@ -183,7 +185,7 @@ def test_ps_shows_attached_and_warm_and_stop_all_spares_other_users(
         assert _shell(project, busybox_image, "true", *WARM).returncode == 0
         waiting = _standby(project)
         rows = json.loads(kanibako("ps", "--json").stdout)
-        assert [(r["state"], r["container"]) for r in rows] == [("warm", waiting)]
+        assert [(r["state"], r["mode"], r["container"]) for r in rows] == [("warm", "", waiting)]
         assert rows[0]["image"].endswith(
             busybox_image.rsplit("/", maxsplit=1)[-1].split(":", maxsplit=1)[0] + ":latest"
         )

@@ -126,3 +126,38 @@ def test_a_keep_stale_holder_puts_the_dead_sessions_record_back(tmp_path: Path) 
     clean.acquire()
     clean.release()
     assert path.read_bytes() == b""  # nothing stale to keep: emptied as ever
+
+
+def test_the_mode_is_recorded_and_survives_a_new_note(tmp_path: Path) -> None:
+    path = tmp_path / "session.lock"
+    lock = ProjectLock(path)
+    lock.acquire(container="kanibako-x", mode="shell")
+    lock.note(container="kanibako-x")  # the supervisor, taking over the record
+    holder = lock_holder(path)
+    assert holder is not None and holder.mode == "shell"
+    lock.release()
+
+
+def test_a_handed_over_lock_stays_held_by_the_child(tmp_path: Path) -> None:
+    import os
+
+    path = tmp_path / "session.lock"
+    lock = ProjectLock(path)
+    lock.acquire(container="kanibako-x")
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # the supervisor's side: hold the inherited lock until told
+        os.close(write_end)
+        os.read(read_end, 1)
+        os._exit(0)
+    os.close(read_end)
+    lock.hand_over()
+    try:
+        assert not lock.held
+        assert lock_holder(path) is not None  # still held: by the child
+        with pytest.raises(ProjectLockedError):
+            ProjectLock(path).acquire()
+    finally:
+        os.close(write_end)
+        os.waitpid(child, 0)
+    assert lock_holder(path) is None  # the child's exit released it

@@ -34,6 +34,7 @@ class LockHolder:
     pid: int | None
     container: str
     started: float | None
+    mode: str = ""  # what the session runs: start, shell or resume (empty: not said)
 
     def describe(self) -> str:
         """'pid 123, container kanibako-x, since 12:00:01' with what is known."""
@@ -66,6 +67,7 @@ def _read_holder(path: Path, fd: int | None = None) -> LockHolder:
         pid=int(pid) if pid.isdigit() else None,
         container=data.get("container", ""),
         started=started_at,
+        mode=data.get("mode", ""),
     )
 
 
@@ -120,6 +122,7 @@ class ProjectLock:
         self.keep_stale = keep_stale
         self._fd: int | None = None
         self._left_behind = b""
+        self._mode = ""
         self.stale: LockHolder | None = None
         """Set by ``acquire``: the record a holder that died left in the file, if any."""
 
@@ -128,7 +131,7 @@ class ProjectLock:
         """Whether this object holds the lock."""
         return self._fd is not None
 
-    def acquire(self, *, container: str = "") -> None:
+    def acquire(self, *, container: str = "", mode: str = "") -> None:
         """Take the lock at once or raise ProjectLockedError naming the holder."""
         if self._fd is not None:
             return
@@ -148,13 +151,16 @@ class ProjectLock:
         self.stale = _recorded(self.path, fd)
         if self.keep_stale and self.stale is not None:
             self._left_behind = os.pread(fd, _RECORD_MAX, 0)
+        self._mode = mode
         self.note(container=container)
 
     def note(self, *, container: str) -> None:
-        """Record who holds the lock (called again once the container has a name)."""
+        """Record who holds the lock (called again once the container has a name, or by a new holder)."""
         if self._fd is None:
             return
         record = f"pid={os.getpid()}\ncontainer={container}\nstarted={time.time()}\n"
+        if self._mode:
+            record += f"mode={self._mode}\n"
         payload = record.encode()
         os.ftruncate(self._fd, 0)
         os.pwrite(self._fd, payload, 0)

@@ -26,6 +26,9 @@ def ps(app: App, /, as_json: bool) -> None:
         click.echo("no Kanibako session or standby")
         return
     echo_table(
-        ["PROJECT", "STATE", "SINCE", "IMAGE", "HELPERS", "CONTAINER"],
-        [[r.project, r.state, r.since, r.image, str(r.helpers), r.container] for r in rows],
+        ["PROJECT", "MODE", "STATE", "SINCE", "IMAGE", "HELPERS", "CONTAINER"],
+        [
+            [r.project, r.mode or "-", r.state, r.since, r.image, str(r.helpers), r.container]
+            for r in rows
+        ],
     )

@@ -31,6 +31,7 @@ class SessionRow:
     """One project's container as ``ps`` shows it."""
 
     project: str
+    mode: str  # start, shell or resume; "" for a standby (it runs nothing yet)
     # "attached", "detached" (under a supervisor), "warm" (a standby), "orphaned",
     # "resumable" (its session died, no container left)
     state: str
@@ -46,8 +47,8 @@ def _since(created: str) -> str:
     return created.removesuffix(" UTC").rsplit(" +", 1)[0]
 
 
-def _held_state(workspace: str) -> str | None:
-    """``detached`` or ``attached`` when a kanibako process holds the project's lock, else None."""
+def _held_state(workspace: str) -> tuple[str, str] | None:
+    """(``detached`` or ``attached``, the session's mode) when a supervisor holds the project's lock."""
     from kanibako.session.terminal_server import attach_socket, is_attached
     from kanibako_paths import KanibakoPathsError, resolve_project
 
@@ -56,12 +57,14 @@ def _held_state(workspace: str) -> str | None:
     except (KanibakoPathsError, OSError):
         return None
     box = project.metadata_dir / LOCK_FILE_NAME
-    if not box.exists() or lock_holder(box) is None:
+    holder = lock_holder(box) if box.exists() else None
+    if holder is None:
         return None
     # A session's terminal is served on the socket; a client connected to it
     # leaves a marker. No socket: a foreground session on the CLI's own stdio.
     terminal = attach_socket(project)
-    return "detached" if terminal.exists() and not is_attached(terminal) else "attached"
+    state = "detached" if terminal.exists() and not is_attached(terminal) else "attached"
+    return state, holder.mode
 
 
 def list_sessions() -> list[SessionRow]:
@@ -106,6 +109,7 @@ def _resumable(paths: KanibakoPaths, project: Project) -> SessionRow | None:
     started = holder.started
     return SessionRow(
         project=str(project.workspace),
+        mode=holder.mode,
         state="resumable",
         since=_since(str(int(started))) if started else "",
         image="",
@@ -118,10 +122,12 @@ def _resumable(paths: KanibakoPaths, project: Project) -> SessionRow | None:
 def _row(container: ContainerInfo, helpers: int) -> SessionRow:
     workspace = container.labels.get(layout.LABEL_WORKSPACE, "")
     held = _held_state(workspace)
-    # A session container whose project lock nobody holds lost its kanibako.
-    state = "warm" if layout.LABEL_STANDBY in container.labels and not held else held or "orphaned"
+    # A session container whose project lock nobody holds lost its supervisor.
+    standby = layout.LABEL_STANDBY in container.labels and not held
+    state = "warm" if standby else held[0] if held else "orphaned"
     return SessionRow(
         project=workspace,
+        mode=held[1] if held else "",
         state=state,
         since=_since(container.created),
         image=container.image,

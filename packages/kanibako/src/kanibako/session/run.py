@@ -65,7 +65,7 @@ def take_lock(resolved: ResolvedSession) -> ProjectLock:
     """The project's session lock, taken at once, or ProjectLockedError naming its holder."""
     project = resolved.project
     lock = ProjectLock(project.metadata_dir / LOCK_FILE_NAME, label=str(project.workspace))
-    lock.acquire(container=resolved.name)
+    lock.acquire(container=resolved.name, mode=resolved.mode)
     return lock
 
 
