@@ -7,7 +7,6 @@ talks to it through the console script's own client (kanibako.entry).
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -117,7 +116,6 @@ def test_a_launcher_ends_when_idle_and_a_keep_request_extends_it(
     assert not (runtime / "kanibako" / SOCKET_NAME).exists()
 
 
-@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs util-linux unshare")
 def test_a_process_in_another_mount_namespace_is_refused(
     launcher: subprocess.Popen[bytes], runtime: Path
 ) -> None:

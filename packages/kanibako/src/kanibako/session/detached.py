@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import time
 
-from kanibako.session.prepare import Echo, SessionRequest, resolve
-from kanibako.session.supervisor import STARTED, Supervisor, parse_outcome, start_supervisor
+from kanibako.session.prepare import Echo, SessionRequest
+from kanibako.session.supervisor import STARTED, Supervisor, parse_outcome, start_session
 
 # Long enough that a command ending at once (a busy machine starts a container
 # in ~1 s) is reported as such rather than as a running session.
@@ -22,14 +22,7 @@ START_TIMEOUT = 120.0
 
 def start_detached(request: SessionRequest, echo: Echo) -> int:
     """Start the session under a supervisor and return once it runs (exit status for the CLI)."""
-    from kanibako.session.run import take_lock
-    from kanibako.session.terminal_server import attach_socket
-    from kanibako_helpers.session_dir import bind_listener
-
-    resolved = resolve(request)  # bad input fails here, in the foreground
-    lock = take_lock(resolved)  # and a second session is refused here
-    listener = bind_listener(attach_socket(resolved.project))
-    supervisor = start_supervisor(resolved, lock, terminal=listener, log_stderr=True)
+    resolved, supervisor = start_session(request, terminal=True, log_stderr=True)
     try:
         _await_running(supervisor)
     finally:

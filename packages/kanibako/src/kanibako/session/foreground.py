@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-from kanibako.session.prepare import Echo, SessionRequest, resolve
-from kanibako.session.supervisor import start_supervisor
+from kanibako.session.prepare import Echo, ResolvedSession, SessionRequest
+from kanibako.session.supervisor import start_session
 
 FORWARDED = (signal.SIGINT, signal.SIGTERM)
 
@@ -25,37 +25,34 @@ FORWARDED = (signal.SIGINT, signal.SIGTERM)
 def run_foreground(request: SessionRequest, echo: Echo) -> int:
     """Run the session to its end (or until the user detaches: 0); the session's exit status."""
     from kanibako.errors import cli_error
-    from kanibako.session.run import take_lock
     from kanibako_runtime.containers import stdin_is_terminal
 
-    resolved = resolve(request)  # bad input fails here
-    lock = take_lock(resolved)  # and a second session is refused here
-    if not stdin_is_terminal():
-        supervisor = start_supervisor(resolved, lock, terminal=None)
+    terminal = stdin_is_terminal()
+    resolved, supervisor = start_session(request, terminal=terminal)
+    try:
         with _forwarding(supervisor.pid):
-            status, message = supervisor.outcome()
-    else:
-        import socket
-
-        from kanibako.session.terminal_client import relay
-        from kanibako.session.terminal_server import attach_socket
-        from kanibako_helpers.session_dir import bind_listener
-
-        path = attach_socket(resolved.project)
-        listener = bind_listener(path)
-        supervisor = start_supervisor(resolved, lock, terminal=listener)
-        connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        connection.connect(str(path))  # bound before the fork: waits in the backlog
-        with _forwarding(supervisor.pid):
-            if not relay(connection):
+            if terminal and not _relayed(resolved):
                 workspace = resolved.project.workspace
                 echo(f"detached; the session goes on: kanibako attach -p {workspace}")
                 return 0
             status, message = supervisor.outcome()
-    supervisor.close()
+    finally:
+        supervisor.close()
     if message is not None:
         raise cli_error(message, status)
     return status
+
+
+def _relayed(resolved: ResolvedSession) -> bool:
+    """This terminal relayed to the session's until it ends (True) or the user detaches."""
+    import socket
+
+    from kanibako.session.terminal_client import relay
+    from kanibako.session.terminal_server import attach_socket
+
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connection.connect(str(attach_socket(resolved.project)))  # bound before the fork
+    return relay(connection)
 
 
 @contextmanager

@@ -35,28 +35,24 @@ import socket
 import struct
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
 SOCKET_NAME = "launcher.sock"
 LOCK_NAME = "launcher.lock"
-# Modules whose import does work a fork must not inherit (none known) are
-# skipped by prefix; everything else the last session imported is loaded.
+# Not to be imported again by name: the script that ran, and the launcher itself.
 _NEVER = ("__main__", "kanibako.session.launcher", "kanibako.entry")
 _MAX_REQUEST = 1 << 20
 
 
-def runtime_base() -> Path:
-    """The per-user runtime directory the session directories live in (created, private)."""
-    from kanibako_helpers.session_dir import runtime_root
-
-    return runtime_root()
-
-
 def keep_warm(seconds: int) -> None:
     """Make sure the launcher runs for at least ``seconds`` more (after a session; never raises)."""
-    with contextlib.suppress(OSError):
-        base = runtime_base()
+    from kanibako_helpers import HelperError
+    from kanibako_helpers.session_dir import runtime_root
+
+    with contextlib.suppress(OSError, HelperError):  # then the next launch runs by itself
+        base = runtime_root()
         if _ask(base / SOCKET_NAME, b"keep\0%d" % seconds):
             return
         _spawn(base, seconds)
@@ -64,8 +60,10 @@ def keep_warm(seconds: int) -> None:
 
 def stop() -> int | None:
     """End this user's running launcher (``stop --all``); its pid, or None when none runs."""
+    from kanibako_helpers.session_dir import runtime_root
+
     try:
-        lock = os.open(runtime_base() / LOCK_NAME, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        lock = os.open(runtime_root() / LOCK_NAME, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError:
         return None
     try:
@@ -118,41 +116,37 @@ def _spawn(base: Path, seconds: int) -> None:
     process.stdin.close()
 
 
-def _imported_files() -> dict[str, tuple[int, int]]:
-    """(mtime, size) of every file the loaded modules came from: an upgrade changes them."""
+def _identities(paths: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """(mtime, size) of each file that exists: an upgrade changes them."""
     seen: dict[str, tuple[int, int]] = {}
-    for module in list(sys.modules.values()):
-        path = getattr(module, "__file__", None)
-        if isinstance(path, str):
-            with contextlib.suppress(OSError):
-                info = Path(path).stat()
-                seen[path] = (info.st_mtime_ns, info.st_size)
+    for path in paths:
+        with contextlib.suppress(OSError):
+            info = Path(path).stat()
+            seen[path] = (info.st_mtime_ns, info.st_size)
     return seen
 
 
+def _imported_files() -> dict[str, tuple[int, int]]:
+    """The identities of every file the loaded modules came from."""
+    names = (getattr(module, "__file__", None) for module in list(sys.modules.values()))
+    return _identities(name for name in names if isinstance(name, str))
+
+
 def _unchanged(files: dict[str, tuple[int, int]]) -> bool:
-    for path, (mtime, size) in files.items():
-        try:
-            info = Path(path).stat()
-        except OSError:
-            return False
-        if (info.st_mtime_ns, info.st_size) != (mtime, size):
-            return False
-    return True
+    return _identities(files) == files
 
 
-def _peer_allowed(connection: socket.socket) -> int | None:
-    """The peer's pid when it is this user in this mount namespace, else None."""
+def _peer_allowed(connection: socket.socket) -> bool:
+    """Whether the peer is a process of this user in this mount namespace."""
     pid, uid, _ = struct.unpack(
         "3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12)
     )
     if uid != os.getuid() or pid <= 0:
-        return None
+        return False
     try:
-        same = Path(f"/proc/{pid}/ns/mnt").readlink() == Path("/proc/self/ns/mnt").readlink()
+        return Path(f"/proc/{pid}/ns/mnt").readlink() == Path("/proc/self/ns/mnt").readlink()
     except OSError:
-        return None
-    return pid if same else None
+        return False
 
 
 def _receive(connection: socket.socket) -> tuple[list[bytes], list[int]]:
@@ -205,7 +199,7 @@ class Launcher:
                     self._handle(connection)
 
     def _handle(self, connection: socket.socket) -> None:
-        if _peer_allowed(connection) is None:
+        if not _peer_allowed(connection):
             return
         fields, fds = _receive(connection)
         try:
@@ -225,7 +219,7 @@ class Launcher:
         if self.stale or request is None or not request.fits():
             connection.sendall(b"no\n")
             return
-        self.deadline = time.monotonic() + self.seconds
+        self.deadline = max(self.deadline, time.monotonic() + self.seconds)
         if os.fork() == 0:
             # Neither is the command's: a session's supervisor must not hold them.
             self.listener.close()
@@ -327,7 +321,9 @@ def main() -> None:
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)  # the names' pipe is read; hold nothing of the session that started us
     os.close(null)
-    base = runtime_base()
+    from kanibako_helpers.session_dir import bind_listener, runtime_root
+
+    base = runtime_root()
     lock = os.open(base / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -335,7 +331,6 @@ def main() -> None:
         return  # another launcher runs
     os.ftruncate(lock, 0)
     os.pwrite(lock, b"%d\n" % os.getpid(), 0)  # for stop()
-    from kanibako_helpers.session_dir import bind_listener
 
     path = base / SOCKET_NAME
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the children reap themselves

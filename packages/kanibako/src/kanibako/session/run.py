@@ -69,7 +69,7 @@ def take_lock(resolved: ResolvedSession) -> ProjectLock:
     return lock
 
 
-def _nothing() -> None:
+def _nothing(*args: object) -> None:
     """No hook."""
 
 
@@ -80,7 +80,7 @@ def run_locked(
     *,
     started: Callable[[], None] = _nothing,
     closing: Callable[[], None] = _nothing,
-    ended: Callable[[int], None] | None = None,
+    ended: Callable[[int], None] = _nothing,
 ) -> int:
     """The session under ``lock`` (held), to its end; the lock is released before this returns.
 
@@ -109,8 +109,7 @@ def run_locked(
         except SessionInterrupted as interrupted:  # a signal during the closing itself
             return interrupted.exit_code
     gc.enable()  # a session that never reached its container (see serve)
-    if ended is not None:
-        ended(status)
+    ended(status)
     # After the lock is released: a forked child must not inherit it.
     for job in after:
         job()

@@ -40,7 +40,7 @@ def stop_sessions(project_dir: Path | None) -> list[StoppedContainer]:
         from kanibako.session import launcher
 
         launcher.stop()  # warm state goes with the standbys
-    if project_dir is not None:
+    else:
         project = resolve_project(paths, project_dir)
         wanted = {**wanted, layout.LABEL_SESSION: project.project_hash}
     engine = detect_engine(resolve_config(paths, project).container_engine or None)

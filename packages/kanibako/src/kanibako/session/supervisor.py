@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kanibako.session.prepare import ResolvedSession
+from kanibako.session.prepare import ResolvedSession, SessionRequest
 from kanibako_runtime import ProjectLock
 
 if TYPE_CHECKING:
@@ -76,6 +76,29 @@ class Supervisor:
         os.close(self.report)
 
 
+def start_session(
+    request: SessionRequest, *, terminal: bool, log_stderr: bool = False
+) -> tuple[ResolvedSession, Supervisor]:
+    """What every launch does in the CLI: resolve, take the lock, fork the supervisor.
+
+    Bad input and a second session fail here, in the CLI. With ``terminal``, the
+    session's pty is served on its ``tty.sock`` (bound before the fork, so a
+    client may connect at once).
+    """
+    from kanibako.session.prepare import resolve
+    from kanibako.session.run import take_lock
+
+    resolved = resolve(request)
+    lock = take_lock(resolved)
+    listener = None
+    if terminal:
+        from kanibako.session.terminal_server import attach_socket
+        from kanibako_helpers.session_dir import bind_listener
+
+        listener = bind_listener(attach_socket(resolved.project))
+    return resolved, start_supervisor(resolved, lock, terminal=listener, log_stderr=log_stderr)
+
+
 def start_supervisor(
     resolved: ResolvedSession,
     lock: ProjectLock,
@@ -94,8 +117,7 @@ def start_supervisor(
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        stderr_log = log if log_stderr else None
-        _supervise(resolved, lock, write_end, listener=terminal, stderr_log=stderr_log, log=log)
+        _supervise(resolved, lock, write_end, listener=terminal, log=log, log_stderr=log_stderr)
     os.close(write_end)
     lock.hand_over()
     if terminal is not None:
@@ -109,8 +131,8 @@ def _supervise(
     report: int,
     *,
     listener: socket.socket | None,
-    stderr_log: Path | None,
     log: Path,
+    log_stderr: bool,
 ) -> None:
     """The supervisor's whole life; never returns."""
     outcome = "1"
@@ -125,10 +147,10 @@ def _supervise(
     try:
         os.setsid()
         lock.note(container=resolved.name)  # the holder is the supervisor now
-        if stderr_log is not None:
-            os.dup2(_open_log(stderr_log), 2)
+        if log_stderr:
+            _stderr_to(log)
         if listener is not None:
-            server = _serve_terminal(resolved, listener, stderr_to_pty=stderr_log is None)
+            server = _serve_terminal(resolved, listener, stderr_to_pty=not log_stderr)
         from kanibako.session.run import echo_stderr, run_locked
 
         def closing() -> None:
@@ -174,9 +196,11 @@ def _serve_terminal(
     return server
 
 
-def _open_log(path: Path) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+def _stderr_to(log: Path) -> None:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
+    os.dup2(fd, 2)
+    os.close(fd)
 
 
 def _silence(log: Path) -> None:
@@ -191,7 +215,7 @@ def _silence(log: Path) -> None:
     os.dup2(null, 1)
     os.close(null)
     try:
-        os.dup2(_open_log(log), 2)
+        _stderr_to(log)
     except OSError:
         os.dup2(0, 2)
 
